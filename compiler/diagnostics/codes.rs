@@ -1,0 +1,117 @@
+//! The stable diagnostic codes. A code never changes meaning once released;
+//! spec/errors.md documents each one with a minimal example (a test keeps the
+//! two in step). E = error, W = warning (a lint level may raise it),
+//! H = migration hazard.
+
+use serde::Serialize;
+
+use super::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Code(pub &'static str);
+
+impl Code {
+    pub fn default_severity(self) -> Severity {
+        if self.0.starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        ALL.iter().find(|(c, _)| *c == self).map_or("", |(_, t)| t)
+    }
+
+    pub fn parse(text: &str) -> Option<Code> {
+        ALL.iter().map(|(c, _)| *c).find(|c| c.0.eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+macro_rules! codes {
+    ($($name:ident = $title:literal;)*) => {
+        $(pub const $name: Code = Code(stringify!($name));)*
+        /// Every code with its one-line title, in code order.
+        pub const ALL: &[(Code, &str)] = &[$(($name, $title)),*];
+    };
+}
+
+codes! {
+    E0001 = "syntax error";
+    E0002 = "unclosed block";
+    E0003 = "file is not valid UTF-8";
+    E0004 = "nesting too deep";
+    E0005 = "invalid literal";
+    E0100 = "duplicate definition";
+    E0101 = "unknown type";
+    E0102 = "unknown entity";
+    E0103 = "unknown field";
+    E0104 = "unknown pattern";
+    E0105 = "unknown module or import";
+    E0106 = "duplicate member";
+    E0107 = "unknown enum value";
+    E0108 = "unknown role";
+    E0109 = "unknown context value";
+    E0110 = "unknown function";
+    E0111 = "name not allowed here";
+    E0200 = "default does not match the field's type";
+    E0201 = "condition is not boolean";
+    E0202 = "operand types do not match";
+    E0203 = "wrong function arguments";
+    E0204 = "invalid type arguments";
+    E0205 = "null default on a required field";
+    E0206 = "invalid generated value";
+    E0207 = "invalid pii protection";
+    E0300 = "navigation name already in use";
+    E0301 = "set null on a required relation";
+    E0302 = "relation target has no primary key";
+    E0303 = "invalid relation shape";
+    E0304 = "conflicting relation options";
+    E0400 = "cyclic pattern application";
+    E0401 = "pattern member conflicts with the entity";
+    E0402 = "invalid pattern argument";
+    E0403 = "unknown behaviour";
+    E0404 = "member not allowed here";
+    E0500 = "entity has no primary key";
+    E0501 = "more than one primary key";
+    E0502 = "invalid index";
+    E0503 = "invalid partitioning";
+    E0504 = "invalid search";
+    E0505 = "attribute given twice";
+    E0600 = "invalid policy";
+    E0601 = "invalid grant";
+    E0602 = "cyclic role inheritance";
+    E0700 = "invalid workload query";
+    E0701 = "invalid view";
+    E0900 = "invalid project file";
+    W0001 = "empty file";
+    W0100 = "naming convention";
+    W0101 = "unused import";
+    W0102 = "raw SQL escape hatch";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sorted_unique_and_titled() {
+        for pair in ALL.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        assert!(ALL.iter().all(|(_, title)| !title.is_empty()));
+    }
+
+    #[test]
+    fn codes_parse_case_insensitively() {
+        assert_eq!(Code::parse("e0102"), Some(E0102));
+        assert_eq!(Code::parse("E9999"), None);
+    }
+}

@@ -1,0 +1,609 @@
+//! The syntax tree of one `.schema` file, exactly as written.
+//!
+//! Every node carries a [`Span`]; declarations and fields carry their `///` doc
+//! comments. The tree knows no types and resolves no names (that is
+//! `semantic/`). Two spans always compare equal, so `==` on nodes means "the same
+//! source modulo layout" — the property the formatter's round trip relies on.
+
+use crate::diagnostics::{FileId, Span};
+
+/// A parsed file: its declarations in source order, plus the plain `//`
+/// comments the formatter must put back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    pub file: FileId,
+    pub declarations: Vec<Declaration>,
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Declaration {
+    Use(Use),
+    Enum(Enum),
+    TypeAlias(TypeAlias),
+    Entity(Entity),
+    Relation(Relation),
+    Pattern(Pattern),
+    Role(Role),
+    Grant(Grant),
+    Policy(Policy),
+    Context(Context),
+    Workload(Workload),
+    View(View),
+}
+
+impl Declaration {
+    pub fn span(&self) -> Span {
+        match self {
+            Declaration::Use(d) => d.span,
+            Declaration::Enum(d) => d.span,
+            Declaration::TypeAlias(d) => d.span,
+            Declaration::Entity(d) => d.span,
+            Declaration::Relation(d) => d.span,
+            Declaration::Pattern(d) => d.span,
+            Declaration::Role(d) => d.span,
+            Declaration::Grant(d) => d.span,
+            Declaration::Policy(d) => d.span,
+            Declaration::Context(d) => d.span,
+            Declaration::Workload(d) => d.span,
+            Declaration::View(d) => d.span,
+        }
+    }
+}
+
+/// `use std::patterns::{timestamps, audit}` / `use std::types::email` / `use std::types::*`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Use {
+    pub path: Vec<Ident>,
+    pub imports: Imports,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imports {
+    /// `use a::b::c` imports `c` from `a::b` (the last path segment).
+    Single,
+    Group(Vec<Ident>),
+    Glob,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub values: Vec<EnumValue>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    pub docs: Vec<String>,
+    pub name: Ident,
+}
+
+/// `type email = text check (value ~ '…')`
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeAlias {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub target: TypeRef,
+    pub check: Option<Expr>,
+    pub span: Span,
+}
+
+/// A written type: `varchar(200)`, `text[]?`, `Plan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeRef {
+    pub name: Ident,
+    pub args: Vec<u64>,
+    pub array_dims: u8,
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub members: Vec<Member>,
+    pub span: Span,
+}
+
+/// What may stand inside an entity, a `through` body or a pattern body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Member {
+    Field(Field),
+    Primary(KeyList),
+    Unique(UniqueAttr),
+    Index(IndexAttr),
+    Check(CheckAttr),
+    Search(SearchAttr),
+    Partition(PartitionAttr),
+    Apply(ApplyAttr),
+    Volume(VolumeAttr),
+    RenamedFrom(Ident),
+    /// Only in pattern bodies.
+    Behaviour(Behaviour),
+    /// Only in pattern bodies: `relation Self.tenant -> Tenant { … }`.
+    Relation(Relation),
+}
+
+impl Member {
+    pub fn span(&self) -> Span {
+        match self {
+            Member::Field(m) => m.span,
+            Member::Primary(m) => m.span,
+            Member::Unique(m) => m.span,
+            Member::Index(m) => m.span,
+            Member::Check(m) => m.span,
+            Member::Search(m) => m.span,
+            Member::Partition(m) => m.span,
+            Member::Apply(m) => m.span,
+            Member::Volume(m) => m.span,
+            Member::RenamedFrom(m) => m.span,
+            Member::Behaviour(m) => m.span,
+            Member::Relation(m) => m.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub ty: TypeRef,
+    pub default: Option<DefaultValue>,
+    pub modifiers: Vec<Modifier>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    Expr(Expr),
+    /// `= identity`: a database-generated integer sequence.
+    Identity(Span),
+    /// `= generated (expr)`: a stored generated column.
+    Generated(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modifier {
+    Primary(Span),
+    Unique(Span),
+    Check(Expr),
+    Pii(Ident),
+    RenamedFrom(Ident),
+    Doc(StringLit),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringLit {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyList {
+    pub columns: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueAttr {
+    pub columns: Vec<Ident>,
+    pub predicate: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexAttr {
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<Ident>,
+    pub predicate: Option<Expr>,
+    pub method: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexKey {
+    pub expr: Expr,
+    pub descending: Option<bool>,
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckAttr {
+    pub name: Option<Ident>,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchAttr {
+    pub columns: Vec<SearchColumn>,
+    pub language: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchColumn {
+    pub column: Ident,
+    pub weight: Option<char>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionAttr {
+    pub kind: PartitionKind,
+    pub columns: Vec<Ident>,
+    pub scheme: Option<PartitionScheme>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionKind {
+    Range,
+    List,
+    Hash,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartitionScheme {
+    /// `every 1 month`
+    Every { count: u64, unit: String },
+    /// `into 8 partitions`
+    Into(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyAttr {
+    pub patterns: Vec<PatternUse>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternUse {
+    pub name: Ident,
+    /// `None` when written without parentheses.
+    pub args: Option<Vec<PatternArg>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternArg {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+/// `volume 2M rows, grows 5k/day`
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeAttr {
+    pub rows: Quantity,
+    pub growth: Option<(Quantity, String)>,
+    pub span: Span,
+}
+
+/// A count as written (`2M`) and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    pub text: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Behaviour {
+    pub name: Ident,
+    pub args: Option<Vec<Expr>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    pub docs: Vec<String>,
+    pub from: RelationEnd,
+    pub cardinality: Cardinality,
+    pub to: RelationEnd,
+    /// `None` when the relation has no `{ … }` body.
+    pub body: Option<Vec<RelationItem>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationEnd {
+    pub entity: Ident,
+    pub field: Option<Ident>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    /// `->` many-to-one
+    ManyToOne,
+    /// `--` one-to-one
+    OneToOne,
+    /// `<->` many-to-many
+    ManyToMany,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelationItem {
+    Required(Span),
+    OnDelete(RefAction, Span),
+    OnUpdate(RefAction, Span),
+    Deferrable(Span),
+    Through(Through),
+}
+
+impl RelationItem {
+    pub fn span(&self) -> Span {
+        match self {
+            RelationItem::Required(s)
+            | RelationItem::OnDelete(_, s)
+            | RelationItem::OnUpdate(_, s)
+            | RelationItem::Deferrable(s) => *s,
+            RelationItem::Through(t) => t.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefAction {
+    Cascade,
+    Restrict,
+    SetNull,
+    SetDefault,
+    NoAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Through {
+    pub entity: Ident,
+    /// `None` when the junction entity is declared elsewhere or generated.
+    pub members: Option<Vec<Member>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub params: Option<Vec<PatternParam>>,
+    pub members: Vec<Member>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternParam {
+    pub name: Ident,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub inherits: Vec<Ident>,
+    pub login: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    pub privileges: Vec<Privilege>,
+    pub entities: Vec<Ident>,
+    pub roles: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Privilege {
+    pub kind: PrivilegeKind,
+    pub columns: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PrivilegeKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    References,
+    Truncate,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub entities: Vec<Ident>,
+    pub items: Vec<PolicyItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyItem {
+    To(Vec<Ident>, Span),
+    For(Vec<PolicyCommand>, Span),
+    Using(Expr, Span),
+    Check(Expr, Span),
+    Restrictive(bool, Span),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyCommand {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    All,
+}
+
+/// `context { tenant_id uuid  user_id uuid? }`: the typed per-session values `ctx.*` reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub docs: Vec<String>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub docs: Vec<String>,
+    pub name: Option<Ident>,
+    pub queries: Vec<Query>,
+    pub span: Span,
+}
+
+/// `query feed: Post where … order by … limit 20 at 500/s`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub entity: Ident,
+    pub filter: Option<Expr>,
+    pub order_by: Vec<OrderKey>,
+    pub limit: Option<u64>,
+    pub rate: Option<(Quantity, String)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderKey {
+    pub expr: Expr,
+    pub descending: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub docs: Vec<String>,
+    pub materialized: bool,
+    pub name: Ident,
+    pub definition: ViewDefinition,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewDefinition {
+    /// `= Post where published select (id, title)`
+    Query {
+        entity: Ident,
+        filter: Option<Expr>,
+        columns: Option<Vec<Ident>>,
+    },
+    /// `{ sql postgres "…" }`, one body per backend.
+    Sql(Vec<(Ident, StringLit)>),
+}
+
+/// An expression of the small typed language used by defaults, checks,
+/// predicates, policies and workload queries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Int(String),
+    Decimal(String),
+    String(String),
+    Bool(bool),
+    Null,
+    /// `$user` — a workload query parameter.
+    Param(String),
+    /// `a`, `author.name`, `ctx.tenant_id`.
+    Path(Vec<Ident>),
+    Call(Ident, Vec<Expr>),
+    Array(Vec<Expr>),
+    Object(Vec<(StringLit, Expr)>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    IsNull { expr: Box<Expr>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    /// `( … )` kept so the formatter prints what was written.
+    Paren(Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Match,
+    Like,
+    ILike,
+    Concat,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Match => "~",
+            BinaryOp::Like => "like",
+            BinaryOp::ILike => "ilike",
+            BinaryOp::Concat => "||",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Binding power; higher binds tighter. Mirrors the Pratt table in parser.rs.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::Match
+            | BinaryOp::Like
+            | BinaryOp::ILike => 4,
+            BinaryOp::Concat => 5,
+            BinaryOp::Add | BinaryOp::Sub => 6,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 7,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The syntax layer: grammar, syntax tree, parser and printer (the formatter).
+//! It depends on diagnostics only; it knows no types and resolves no names.
+
+pub mod ast;
+pub mod lexical;
+pub mod parser;
+
+pub use parser::{parse, Parsed};

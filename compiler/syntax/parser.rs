@@ -1,0 +1,1277 @@
+//! Source text → [`ast::SourceFile`] plus syntax diagnostics.
+//!
+//! The pest grammar never fails as a whole: bad lines become `top_error` /
+//! `item_error` nodes, which this module turns into E0001 diagnostics with the
+//! most precise position it can find, and parsing goes on. Limits on nesting
+//! and expression size are enforced here, before anything recursive can run
+//! out of stack. This module knows no types and resolves no names.
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use pest_derive::Parser;
+
+use super::ast::*;
+use super::lexical;
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
+
+#[derive(Parser)]
+#[grammar = "compiler/syntax/grammar.pest"]
+struct SchemaGrammar;
+
+/// Deepest bracket nesting accepted; deeper input is refused before parsing.
+pub const MAX_NESTING: usize = 48;
+/// Most operands and operators one expression may hold.
+pub const MAX_EXPRESSION_NODES: usize = 2_000;
+
+/// Top-level keywords, for "did you mean" on a misspelt declaration.
+const DECLARATION_KEYWORDS: &[&str] =
+    &["use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view"];
+const MEMBER_KEYWORDS: &[&str] =
+    &["primary", "unique", "index", "check", "search", "partition", "apply", "volume", "renamed_from", "behaviour"];
+const MODIFIER_KEYWORDS: &[&str] = &["primary", "unique", "check", "pii", "renamed_from", "doc"];
+
+/// The result of parsing one file: the tree (possibly partial) and what went wrong.
+pub struct Parsed {
+    pub file: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one file. Never panics and never fails: errors are diagnostics.
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    let scan = lexical::scan(text);
+    let mut diagnostics = Vec::new();
+    let comments = scan.comments.iter().map(|c| Comment { text: c.text.clone(), span: Span::new(file, c.start, c.end) }).collect();
+    let empty = |comments| SourceFile { file, declarations: Vec::new(), comments };
+
+    if let Some((offset, depth)) = scan.first_too_deep(MAX_NESTING) {
+        diagnostics.push(
+            Diagnostic::new(codes::E0004, format!("brackets nest more than {MAX_NESTING} levels deep"))
+                .at(Span::new(file, offset, offset + 1), format!("level {depth} opens here"))
+                .help("split the expression, or name a part of it with a `type` alias"),
+        );
+        return Parsed { file: empty(comments), diagnostics };
+    }
+
+    let pairs = match SchemaGrammar::parse(Rule::file, text) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            // The grammar accepts any input; reaching this is a grammar bug,
+            // still reported as a diagnostic rather than a crash.
+            let offset = match error.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            diagnostics.push(
+                Diagnostic::new(codes::E0001, "this file could not be parsed")
+                    .at(Span::new(file, offset, offset), "parsing stopped here"),
+            );
+            return Parsed { file: empty(comments), diagnostics };
+        }
+    };
+
+    let mut comment_ends: Vec<(usize, usize)> = scan.comments.iter().map(|c| (c.start + c.text.len(), c.start)).collect();
+    comment_ends.sort_unstable();
+    let mut converter = Converter { file, text, comment_ends, diagnostics, budget: 0, budget_reported: false };
+    let mut declarations = Vec::new();
+    let root = pairs.into_iter().next().map(|p| p.into_inner());
+    for pair in root.into_iter().flatten() {
+        match pair.as_rule() {
+            Rule::EOI => {}
+            Rule::top_error => converter.top_error(&pair),
+            _ => {
+                if let Some(declaration) = converter.declaration(pair) {
+                    declarations.push(declaration);
+                }
+            }
+        }
+    }
+    Parsed { file: SourceFile { file, declarations, comments }, diagnostics: converter.diagnostics }
+}
+
+/// What a block body is inside of, for error messages.
+#[derive(Clone, Copy)]
+enum Block<'a> {
+    Entity(&'a str),
+    Pattern(&'a str),
+    Through(&'a str),
+    Enum(&'a str),
+    Relation,
+    Policy(&'a str),
+    ContextBlock,
+    Workload,
+    View(&'a str),
+}
+
+impl Block<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Block::Entity(n) => format!("entity `{n}`"),
+            Block::Pattern(n) => format!("pattern `{n}`"),
+            Block::Through(n) => format!("junction `{n}`"),
+            Block::Enum(n) => format!("enum `{n}`"),
+            Block::Relation => "relation body".into(),
+            Block::Policy(n) => format!("policy `{n}`"),
+            Block::ContextBlock => "context block".into(),
+            Block::Workload => "workload".into(),
+            Block::View(n) => format!("view `{n}`"),
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            Block::Entity(_) | Block::Through(_) => {
+                "a field (`name type`) or an entity attribute (primary, unique, index, check, search, partition, apply, volume, renamed_from)"
+            }
+            Block::Pattern(_) => "a field, an entity attribute, a `relation Self.…` or a `behaviour`",
+            Block::Enum(_) => "an enum value (a lowercase name)",
+            Block::Relation => "required, on delete …, on update …, deferrable or through …",
+            Block::Policy(_) => "to …, for …, using (…), check (…), permissive or restrictive",
+            Block::ContextBlock => "a context value (`name type`)",
+            Block::Workload => "a query (`query name: Entity where … at 100/s`)",
+            Block::View(_) => "sql <backend> \"…\"",
+        }
+    }
+}
+
+struct Converter<'t> {
+    file: FileId,
+    text: &'t str,
+    /// (end, start) of every plain comment, sorted: used to keep trailing
+    /// comments out of node spans.
+    comment_ends: Vec<(usize, usize)>,
+    diagnostics: Vec<Diagnostic>,
+    /// Nodes left for the expression being converted.
+    budget: usize,
+    budget_reported: bool,
+}
+
+fn first_word(text: &str) -> &str {
+    let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(text.len());
+    &text[..end]
+}
+
+fn first_line(text: &str) -> &str {
+    text.split('\n').next().unwrap_or("").trim_end()
+}
+
+fn shorten(text: &str) -> String {
+    let line = first_line(text);
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(60).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+impl<'t> Converter<'t> {
+    /// The pair's span without the whitespace and comments pest's implicit
+    /// skipping may have swallowed at its end.
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), self.content_end(s.start(), s.end()))
+    }
+
+    fn content_end(&self, start: usize, mut end: usize) -> usize {
+        loop {
+            end = start + self.text[start..end].trim_end().len();
+            match self.comment_ends.binary_search_by_key(&end, |(e, _)| *e) {
+                Ok(i) if self.comment_ends[i].1 >= start => end = self.comment_ends[i].1,
+                _ => return end,
+            }
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.text.as_bytes()[..offset.min(self.text.len())].iter().filter(|b| **b == b'\n').count()
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn docs(&self, pair: Pair<Rule>) -> Vec<String> {
+        pair.into_inner().map(|d| d.as_str()[3..].strip_prefix(' ').unwrap_or(&d.as_str()[3..]).trim_end().to_string()).collect()
+    }
+
+    // ------------------------------------------------------------ errors
+
+    fn top_error(&mut self, pair: &Pair<Rule>) {
+        let text = pair.as_str();
+        let start = pair.as_span().start();
+        let line = first_line(text);
+        let span = Span::new(self.file, start, start + line.len());
+        let word = first_word(text);
+        let mut d = Diagnostic::new(codes::E0001, format!("expected a declaration, found `{}`", shorten(text)))
+            .at(span, "not a declaration");
+        if let Some(keyword) = did_you_mean(word, DECLARATION_KEYWORDS.iter().copied()) {
+            d = d.help(format!("did you mean `{keyword}`?"));
+        } else if let Some(detail) = self.first_failure(text, start) {
+            d = d.at(detail.0, detail.1);
+        } else {
+            d = d.help("a file holds use, enum, type, entity, relation, pattern, role, grant, policy, context, workload and view declarations");
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Where the most promising declaration rule stopped inside `text`, if it
+    /// got past the first word — the precise place to point at.
+    fn first_failure(&self, text: &str, base: usize) -> Option<(Span, String)> {
+        let rule = match first_word(text) {
+            "entity" => Rule::entity,
+            "enum" => Rule::enum_decl,
+            "relation" => Rule::relation,
+            "pattern" => Rule::pattern,
+            "policy" => Rule::policy,
+            "grant" => Rule::grant,
+            "role" => Rule::role,
+            "use" => Rule::use_decl,
+            "type" => Rule::type_alias,
+            "workload" => Rule::workload,
+            "context" => Rule::context,
+            "view" | "materialized" => Rule::view,
+            _ => return None,
+        };
+        self.pest_failure(rule, text, base)
+    }
+
+    fn pest_failure(&self, rule: Rule, text: &str, base: usize) -> Option<(Span, String)> {
+        // Detail (expected tokens) costs time on every parse; turn it on
+        // only for these one-line probes.
+        pest::set_error_detail(true);
+        let error = SchemaGrammar::parse(rule, text).err();
+        pest::set_error_detail(false);
+        let error = error?;
+        let offset = match error.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+        let tokens = error.parse_attempts().map(|a| a.expected_tokens()).unwrap_or_default();
+        let tokens: Vec<String> = tokens.iter().map(|t| format!("`{t}`")).collect();
+        let expected = match &error.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives, &tokens),
+            pest::error::ErrorVariant::CustomError { message } => message.clone(),
+        };
+        let at = base + offset;
+        let len = text[offset..].chars().next().map_or(0, |c| c.len_utf8());
+        Some((Span::new(self.file, at, at + len), expected))
+    }
+
+    fn item_error(&mut self, pair: &Pair<Rule>, context: Block, previous_end: Option<usize>) {
+        let text = pair.as_str();
+        let start = pair.as_span().start();
+        let span = Span::new(self.file, start, start + first_line(text).len());
+        let word = first_word(text);
+        let same_line = previous_end.is_some_and(|end| !self.text[end..start].contains('\n'));
+        if text.starts_with('=') {
+            self.diagnostics.push(
+                Diagnostic::new(codes::E0001, "expected a default value after `=`")
+                    .at(span, "the value must start on the field's line")
+                    .help("write the value after `=`, e.g. `count int = 0`, or remove the `=`"),
+            );
+            return;
+        }
+        if text.starts_with("///") {
+            self.diagnostics.push(
+                Diagnostic::new(codes::E0001, "doc comment does not document anything")
+                    .at(span, "nothing follows this doc comment")
+                    .help("put `///` comments directly above a declaration or field, or use `//` for a plain comment"),
+            );
+            return;
+        }
+        let mut d = if same_line && matches!(context, Block::Entity(_) | Block::Pattern(_) | Block::Through(_)) {
+            let mut d = Diagnostic::new(codes::E0001, format!("unexpected `{}` after a field", shorten(text)))
+                .at(span, "not a field modifier")
+                .note("field modifiers are primary, unique, check (…), pii(…), renamed_from <name> and doc \"…\"; they stand on the field's line");
+            if let Some(keyword) = did_you_mean(word, MODIFIER_KEYWORDS.iter().copied()) {
+                d = d.help(format!("did you mean `{keyword}`?"));
+            }
+            d
+        } else {
+            let mut d = Diagnostic::new(codes::E0001, format!("unexpected `{}` in {}", shorten(text), context.describe()))
+                .note(format!("expected {}", context.expected()));
+            let keywords: &[&str] = match context {
+                Block::Entity(_) | Block::Pattern(_) | Block::Through(_) => MEMBER_KEYWORDS,
+                Block::Relation => &["required", "on", "deferrable", "through"],
+                Block::Policy(_) => &["to", "for", "using", "check", "permissive", "restrictive"],
+                _ => &[],
+            };
+            let suggestion = did_you_mean(word, keywords.iter().copied()).filter(|k| !text.starts_with(k));
+            let failure = match context {
+                Block::Entity(_) | Block::Through(_) | Block::Pattern(_) | Block::ContextBlock => {
+                    self.member_failure(text, start)
+                }
+                Block::Relation => self.pest_failure(Rule::relation_item_probe, text, start),
+                Block::Policy(_) => self.pest_failure(Rule::policy_item_probe, text, start),
+                Block::Workload => self.pest_failure(Rule::query, text, start),
+                _ => None,
+            };
+            match (suggestion, failure) {
+                (Some(keyword), _) => d = d.at(span, "not understood").help(format!("did you mean `{keyword}`?")),
+                (None, Some((at, expected))) if at.start as usize > start => {
+                    d = d.also(span, "in this line").at(at, expected);
+                }
+                _ => d = d.at(span, "not understood"),
+            }
+            d
+        };
+        if d.labels.is_empty() {
+            d = d.at(span, "here");
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// The furthest failure among the rules an entity member could be.
+    fn member_failure(&self, text: &str, base: usize) -> Option<(Span, String)> {
+        let rule = match first_word(text) {
+            "primary" if text[7..].trim_start().starts_with('(') => Rule::attr_primary,
+            "unique" if text[6..].trim_start().starts_with('(') => Rule::attr_unique,
+            "index" => Rule::attr_index,
+            "check" => Rule::attr_check,
+            "search" => Rule::attr_search,
+            "partition" => Rule::attr_partition,
+            "apply" => Rule::attr_apply,
+            "volume" => Rule::attr_volume,
+            "renamed_from" => Rule::attr_renamed_from,
+            "behaviour" => Rule::behaviour,
+            _ => Rule::field_probe,
+        };
+        self.pest_failure(rule, text, base)
+    }
+
+    fn missing_brace(&mut self, end: &Pair<Rule>, opener: Span, what: String) {
+        if end.as_str() == "}" {
+            return;
+        }
+        let at = end.as_span().start();
+        self.diagnostics.push(
+            Diagnostic::new(codes::E0002, format!("{what} is never closed"))
+                .at(Span::new(self.file, at, at), "expected `}` here")
+                .also(opener, "opened here")
+                .help("add the missing `}`"),
+        );
+    }
+
+    // ------------------------------------------------------------ declarations
+
+    fn declaration(&mut self, pair: Pair<Rule>) -> Option<Declaration> {
+        Some(match pair.as_rule() {
+            Rule::use_decl => Declaration::Use(self.use_decl(pair)),
+            Rule::enum_decl => Declaration::Enum(self.enum_decl(pair)),
+            Rule::type_alias => Declaration::TypeAlias(self.type_alias(pair)),
+            Rule::entity => Declaration::Entity(self.entity(pair)),
+            Rule::relation => Declaration::Relation(self.relation(pair)),
+            Rule::pattern => Declaration::Pattern(self.pattern(pair)),
+            Rule::role => Declaration::Role(self.role(pair)),
+            Rule::grant => Declaration::Grant(self.grant(pair)),
+            Rule::policy => Declaration::Policy(self.policy(pair)),
+            Rule::context => Declaration::Context(self.context(pair)),
+            Rule::workload => Declaration::Workload(self.workload(pair)),
+            Rule::view => Declaration::View(self.view(pair)),
+            _ => return None,
+        })
+    }
+
+    fn use_decl(&mut self, pair: Pair<Rule>) -> Use {
+        let span = self.span(&pair);
+        let mut path = Vec::new();
+        let mut imports = Imports::Single;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => path.push(self.ident(p)),
+                Rule::import_group => imports = Imports::Group(p.into_inner().map(|i| self.ident(i)).collect()),
+                Rule::import_glob => imports = Imports::Glob,
+                _ => {}
+            }
+        }
+        Use { path, imports, span }
+    }
+
+    fn enum_decl(&mut self, pair: Pair<Rule>) -> Enum {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next(); // kw_enum
+        let name = self.ident(inner.next().expect("enum name"));
+        let mut values = Vec::new();
+        let mut previous_end = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::enum_value => {
+                    previous_end = Some(self.span(&p).end as usize);
+                    let mut v = p.into_inner();
+                    let docs = self.docs(v.next().expect("docs"));
+                    values.push(EnumValue { docs, name: self.ident(v.next().expect("value")) });
+                }
+                Rule::item_error => self.item_error(&p, Block::Enum(&name.name), previous_end),
+                Rule::block_end => self.missing_brace(&p, name.span, format!("enum `{}`", name.name)),
+                _ => {}
+            }
+        }
+        Enum { docs, name, values, span }
+    }
+
+    fn type_alias(&mut self, pair: Pair<Rule>) -> TypeAlias {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next(); // kw_type
+        let name = self.ident(inner.next().expect("alias name"));
+        let target = self.type_ref(inner.next().expect("target type"));
+        let check = inner.next().map(|c| self.expr_in(c));
+        TypeAlias { docs, name, target, check, span }
+    }
+
+    fn type_ref(&mut self, pair: Pair<Rule>) -> TypeRef {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut args = Vec::new();
+        let mut array_dims = 0;
+        let mut optional = false;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::type_name => name = Some(self.ident(p)),
+                Rule::type_args => {
+                    for a in p.into_inner() {
+                        args.push(self.integer(&a));
+                    }
+                }
+                Rule::array_dims => array_dims = (p.as_str().len() / 2).min(u8::MAX as usize) as u8,
+                Rule::optional => optional = true,
+                _ => {}
+            }
+        }
+        let name = name.unwrap_or(Ident { name: String::new(), span });
+        TypeRef { name, args, array_dims, optional, span }
+    }
+
+    fn integer(&mut self, pair: &Pair<Rule>) -> u64 {
+        match pair.as_str().parse() {
+            Ok(n) => n,
+            Err(_) => {
+                self.diagnostics.push(
+                    Diagnostic::new(codes::E0005, format!("`{}` is too large", pair.as_str()))
+                        .at(self.span(pair), "does not fit in 64 bits"),
+                );
+                0
+            }
+        }
+    }
+
+    fn quantity(&mut self, pair: &Pair<Rule>) -> Quantity {
+        let text = pair.as_str();
+        let (digits, factor) = match text.chars().last() {
+            Some('k' | 'K') => (&text[..text.len() - 1], 1e3),
+            Some('M') => (&text[..text.len() - 1], 1e6),
+            Some('B') => (&text[..text.len() - 1], 1e9),
+            _ => (text, 1.0),
+        };
+        let value = digits.parse::<f64>().map(|v| v * factor).unwrap_or(0.0);
+        if !value.is_finite() {
+            self.diagnostics.push(
+                Diagnostic::new(codes::E0005, format!("`{text}` is not a usable number")).at(self.span(pair), "here"),
+            );
+        }
+        Quantity { text: text.to_string(), value }
+    }
+
+    fn entity(&mut self, pair: Pair<Rule>) -> Entity {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next(); // kw_entity
+        let name = self.ident(inner.next().expect("entity name"));
+        let context_name = name.name.clone();
+        let members = self.members(inner, Block::Entity(&context_name), name.span, format!("entity `{}`", name.name));
+        Entity { docs, name, members, span }
+    }
+
+    fn members(&mut self, pairs: Pairs<Rule>, context: Block, opener: Span, what: String) -> Vec<Member> {
+        let mut members = Vec::new();
+        let mut previous_end = None;
+        for p in pairs {
+            let end = self.span(&p).end as usize;
+            match p.as_rule() {
+                Rule::item_error => self.item_error(&p, context, previous_end),
+                Rule::block_end => self.missing_brace(&p, opener, what.clone()),
+                _ => {
+                    if let Some(member) = self.member(p) {
+                        self.push_member(&mut members, member);
+                    }
+                }
+            }
+            previous_end = Some(end);
+        }
+        members
+    }
+
+    /// Adds a member; a field's `check (…)` or `renamed_from` written on a later
+    /// line than the field is an entity attribute, not the field's modifier.
+    fn push_member(&self, members: &mut Vec<Member>, member: Member) {
+        let Member::Field(mut field) = member else {
+            members.push(member);
+            return;
+        };
+        let line = self.line_of(field.name.span.start as usize);
+        let mut detached = Vec::new();
+        field.modifiers.retain(|m| {
+            let (start, member) = match m {
+                Modifier::Check(e) => (e.span.start, Member::Check(CheckAttr { name: None, expr: e.clone(), span: e.span })),
+                Modifier::RenamedFrom(i) => (i.span.start, Member::RenamedFrom(i.clone())),
+                _ => return true,
+            };
+            if self.line_of(start as usize) == line {
+                return true;
+            }
+            detached.push(member);
+            false
+        });
+        if !detached.is_empty() {
+            field.span = field.modifiers.iter().fold(field.default.as_ref().map_or(field.ty.span, default_span).to(field.ty.span), |s, m| s.to(modifier_span(m)));
+            field.span.start = field.name.span.start.min(field.span.start);
+        }
+        members.push(Member::Field(field));
+        members.extend(detached);
+    }
+
+    fn member(&mut self, pair: Pair<Rule>) -> Option<Member> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        Some(match rule {
+            Rule::field => Member::Field(self.field(span, inner)),
+            Rule::attr_primary => {
+                inner.next();
+                Member::Primary(KeyList { columns: self.column_list(inner.next().expect("columns")), span })
+            }
+            Rule::attr_unique => {
+                inner.next();
+                let columns = self.column_list(inner.next().expect("columns"));
+                let predicate = inner.next().map(|w| self.where_clause(w));
+                Member::Unique(UniqueAttr { columns, predicate, span })
+            }
+            Rule::attr_index => {
+                inner.next();
+                let mut index = IndexAttr { keys: Vec::new(), include: Vec::new(), predicate: None, method: None, span };
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::index_keys => {
+                            for key in p.into_inner() {
+                                let mut k = key.into_inner();
+                                let expr = self.expr_top(k.next().expect("key"));
+                                let mut key = IndexKey { expr, descending: None, nulls_first: None };
+                                for option in k {
+                                    match option.as_rule() {
+                                        Rule::sort_order => key.descending = Some(option.as_str() == "desc"),
+                                        Rule::nulls_order => key.nulls_first = Some(option.as_str().ends_with("first")),
+                                        _ => {}
+                                    }
+                                }
+                                index.keys.push(key);
+                            }
+                        }
+                        Rule::include_clause => {
+                            index.include = self.column_list(p.into_inner().nth(1).expect("columns"))
+                        }
+                        Rule::where_clause => index.predicate = Some(self.where_clause(p)),
+                        Rule::using_clause => index.method = p.into_inner().nth(1).map(|m| self.ident(m)),
+                        _ => {}
+                    }
+                }
+                Member::Index(index)
+            }
+            Rule::attr_check => {
+                inner.next();
+                let mut name = None;
+                let mut expr = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::ident => name = Some(self.ident(p)),
+                        _ => expr = Some(self.expr_top(p)),
+                    }
+                }
+                Member::Check(CheckAttr { name, expr: expr.expect("check expression"), span })
+            }
+            Rule::attr_search => {
+                inner.next();
+                let mut search = SearchAttr { columns: Vec::new(), language: None, span };
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::search_column => {
+                            let mut c = p.into_inner();
+                            let column = self.ident(c.next().expect("column"));
+                            let weight = c.nth(1).and_then(|w| w.as_str().chars().next());
+                            search.columns.push(SearchColumn { column, weight });
+                        }
+                        Rule::search_language => search.language = p.into_inner().nth(1).map(|l| self.ident(l)),
+                        _ => {}
+                    }
+                }
+                Member::Search(search)
+            }
+            Rule::attr_partition => {
+                inner.next();
+                inner.next(); // kw_by
+                let kind = match inner.next().expect("kind").as_str() {
+                    "range" => PartitionKind::Range,
+                    "list" => PartitionKind::List,
+                    _ => PartitionKind::Hash,
+                };
+                let columns = self.column_list(inner.next().expect("columns"));
+                let scheme = inner.next().map(|s| {
+                    let mut s = s.into_inner();
+                    let keyword = s.next().expect("keyword");
+                    let count = self.integer(&s.next().expect("count"));
+                    if keyword.as_rule() == Rule::kw_every {
+                        PartitionScheme::Every { count, unit: s.next().expect("unit").as_str().to_string() }
+                    } else {
+                        PartitionScheme::Into(count)
+                    }
+                });
+                Member::Partition(PartitionAttr { kind, columns, scheme, span })
+            }
+            Rule::attr_apply => {
+                inner.next();
+                let patterns = inner.map(|p| self.pattern_use(p)).collect();
+                Member::Apply(ApplyAttr { patterns, span })
+            }
+            Rule::attr_volume => {
+                inner.next();
+                let rows = self.quantity(&inner.next().expect("rows"));
+                inner.next(); // kw_rows
+                let growth = match (inner.nth(1), inner.next()) {
+                    (Some(q), Some(unit)) => Some((self.quantity(&q), unit.as_str().to_string())),
+                    _ => None,
+                };
+                Member::Volume(VolumeAttr { rows, growth, span })
+            }
+            Rule::attr_renamed_from => Member::RenamedFrom(self.ident(inner.nth(1).expect("old name"))),
+            Rule::behaviour => {
+                inner.next();
+                let name = self.ident(inner.next().expect("behaviour name"));
+                let args = inner.next().map(|a| self.call_args(a));
+                Member::Behaviour(Behaviour { name, args, span })
+            }
+            Rule::relation => {
+                // Rebuild the pair stream: `relation` consumes the whole pair.
+                return Some(Member::Relation(self.relation_parts(span, inner)));
+            }
+            _ => return None,
+        })
+    }
+
+    fn field(&mut self, span: Span, mut inner: Pairs<Rule>) -> Field {
+        let docs = self.docs(inner.next().expect("docs"));
+        let mut head = inner.next().expect("field head").into_inner();
+        let name = self.ident(head.next().expect("field name"));
+        let ty = self.type_ref(head.next().expect("field type"));
+        let mut field = Field { docs, name, ty, default: None, modifiers: Vec::new(), span };
+        let parts = inner.map(|p| if p.as_rule() == Rule::field_default { p.into_inner().next().expect("default") } else { p });
+        for p in parts {
+            match p.as_rule() {
+                Rule::default_value => {
+                    let value = p.into_inner().next().expect("default");
+                    field.default = Some(match value.as_rule() {
+                        Rule::identity_default => DefaultValue::Identity(self.span(&value)),
+                        Rule::generated_default => {
+                            DefaultValue::Generated(self.expr_top(value.into_inner().nth(1).expect("expr")))
+                        }
+                        _ => DefaultValue::Expr(self.expr_top(value)),
+                    });
+                }
+                Rule::modifier => {
+                    let m = p.into_inner().next().expect("modifier");
+                    let rule = m.as_rule();
+                    let mut mi = m.into_inner();
+                    let keyword = mi.next().expect("keyword");
+                    let mspan = self.span(&keyword);
+                    field.modifiers.push(match rule {
+                        Rule::mod_primary => Modifier::Primary(mspan),
+                        Rule::mod_unique => Modifier::Unique(mspan),
+                        Rule::mod_check => Modifier::Check(self.expr_top(mi.next().expect("expr"))),
+                        Rule::mod_pii => Modifier::Pii(self.ident(mi.next().expect("mode"))),
+                        Rule::mod_renamed_from => Modifier::RenamedFrom(self.ident(mi.next().expect("name"))),
+                        _ => Modifier::Doc(self.string_lit(mi.next().expect("text"))),
+                    });
+                }
+                _ => {}
+            }
+        }
+        field
+    }
+
+    fn column_list(&mut self, pair: Pair<Rule>) -> Vec<Ident> {
+        pair.into_inner().map(|p| self.ident(p)).collect()
+    }
+
+    fn where_clause(&mut self, pair: Pair<Rule>) -> Expr {
+        self.expr_top(pair.into_inner().nth(1).expect("where expression"))
+    }
+
+    fn pattern_use(&mut self, pair: Pair<Rule>) -> PatternUse {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(inner.next().expect("pattern name"));
+        let args = inner.next().map(|a| {
+            a.into_inner()
+                .map(|arg| {
+                    let mut ai = arg.into_inner();
+                    let name = self.ident(ai.next().expect("arg name"));
+                    PatternArg { name, value: self.expr_top(ai.next().expect("arg value")) }
+                })
+                .collect()
+        });
+        PatternUse { name, args, span }
+    }
+
+    fn relation(&mut self, pair: Pair<Rule>) -> Relation {
+        let span = self.span(&pair);
+        self.relation_parts(span, pair.into_inner())
+    }
+
+    fn relation_parts(&mut self, span: Span, mut inner: Pairs<Rule>) -> Relation {
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next(); // kw_relation
+        let from = self.relation_end(inner.next().expect("from"));
+        let cardinality = match inner.next().expect("cardinality").as_str() {
+            "->" => Cardinality::ManyToOne,
+            "--" => Cardinality::OneToOne,
+            _ => Cardinality::ManyToMany,
+        };
+        let to = self.relation_end(inner.next().expect("to"));
+        let body = inner.next().map(|b| self.relation_body(b, span));
+        Relation { docs, from, cardinality, to, body, span }
+    }
+
+    fn relation_end(&mut self, pair: Pair<Rule>) -> RelationEnd {
+        let mut inner = pair.into_inner();
+        let entity = self.ident(inner.next().expect("entity"));
+        RelationEnd { entity, field: inner.next().map(|f| self.ident(f)) }
+    }
+
+    fn relation_body(&mut self, pair: Pair<Rule>, relation_span: Span) -> Vec<RelationItem> {
+        let mut items = Vec::new();
+        let mut previous_end = None;
+        for p in pair.into_inner() {
+            let end = self.span(&p).end as usize;
+            let span = self.span(&p);
+            match p.as_rule() {
+                Rule::rel_required => items.push(RelationItem::Required(span)),
+                Rule::rel_deferrable => items.push(RelationItem::Deferrable(span)),
+                Rule::rel_on_delete | Rule::rel_on_update => {
+                    let delete = p.as_rule() == Rule::rel_on_delete;
+                    let action = match p.into_inner().nth(2).and_then(|a| a.into_inner().next()).map(|a| a.as_rule()) {
+                        Some(Rule::act_cascade) => RefAction::Cascade,
+                        Some(Rule::act_restrict) => RefAction::Restrict,
+                        Some(Rule::act_set_null) => RefAction::SetNull,
+                        Some(Rule::act_set_default) => RefAction::SetDefault,
+                        _ => RefAction::NoAction,
+                    };
+                    items.push(if delete { RelationItem::OnDelete(action, span) } else { RelationItem::OnUpdate(action, span) });
+                }
+                Rule::rel_through => {
+                    let mut t = p.into_inner();
+                    t.next();
+                    let entity = self.ident(t.next().expect("junction name"));
+                    let junction = entity.name.clone();
+                    let members = t.next().map(|body| {
+                        self.members(body.into_inner(), Block::Through(&junction), entity.span, format!("junction `{junction}`"))
+                    });
+                    items.push(RelationItem::Through(Through { entity, members, span }));
+                }
+                Rule::item_error => self.item_error(&p, Block::Relation, previous_end),
+                Rule::block_end => self.missing_brace(&p, relation_span, "relation body".into()),
+                _ => {}
+            }
+            previous_end = Some(end);
+        }
+        items
+    }
+
+    fn pattern(&mut self, pair: Pair<Rule>) -> Pattern {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().peekable();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next(); // kw_pattern
+        let name = self.ident(inner.next().expect("pattern name"));
+        let params = if inner.peek().map(|p| p.as_rule()) == Some(Rule::pattern_params) {
+            let p = inner.next().expect("params");
+            Some(
+                p.into_inner()
+                    .map(|param| {
+                        let mut pi = param.into_inner();
+                        let name = self.ident(pi.next().expect("param name"));
+                        PatternParam { name, default: pi.next().map(|d| self.expr_top(d)) }
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let context_name = name.name.clone();
+        let rest: Vec<Pair<Rule>> = inner.collect();
+        let mut members = Vec::new();
+        let mut previous_end = None;
+        for p in rest {
+            let end = self.span(&p).end as usize;
+            match p.as_rule() {
+                Rule::item_error => self.item_error(&p, Block::Pattern(&context_name), previous_end),
+                Rule::block_end => self.missing_brace(&p, name.span, format!("pattern `{}`", name.name)),
+                _ => {
+                    if let Some(member) = self.member(p) {
+                        self.push_member(&mut members, member);
+                    }
+                }
+            }
+            previous_end = Some(end);
+        }
+        Pattern { docs, name, params, members, span }
+    }
+
+    fn role(&mut self, pair: Pair<Rule>) -> Role {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("role name"));
+        let mut role = Role { docs, name, inherits: Vec::new(), login: false, span };
+        for p in inner {
+            match p.as_rule() {
+                Rule::ident_list => role.inherits = p.into_inner().map(|i| self.ident(i)).collect(),
+                Rule::role_login => role.login = true,
+                _ => {}
+            }
+        }
+        role
+    }
+
+    fn grant(&mut self, pair: Pair<Rule>) -> Grant {
+        let span = self.span(&pair);
+        let mut grant = Grant { privileges: Vec::new(), entities: Vec::new(), roles: Vec::new(), span };
+        let mut lists = 0;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::privilege => {
+                    let pspan = self.span(&p);
+                    let mut pi = p.into_inner();
+                    let kind = match pi.next().expect("kind").as_str() {
+                        "select" => PrivilegeKind::Select,
+                        "insert" => PrivilegeKind::Insert,
+                        "update" => PrivilegeKind::Update,
+                        "delete" => PrivilegeKind::Delete,
+                        "references" => PrivilegeKind::References,
+                        "truncate" => PrivilegeKind::Truncate,
+                        _ => PrivilegeKind::All,
+                    };
+                    let columns = pi.next().map(|c| self.column_list(c));
+                    grant.privileges.push(Privilege { kind, columns, span: pspan });
+                }
+                Rule::ident_list => {
+                    let names = p.into_inner().map(|i| self.ident(i)).collect();
+                    if lists == 0 {
+                        grant.entities = names;
+                    } else {
+                        grant.roles = names;
+                    }
+                    lists += 1;
+                }
+                _ => {}
+            }
+        }
+        grant
+    }
+
+    fn policy(&mut self, pair: Pair<Rule>) -> Policy {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("policy name"));
+        inner.next(); // kw_on
+        let entities = inner.next().expect("entities").into_inner().map(|i| self.ident(i)).collect();
+        let mut items = Vec::new();
+        let mut previous_end = None;
+        let context_name = name.name.clone();
+        for p in inner {
+            let end = self.span(&p).end as usize;
+            let ispan = self.span(&p);
+            match p.as_rule() {
+                Rule::policy_to => {
+                    items.push(PolicyItem::To(p.into_inner().nth(1).expect("roles").into_inner().map(|i| self.ident(i)).collect(), ispan))
+                }
+                Rule::policy_for => {
+                    let commands = p
+                        .into_inner()
+                        .skip(1)
+                        .map(|c| match c.as_str() {
+                            "select" => PolicyCommand::Select,
+                            "insert" => PolicyCommand::Insert,
+                            "update" => PolicyCommand::Update,
+                            "delete" => PolicyCommand::Delete,
+                            _ => PolicyCommand::All,
+                        })
+                        .collect();
+                    items.push(PolicyItem::For(commands, ispan));
+                }
+                Rule::policy_using => items.push(PolicyItem::Using(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan)),
+                Rule::policy_check => items.push(PolicyItem::Check(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan)),
+                Rule::policy_mode => items.push(PolicyItem::Restrictive(p.as_str() == "restrictive", ispan)),
+                Rule::item_error => self.item_error(&p, Block::Policy(&context_name), previous_end),
+                Rule::block_end => self.missing_brace(&p, name.span, format!("policy `{}`", name.name)),
+                _ => {}
+            }
+            previous_end = Some(end);
+        }
+        Policy { docs, name, entities, items, span }
+    }
+
+    fn context(&mut self, pair: Pair<Rule>) -> Context {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let members = self.members(inner, Block::ContextBlock, span, "context block".into());
+        let fields = members
+            .into_iter()
+            .filter_map(|m| match m {
+                Member::Field(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        Context { docs, fields, span }
+    }
+
+    fn workload(&mut self, pair: Pair<Rule>) -> Workload {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().peekable();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = if inner.peek().map(|p| p.as_rule()) == Some(Rule::ident) { inner.next().map(|n| self.ident(n)) } else { None };
+        let mut queries = Vec::new();
+        let mut previous_end = None;
+        for p in inner {
+            let end = self.span(&p).end as usize;
+            match p.as_rule() {
+                Rule::query => queries.push(self.query(p)),
+                Rule::item_error => self.item_error(&p, Block::Workload, previous_end),
+                Rule::block_end => self.missing_brace(&p, span, "workload".into()),
+                _ => {}
+            }
+            previous_end = Some(end);
+        }
+        Workload { docs, name, queries, span }
+    }
+
+    fn query(&mut self, pair: Pair<Rule>) -> Query {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("query name"));
+        let entity = self.ident(inner.next().expect("query entity"));
+        let mut query = Query { docs, name, entity, filter: None, order_by: Vec::new(), limit: None, rate: None, span };
+        for p in inner {
+            match p.as_rule() {
+                Rule::where_clause => query.filter = Some(self.where_clause(p)),
+                Rule::order_clause => {
+                    for key in p.into_inner().filter(|k| k.as_rule() == Rule::order_key) {
+                        let mut k = key.into_inner();
+                        let expr = self.expr_top(k.next().expect("key"));
+                        let descending = k.next().map(|o| o.as_str() == "desc");
+                        query.order_by.push(OrderKey { expr, descending });
+                    }
+                }
+                Rule::limit_clause => query.limit = p.into_inner().nth(1).map(|n| self.integer(&n)),
+                Rule::rate_clause => {
+                    let mut r = p.into_inner();
+                    r.next();
+                    let q = self.quantity(&r.next().expect("rate"));
+                    query.rate = Some((q, r.next().expect("unit").as_str().to_string()));
+                }
+                _ => {}
+            }
+        }
+        query
+    }
+
+    fn view(&mut self, pair: Pair<Rule>) -> View {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        let materialized = inner.next().expect("kind").as_str().starts_with("materialized");
+        let name = self.ident(inner.next().expect("view name"));
+        let body = inner.next().expect("view body");
+        let definition = if body.as_rule() == Rule::view_query {
+            let mut entity = None;
+            let mut filter = None;
+            let mut columns = None;
+            for p in body.into_inner() {
+                match p.as_rule() {
+                    Rule::ident => entity = Some(self.ident(p)),
+                    Rule::where_clause => filter = Some(self.where_clause(p)),
+                    Rule::column_list => columns = Some(self.column_list(p)),
+                    _ => {}
+                }
+            }
+            ViewDefinition::Query { entity: entity.expect("view entity"), filter, columns }
+        } else {
+            let mut bodies = Vec::new();
+            let mut previous_end = None;
+            let view_name = name.name.clone();
+            for p in body.into_inner() {
+                let end = self.span(&p).end as usize;
+                match p.as_rule() {
+                    Rule::view_sql => {
+                        let mut s = p.into_inner();
+                        s.next();
+                        let backend = self.ident(s.next().expect("backend"));
+                        bodies.push((backend, self.string_lit(s.next().expect("sql"))));
+                    }
+                    Rule::item_error => self.item_error(&p, Block::View(&view_name), previous_end),
+                    Rule::block_end => self.missing_brace(&p, name.span, format!("view `{view_name}`")),
+                    _ => {}
+                }
+                previous_end = Some(end);
+            }
+            ViewDefinition::Sql(bodies)
+        };
+        View { docs, materialized, name, definition, span }
+    }
+
+    fn string_lit(&mut self, pair: Pair<Rule>) -> StringLit {
+        let span = self.span(&pair);
+        let quoted = pair.as_str();
+        let body = pair.into_inner().next().map_or("", |b| b.as_str());
+        let value = if quoted.starts_with('\'') { body.replace("''", "'") } else { lexical::unescape_double(body) };
+        StringLit { value, span }
+    }
+
+    fn call_args(&mut self, pair: Pair<Rule>) -> Vec<Expr> {
+        pair.into_inner().map(|e| self.expr_in(e)).collect()
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    /// Converts a top-level expression, with a fresh node budget.
+    fn expr_top(&mut self, pair: Pair<Rule>) -> Expr {
+        self.budget = MAX_EXPRESSION_NODES;
+        self.budget_reported = false;
+        self.expr_in(pair)
+    }
+
+    /// Converts an `expr` pair (or any primary) inside the current budget.
+    fn expr_in(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        if pair.as_rule() != Rule::expr {
+            return self.primary(pair);
+        }
+        let tokens = pair.clone().into_inner().count();
+        if tokens > self.budget {
+            self.budget = 0;
+            if !self.budget_reported {
+                self.budget_reported = true;
+                self.diagnostics.push(
+                    Diagnostic::new(codes::E0004, format!("expression has more than {MAX_EXPRESSION_NODES} parts"))
+                        .at(Span::new(span.file, span.start as usize, span.start as usize + first_line(pair.as_str()).len()), "this expression")
+                        .help("split it into several checks or policies"),
+                );
+            }
+            return Expr { kind: ExprKind::Null, span };
+        }
+        self.budget -= tokens;
+        let this = std::cell::RefCell::new(self);
+        let result = pratt()
+            .map_primary(|p| this.borrow_mut().primary(p))
+            .map_prefix(|op, rhs| {
+                let s = this.borrow().span(&op).to(rhs.span);
+                let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+                Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span: s }
+            })
+            .map_postfix(|lhs, op| this.borrow_mut().postfix(lhs, op))
+            .map_infix(|lhs, op, rhs| {
+                let s = lhs.span.to(rhs.span);
+                Expr { kind: ExprKind::Binary(binary_op(op.as_rule()), Box::new(lhs), Box::new(rhs)), span: s }
+            })
+            .parse(pair.into_inner());
+        result
+    }
+
+    fn postfix(&mut self, lhs: Expr, op: Pair<Rule>) -> Expr {
+        let span = lhs.span.to(self.span(&op));
+        let rule = op.as_rule();
+        let kind = match rule {
+            Rule::op_is_null | Rule::op_is_not_null => {
+                ExprKind::IsNull { expr: Box::new(lhs), negated: rule == Rule::op_is_not_null }
+            }
+            Rule::op_in | Rule::op_not_in => {
+                let list = op.into_inner().filter(|p| p.as_rule() == Rule::expr).map(|e| self.expr_in(e)).collect();
+                ExprKind::InList { expr: Box::new(lhs), list, negated: rule == Rule::op_not_in }
+            }
+            _ => {
+                let mut bounds = op.into_inner().filter(|p| p.as_rule() == Rule::bound).map(|b| self.bound(b));
+                let low = bounds.next().expect("low bound");
+                let high = bounds.next().expect("high bound");
+                ExprKind::Between { expr: Box::new(lhs), low: Box::new(low), high: Box::new(high), negated: rule == Rule::op_not_between }
+            }
+        };
+        Expr { kind, span }
+    }
+
+    fn bound(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().peekable();
+        let negated = inner.peek().map(|p| p.as_rule()) == Some(Rule::op_neg);
+        if negated {
+            inner.next();
+        }
+        let value = self.primary(inner.next().expect("bound value"));
+        if negated {
+            Expr { kind: ExprKind::Unary(UnaryOp::Neg, Box::new(value)), span }
+        } else {
+            value
+        }
+    }
+
+    fn primary(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::int_lit => ExprKind::Int(pair.as_str().to_string()),
+            Rule::decimal_lit => ExprKind::Decimal(pair.as_str().to_string()),
+            Rule::string_lit => ExprKind::String(self.string_lit(pair).value),
+            Rule::lit_true => ExprKind::Bool(true),
+            Rule::lit_false => ExprKind::Bool(false),
+            Rule::lit_null => ExprKind::Null,
+            Rule::param => ExprKind::Param(pair.as_str()[1..].to_string()),
+            Rule::path => ExprKind::Path(pair.into_inner().map(|i| self.ident(i)).collect()),
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next().expect("function"));
+                ExprKind::Call(name, self.call_args(inner.next().expect("args")))
+            }
+            Rule::paren => ExprKind::Paren(Box::new(self.expr_in(pair.into_inner().next().expect("inner")))),
+            Rule::array_lit => ExprKind::Array(pair.into_inner().map(|e| self.expr_in(e)).collect()),
+            Rule::object_lit => ExprKind::Object(
+                pair.into_inner()
+                    .map(|m| {
+                        let mut mi = m.into_inner();
+                        let key = self.string_lit(mi.next().expect("key"));
+                        (key, self.expr_in(mi.next().expect("value")))
+                    })
+                    .collect(),
+            ),
+            Rule::expr => return self.expr_in(pair),
+            _ => ExprKind::Null,
+        };
+        Expr { kind, span }
+    }
+}
+
+
+fn default_span(default: &DefaultValue) -> Span {
+    match default {
+        DefaultValue::Expr(e) | DefaultValue::Generated(e) => e.span,
+        DefaultValue::Identity(s) => *s,
+    }
+}
+
+fn modifier_span(modifier: &Modifier) -> Span {
+    match modifier {
+        Modifier::Primary(s) | Modifier::Unique(s) => *s,
+        Modifier::Check(e) => e.span,
+        Modifier::Pii(i) | Modifier::RenamedFrom(i) => i.span,
+        Modifier::Doc(d) => d.span,
+    }
+}
+
+fn binary_op(rule: Rule) -> BinaryOp {
+    match rule {
+        Rule::op_or => BinaryOp::Or,
+        Rule::op_and => BinaryOp::And,
+        Rule::op_eq => BinaryOp::Eq,
+        Rule::op_ne => BinaryOp::Ne,
+        Rule::op_lt => BinaryOp::Lt,
+        Rule::op_le => BinaryOp::Le,
+        Rule::op_gt => BinaryOp::Gt,
+        Rule::op_ge => BinaryOp::Ge,
+        Rule::op_match => BinaryOp::Match,
+        Rule::op_like => BinaryOp::Like,
+        Rule::op_ilike => BinaryOp::ILike,
+        Rule::op_concat => BinaryOp::Concat,
+        Rule::op_add => BinaryOp::Add,
+        Rule::op_sub => BinaryOp::Sub,
+        Rule::op_mul => BinaryOp::Mul,
+        Rule::op_div => BinaryOp::Div,
+        _ => BinaryOp::Rem,
+    }
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: std::sync::OnceLock<PrattParser<Rule>> = std::sync::OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::prefix(Rule::op_not))
+            .op(Op::infix(Rule::op_eq, Assoc::Left)
+                | Op::infix(Rule::op_ne, Assoc::Left)
+                | Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left)
+                | Op::infix(Rule::op_match, Assoc::Left)
+                | Op::infix(Rule::op_like, Assoc::Left)
+                | Op::infix(Rule::op_ilike, Assoc::Left)
+                | Op::postfix(Rule::op_is_null)
+                | Op::postfix(Rule::op_is_not_null)
+                | Op::postfix(Rule::op_in)
+                | Op::postfix(Rule::op_not_in)
+                | Op::postfix(Rule::op_between)
+                | Op::postfix(Rule::op_not_between))
+            .op(Op::infix(Rule::op_concat, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left) | Op::infix(Rule::op_rem, Assoc::Left))
+            .op(Op::prefix(Rule::op_neg))
+    })
+}
+
+/// Friendly names for what pest expected at a failure.
+fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
+    let mut names: Vec<&str> = rules
+        .iter()
+        .map(|r| match r {
+            Rule::ident | Rule::type_name => "a name",
+            Rule::type_ref => "a type",
+            Rule::expr | Rule::default_value => "an expression",
+            Rule::int_lit | Rule::quantity => "a number",
+            Rule::string_lit => "a string",
+            Rule::column_list | Rule::index_keys => "`(` and a column list",
+            Rule::cardinality => "`->`, `--` or `<->`",
+            Rule::ref_action => "cascade, restrict, set null, set default or no action",
+            Rule::partition_kind => "range, list or hash",
+            Rule::time_unit => "a time unit (day, month, …)",
+            Rule::rate_unit => "a rate unit (s, min, h, day)",
+            Rule::privilege_kind | Rule::privilege => "a privilege (select, insert, update, delete, …)",
+            Rule::policy_command => "select, insert, update, delete or all",
+            Rule::modifier => "a field modifier",
+            Rule::block_end => "`}`",
+            Rule::EOI => "the end of the line",
+            _ => "",
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        names = tokens.iter().map(String::as_str).filter(|t| !t.trim_matches('`').trim().is_empty()).take(6).collect();
+        names.sort_unstable();
+        names.dedup();
+    }
+    match names.len() {
+        0 => "unexpected text here".into(),
+        1 => format!("expected {}", names[0]),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            format!("expected {} or {}", names.join(", "), last)
+        }
+    }
+}
