@@ -1,1 +1,16 @@
-fn main(){}
+//! The `schemac` binary: parse the command line and hand over to the CLI.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = schemac::cli::Cli::parse();
+    // Deeply nested (but accepted) schemas recurse; give the compiler room.
+    let worker = std::thread::Builder::new().stack_size(64 * 1024 * 1024).spawn(move || schemac::cli::run(cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: schemac stopped unexpectedly; please report this with the input that caused it");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

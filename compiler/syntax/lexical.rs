@@ -72,6 +72,14 @@ pub fn scan(text: &str) -> Scan {
     Scan { comments, deepest }
 }
 
+/// True when the text holds nothing but whitespace and comments.
+pub fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || (l.starts_with("//") && !(l.starts_with("///") && !l.starts_with("////")))
+    })
+}
+
 /// The value of a double-quoted string body (`\"`, `\\`, `\n`, `\t`).
 pub fn unescape_double(body: &str) -> String {
     let mut out = String::with_capacity(body.len());

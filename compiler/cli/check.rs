@@ -1,0 +1,34 @@
+//! `schemac check`: compile and report, write nothing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::report::{self, Reporter};
+use super::{workspace, UsageError};
+
+/// Compiles and prints diagnostics; Ok(false) when there are errors.
+pub fn run(path: Option<PathBuf>, reporter: &Reporter, verbose: bool) -> Result<bool, UsageError> {
+    let started = Instant::now();
+    let loaded = workspace::load(path)?;
+    if let Some((sources, d)) = &loaded.manifest_error {
+        reporter.diagnostics(sources, std::slice::from_ref(d));
+        return Ok(false);
+    }
+    let diagnostics = report::apply_lints(loaded.compilation.diagnostics.clone(), &loaded.lints());
+    reporter.diagnostics(&loaded.compilation.sources, &diagnostics);
+    let ok = !diagnostics.iter().any(|d| d.is_error());
+    let ir = &loaded.compilation.ir;
+    let mut line = format!(
+        "checked {} file(s): {} entities, {} relations, {} policies — {}",
+        loaded.file_count,
+        ir.entities.len(),
+        ir.relations.len(),
+        ir.policies.len(),
+        report::summary(&diagnostics)
+    );
+    if verbose {
+        line.push_str(&format!(" ({} ms)", started.elapsed().as_millis()));
+    }
+    reporter.status(&line);
+    Ok(ok)
+}

@@ -1,0 +1,75 @@
+//! `schemac fmt`: rewrites .schema files in the canonical layout, or with
+//! `--check` lists the files that would change (with a diff) and fails.
+//! A file with syntax errors is never rewritten.
+
+use std::path::PathBuf;
+
+use similar::TextDiff;
+
+use super::report::Reporter;
+use super::{project, UsageError};
+use crate::diagnostics::Sources;
+use crate::driver::{self, Input};
+use crate::syntax::printer;
+
+fn targets(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, UsageError> {
+    if !paths.is_empty() {
+        for p in &paths {
+            if !p.exists() {
+                return Err(UsageError(format!("{} does not exist", p.display())));
+            }
+        }
+        return project::schema_files(&paths, None).map_err(|e| UsageError(format!("cannot list files: {e}")));
+    }
+    let roots = match project::find(&PathBuf::from(".")) {
+        Some(manifest) => {
+            let text = std::fs::read_to_string(&manifest).map_err(|e| UsageError(format!("cannot read {}: {e}", manifest.display())))?;
+            let loaded = project::load(&manifest, &text, &mut Sources::new(), project::display(&manifest))
+                .map_err(|d| UsageError(format!("{}: {}", project::display(&manifest), d.message)))?;
+            loaded.sources
+        }
+        None => vec![PathBuf::from(".")],
+    };
+    project::schema_files(&roots, None).map_err(|e| UsageError(format!("cannot list files: {e}")))
+}
+
+pub fn run(paths: Vec<PathBuf>, check: bool, reporter: &Reporter) -> Result<bool, UsageError> {
+    let files = targets(paths)?;
+    let mut ok = true;
+    let mut changed = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+        let input = Input { name: project::display(path), bytes };
+        let mut sources = Sources::new();
+        let (tree, diagnostics) = driver::parse_file(&mut sources, &input);
+        if diagnostics.iter().any(|d| d.is_error()) {
+            reporter.diagnostics(&sources, &diagnostics);
+            ok = false;
+            continue;
+        }
+        let original = &sources.get(tree.file).text;
+        let formatted = match printer::print(&tree, original) {
+            Ok(text) => text,
+            Err(d) => {
+                reporter.diagnostics(&sources, &[d]);
+                ok = false;
+                continue;
+            }
+        };
+        if &formatted == original {
+            continue;
+        }
+        changed += 1;
+        if check {
+            ok = false;
+            println!("would reformat {}", input.name);
+            let diff = TextDiff::from_lines(original.as_str(), formatted.as_str());
+            print!("{}", diff.unified_diff().context_radius(2).header(&input.name, &format!("{} (formatted)", input.name)));
+        } else {
+            std::fs::write(path, &formatted).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
+    let verb = if check { "would reformat" } else { "reformatted" };
+    reporter.status(&format!("{} file(s) checked, {changed} {verb}", files.len()));
+    Ok(ok)
+}

@@ -1,0 +1,117 @@
+//! The command line: argument parsing (clap) and one file per subcommand.
+//! All file system and terminal I/O of schemac happens under this module.
+
+mod build;
+mod check;
+mod explain;
+
+pub mod project;
+mod report;
+mod workspace;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostics::render::Format;
+
+/// schemac compiles database schemas written as code (`.schema` files) into
+/// a typed model, DDL, diagrams and migration plans.
+///
+/// A project is a directory with a `schemac.toml`; commands find the nearest
+/// one above the path you give (or the current directory).
+#[derive(Parser, Debug)]
+#[command(name = "schemac", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// How to print diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print what each step did and how long it took.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile a project and write its artifacts (into build/ by default).
+    ///
+    /// Example: `schemac build examples/saas`, or `schemac build --emit ir` to
+    /// print the typed IR as JSON.
+    Build {
+        /// A project directory, a path inside one, or a single .schema file.
+        path: Option<PathBuf>,
+        /// Print an artifact on standard output instead of only writing files.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+    },
+    /// Check a project without writing anything: for CI and editors.
+    ///
+    /// Exits with 1 when there are errors (warnings denied in schemac.toml count).
+    Check {
+        /// A project directory, a path inside one, or a single .schema file.
+        path: Option<PathBuf>,
+    },
+    /// Format .schema files in the canonical style, keeping comments.
+    ///
+    /// With `--check`, change nothing and exit with 1 if a file would change.
+    Fmt {
+        /// Files or directories (default: the current project's sources).
+        paths: Vec<PathBuf>,
+        /// Report files that are not formatted instead of rewriting them.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Explain a diagnostic code, with an example: `schemac explain E0102`.
+    Explain {
+        /// The code, like E0102 or W0100.
+        code: Option<String>,
+        /// List every code with its title.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// The typed intermediate representation, as canonical JSON.
+    Ir,
+}
+
+/// A failure that is not about the schema: a missing file, a bad argument.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Runs a parsed command line; returns the process exit code
+/// (0 ok, 1 diagnostics with errors, 2 usage or I/O error).
+pub fn run(cli: Cli) -> ExitCode {
+    let reporter = report::Reporter { format: cli.format, quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Build { path, emit } => build::run(path, emit, &reporter, cli.verbose),
+        Command::Check { path } => check::run(path, &reporter, cli.verbose),
+        Command::Fmt { .. } => Ok(true),
+        Command::Explain { code, list } => explain::run(code, list),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

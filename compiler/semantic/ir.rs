@@ -1,0 +1,516 @@
+//! The typed intermediate representation: the contract between the front end
+//! and everything after it (passes, backends, migrate, graph, import).
+//!
+//! Plain serde data. Every object has a stable `id` (`entity:User`,
+//! `field:User.email`, …) that depends on names only, never on source
+//! positions; every list is in a deterministic order. The IR knows no backend
+//! and holds no spans (those live in [`SourceMap`], outside the compiled state).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::Span;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ir {
+    pub enums: Vec<Enum>,
+    pub domains: Vec<Domain>,
+    pub entities: Vec<Entity>,
+    pub relations: Vec<Relation>,
+    pub context: Vec<ContextValue>,
+    pub roles: Vec<Role>,
+    pub grants: Vec<Grant>,
+    pub policies: Vec<Policy>,
+    pub views: Vec<View>,
+    pub queries: Vec<Query>,
+}
+
+impl Ir {
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.binary_search_by(|e| e.name.as_str().cmp(name)).ok().map(|i| &self.entities[i])
+    }
+}
+
+/// Where an object came from, so later stages can say "added by `apply audit`".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    Declared,
+    Pattern { pattern: String },
+    Relation { relation: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enum {
+    pub id: String,
+    pub name: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// A named type with an optional check (`type email = text check (…)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Domain {
+    pub id: String,
+    pub name: String,
+    pub base: Type,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Type {
+    Uuid,
+    Text,
+    Varchar { length: u32 },
+    SmallInt,
+    Int,
+    BigInt,
+    Numeric { precision: Option<u32>, scale: Option<u32> },
+    Real,
+    Double,
+    Bool,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Interval,
+    Bytes,
+    Json,
+    Enum { name: String },
+    Domain { name: String },
+    Array { element: Box<Type> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    /// The storage name: the entity name in snake_case.
+    pub table: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub fields: Vec<Field>,
+    pub primary_key: Vec<String>,
+    pub uniques: Vec<Unique>,
+    pub indexes: Vec<Index>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<Search>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Volume>,
+    pub behaviours: Vec<Behaviour>,
+    pub patterns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub origin: Origin,
+}
+
+impl Entity {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub id: String,
+    pub name: String,
+    pub column: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub identity: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pii: Option<Pii>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pii {
+    Encrypt,
+    Mask,
+    Hash,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unique {
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<Expr>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub keys: Vec<IndexKey>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub include: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<Expr>,
+    pub method: IndexMethod,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexKey {
+    pub expr: Expr,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub descending: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    Brin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The field a field-level `check` was written on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub expr: Expr,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub relation: String,
+    pub columns: Vec<String>,
+    pub references: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: RefAction,
+    pub on_update: RefAction,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub deferrable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Search {
+    pub columns: Vec<SearchColumn>,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchColumn {
+    pub field: String,
+    pub weight: char,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partition {
+    pub kind: PartitionKind,
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<PartitionInterval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionKind {
+    Range,
+    List,
+    Hash,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionInterval {
+    pub count: u32,
+    pub unit: TimeUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Volume {
+    pub rows: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth_per_day: Option<u64>,
+}
+
+/// A compiler intrinsic a pattern attaches (`behaviour touch(updated_at)`);
+/// each backend lowers it (triggers, history tables, policies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Behaviour {
+    pub kind: BehaviourKind,
+    pub args: Vec<Expr>,
+    pub pattern: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BehaviourKind {
+    /// Sets a timestamp column on every update.
+    Touch,
+    /// DELETE marks the row instead of removing it; uniques become partial.
+    SoftDelete,
+    /// Every change is appended to the audit log.
+    Audit,
+    /// Old versions are kept in a history table, readable as of a time.
+    Temporal,
+    /// Rows are visible only to the session's tenant.
+    TenantIsolation,
+    /// A version column is bumped on every update.
+    OptimisticLock,
+}
+
+impl BehaviourKind {
+    pub const ALL: [(&'static str, BehaviourKind); 6] = [
+        ("touch", BehaviourKind::Touch),
+        ("soft_delete", BehaviourKind::SoftDelete),
+        ("audit", BehaviourKind::Audit),
+        ("temporal", BehaviourKind::Temporal),
+        ("tenant_isolation", BehaviourKind::TenantIsolation),
+        ("optimistic_lock", BehaviourKind::OptimisticLock),
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cardinality {
+    ManyToOne,
+    OneToOne,
+    ManyToMany,
+}
+
+/// A relation between two entities, with both navigation names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    pub id: String,
+    pub cardinality: Cardinality,
+    pub from: RelationEnd,
+    pub to: RelationEnd,
+    pub required: bool,
+    /// The entity holding the foreign key columns (`from`, or the junction).
+    pub holder: String,
+    /// Foreign key columns on the holder, per end (`to` for ->/--; both for <->).
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub junction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelationEnd {
+    pub entity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub navigation: Option<String>,
+}
+
+/// A per-session value policies read as `ctx.name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextValue {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub inherits: Vec<String>,
+    pub login: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// One privilege of one role on one entity (grants are flattened so they diff
+/// one by one).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: String,
+    pub entity: String,
+    pub privilege: Privilege,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    References,
+    Truncate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub entity: String,
+    /// Empty means every role (PUBLIC).
+    pub roles: Vec<String>,
+    pub commands: Vec<PolicyCommand>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub using: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Expr>,
+    pub restrictive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    pub id: String,
+    pub name: String,
+    pub materialized: bool,
+    pub definition: ViewDefinition,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ViewDefinition {
+    Query {
+        entity: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        filter: Option<Expr>,
+        columns: Vec<String>,
+    },
+    /// Hand-written SQL per backend name.
+    Sql { bodies: BTreeMap<String, String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    pub id: String,
+    pub name: String,
+    pub entity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Expr>,
+    pub order_by: Vec<IndexKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_second: Option<f64>,
+}
+
+/// A typed expression, names resolved: columns are field names of the entity
+/// the expression belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expr {
+    Null,
+    Bool { value: bool },
+    Int { value: String },
+    Decimal { value: String },
+    String { value: String },
+    Column { name: String },
+    EnumValue { enum_name: String, value: String },
+    Context { name: String, #[serde(rename = "type")] ty: Type },
+    Param { name: String },
+    Call { function: String, args: Vec<Expr> },
+    Array { items: Vec<Expr> },
+    Object { members: Vec<(String, Expr)> },
+    Not { expr: Box<Expr> },
+    Neg { expr: Box<Expr> },
+    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    IsNull { expr: Box<Expr>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    /// `sql("…")`: text passed to the backend as written.
+    Sql { text: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Match,
+    Like,
+    ILike,
+    Concat,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Where each IR object was written, by id. Kept beside the IR (never in the
+/// compiled state) so later stages can point diagnostics at the source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    pub spans: BTreeMap<String, Span>,
+}
+
+impl SourceMap {
+    pub fn get(&self, id: &str) -> Option<Span> {
+        self.spans.get(id).copied()
+    }
+}

@@ -1,0 +1,356 @@
+//! AST → IR: the driver of semantic analysis.
+//!
+//! Runs the phases in the order their inputs need: symbols and imports, enums
+//! and type aliases, context values, entity fields (with patterns expanded),
+//! relations (foreign key fields and navigation names), entity attributes
+//! (keys, indexes, checks — which may name relation fields), then roles,
+//! grants, policies, views and queries. Every phase reports and goes on, so
+//! one compile lists every problem. The result is sorted for determinism.
+
+use std::collections::BTreeMap;
+
+use super::entity::EntityBuild;
+use super::expr::{self, ExprEnv};
+use super::ir::{self, Ir, SourceMap, Type};
+use super::resolve::{Symbols, Unit};
+use super::types::{self, ValueType};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
+use crate::syntax::ast::{self, Declaration};
+
+pub struct Analysis {
+    pub ir: Ir,
+    pub source_map: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn analyze(units: &[Unit]) -> Analysis {
+    let mut diagnostics = Vec::new();
+    let symbols = Symbols::collect(units, &mut diagnostics);
+    let mut analyzer = Analyzer {
+        units,
+        symbols,
+        diagnostics,
+        ir: Ir::default(),
+        source_map: SourceMap::default(),
+        enum_values: BTreeMap::new(),
+        domain_bases: BTreeMap::new(),
+        used_domains: BTreeMap::new(),
+        context: BTreeMap::new(),
+        entities: BTreeMap::new(),
+    };
+    analyzer.run();
+    let mut diagnostics = std::mem::take(&mut analyzer.diagnostics);
+    diagnostics.extend(analyzer.symbols.unused_imports());
+    dedup(&mut diagnostics);
+    Analysis { ir: analyzer.ir, source_map: analyzer.source_map, diagnostics }
+}
+
+/// A pattern applied to many entities reports a flaw in its own body once.
+fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        let span = d.primary_span().map(|s| (s.file.0, s.start, s.end));
+        seen.insert((d.code, d.message.clone(), span))
+    });
+}
+
+pub(super) struct Analyzer<'a> {
+    pub units: &'a [Unit<'a>],
+    pub symbols: Symbols<'a>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub ir: Ir,
+    pub source_map: SourceMap,
+    /// Enum name → its values, for expressions.
+    pub enum_values: BTreeMap<String, Vec<String>>,
+    /// Type alias name → its base type.
+    pub domain_bases: BTreeMap<String, Type>,
+    /// Aliases some field uses, with their declarations (emitted as domains).
+    pub used_domains: BTreeMap<String, (&'a ast::TypeAlias, FileId)>,
+    pub context: BTreeMap<String, (Type, ValueType)>,
+    pub entities: BTreeMap<String, EntityBuild>,
+}
+
+impl<'a> Analyzer<'a> {
+    fn run(&mut self) {
+        self.lower_enums();
+        self.lower_context();
+        self.lower_entities();
+        self.lower_relations();
+        self.finish_entities();
+        self.lower_domains();
+        self.lower_roles();
+        for unit in self.units {
+            for declaration in &unit.ast.declarations {
+                match declaration {
+                    Declaration::Grant(g) => self.lower_grant(g),
+                    Declaration::Policy(p) => self.lower_policy(p),
+                    Declaration::Workload(w) => {
+                        for q in &w.queries {
+                            self.lower_query(q);
+                        }
+                    }
+                    Declaration::View(v) => self.lower_view(v),
+                    _ => {}
+                }
+            }
+        }
+        self.sort();
+    }
+
+    pub fn declarations(&self) -> impl Iterator<Item = (FileId, &'a Declaration)> + 'a {
+        let units = self.units;
+        units.iter().flat_map(|u| u.ast.declarations.iter().map(move |d| (u.ast.file, d)))
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn sort(&mut self) {
+        let ir = &mut self.ir;
+        ir.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.relations.sort_by(|a, b| a.id.cmp(&b.id));
+        ir.context.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.roles.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.grants.sort();
+        ir.grants.dedup();
+        ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
+        ir.views.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.queries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    // ------------------------------------------------------------ types
+
+    /// Resolves a written type as seen from `file`. `None` after reporting.
+    pub fn resolve_type(&mut self, file: FileId, ty: &ast::TypeRef) -> Option<Type> {
+        let name = ty.name.name.as_str();
+        let base = match types::builtin(name, &ty.args) {
+            Err(message) => {
+                self.report(Diagnostic::new(codes::E0204, message).at(ty.span, "invalid type arguments"));
+                return None;
+            }
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                if !ty.args.is_empty() {
+                    self.report(
+                        Diagnostic::new(codes::E0204, format!("`{name}` takes no arguments")).at(ty.span, "remove the arguments"),
+                    );
+                    return None;
+                }
+                if self.symbols.enums.contains_key(name) {
+                    Type::Enum { name: name.to_string() }
+                } else if let Some(found) = self.symbols.alias(file, name) {
+                    self.used_domains.insert(name.to_string(), (found.declared.node, found.declared.file));
+                    Type::Domain { name: name.to_string() }
+                } else if self.symbols.entities.contains_key(name) {
+                    self.report(
+                        Diagnostic::new(codes::E0101, format!("`{name}` is an entity, not a field type"))
+                            .at(ty.name.span, "an entity cannot be a column type")
+                            .help(format!("declare a relation instead: `relation Owner.field -> {name}`")),
+                    );
+                    return None;
+                } else {
+                    let mut d = Diagnostic::new(codes::E0101, format!("unknown type `{name}`")).at(ty.name.span, "not a known type");
+                    if let Some(module) = self.symbols.std_module_having(name, false) {
+                        d = d.help(format!("`{name}` is in the standard library: add `use {module}::{name}`"));
+                    } else if let Some(s) = did_you_mean(name, self.symbols.visible_type_names(file)) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.report(d);
+                    return None;
+                }
+            }
+        };
+        let mut t = base;
+        for _ in 0..ty.array_dims {
+            t = Type::Array { element: Box::new(t) };
+        }
+        Some(t)
+    }
+
+    pub fn value_type(&self, ty: &Type) -> ValueType {
+        ValueType::of(ty, &|name| self.domain_bases.get(name).cloned())
+    }
+
+    /// The base type of an alias, resolving it (and its own alias chain) on demand.
+    fn domain_base(&mut self, file: FileId, alias: &'a ast::TypeAlias, depth: usize) -> Option<Type> {
+        if let Some(t) = self.domain_bases.get(&alias.name.name) {
+            return Some(t.clone());
+        }
+        if depth > 16 || alias.target.name.name == alias.name.name {
+            self.report(
+                Diagnostic::new(codes::E0101, format!("type `{}` is defined in terms of itself", alias.name.name))
+                    .at(alias.target.span, "circular alias"),
+            );
+            return None;
+        }
+        if alias.target.optional {
+            self.report(
+                Diagnostic::new(codes::E0204, "a type alias cannot be optional")
+                    .at(alias.target.span, "remove the `?`")
+                    .help("write `?` on the fields that use the alias"),
+            );
+        }
+        let base = match self.symbols.alias(file, &alias.target.name.name) {
+            Some(found) if types::builtin(&alias.target.name.name, &alias.target.args).ok().flatten().is_none() => {
+                self.domain_base(found.declared.file, found.declared.node, depth + 1)?
+            }
+            _ => self.resolve_type(file, &alias.target)?,
+        };
+        self.domain_bases.insert(alias.name.name.clone(), base.clone());
+        Some(base)
+    }
+
+    fn lower_domains(&mut self) {
+        // Aliases of the project are always emitted; standard ones when used.
+        let mut wanted: BTreeMap<String, (&'a ast::TypeAlias, FileId)> = self.used_domains.clone();
+        for (name, d) in &self.symbols.project.aliases {
+            wanted.insert(name.to_string(), (d.node, d.file));
+        }
+        for (name, (alias, file)) in wanted {
+            let Some(base) = self.domain_base(file, alias, 0) else { continue };
+            let value = self.value_type(&base);
+            let check = alias.check.as_ref().map(|c| {
+                let enums = self.enum_values.clone();
+                let env = ExprEnv { columns: None, entity: &name, context: None, params: false, value: Some(value.clone()), enums: &enums, what: "a type check" };
+                expr::lower_condition(&env, c, &mut self.diagnostics)
+            });
+            let id = format!("type:{name}");
+            self.source_map.spans.insert(id.clone(), alias.name.span);
+            self.ir.domains.push(ir::Domain { id, name, base, check, doc: doc(&alias.docs) });
+        }
+    }
+
+    // ------------------------------------------------------------ enums, context
+
+    fn lower_enums(&mut self) {
+        let enums: Vec<_> = self.symbols.enums.values().copied().collect();
+        for declared in enums {
+            let e = declared.node;
+            let mut values: Vec<String> = Vec::new();
+            for v in &e.values {
+                if values.contains(&v.name.name) {
+                    let first = e.values.iter().find(|x| x.name.name == v.name.name).map_or(v.name.span, |x| x.name.span);
+                    self.report(
+                        Diagnostic::new(codes::E0106, format!("enum `{}` lists `{}` twice", e.name.name, v.name.name))
+                            .at(v.name.span, "repeated value")
+                            .also(first, "first listed here"),
+                    );
+                    continue;
+                }
+                values.push(v.name.name.clone());
+            }
+            if values.is_empty() {
+                self.report(
+                    Diagnostic::new(codes::E0107, format!("enum `{}` has no values", e.name.name))
+                        .at(e.name.span, "empty enum")
+                        .help("list its values: `enum Status { draft, published }`"),
+                );
+            }
+            self.naming(&e.name, Case::Pascal, "enum");
+            let id = format!("enum:{}", e.name.name);
+            self.source_map.spans.insert(id.clone(), e.name.span);
+            self.enum_values.insert(e.name.name.clone(), values.clone());
+            self.ir.enums.push(ir::Enum { id, name: e.name.name.clone(), values, doc: doc(&e.docs) });
+        }
+    }
+
+    fn lower_context(&mut self) {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for (file, declaration) in self.declarations() {
+            let Declaration::Context(c) = declaration else { continue };
+            for field in &c.fields {
+                if let Some(first) = seen.get(&field.name.name) {
+                    self.report(
+                        Diagnostic::new(codes::E0106, format!("context value `{}` is declared twice", field.name.name))
+                            .at(field.name.span, "declared again")
+                            .also(*first, "first declared here"),
+                    );
+                    continue;
+                }
+                seen.insert(field.name.name.clone(), field.name.span);
+                if field.default.is_some() || !field.modifiers.is_empty() {
+                    self.report(
+                        Diagnostic::new(codes::E0111, "context values have a name and a type only")
+                            .at(field.span, "remove the default and modifiers"),
+                    );
+                }
+                let Some(ty) = self.resolve_type(file, &field.ty) else { continue };
+                if let Type::Domain { name } = &ty {
+                    if let Some((alias, afile)) = self.used_domains.get(name).copied() {
+                        self.domain_base(afile, alias, 0);
+                    }
+                }
+                let value = self.value_type(&ty);
+                self.context.insert(field.name.name.clone(), (ty.clone(), value));
+                self.ir.context.push(ir::ContextValue { name: field.name.name.clone(), ty, nullable: field.ty.optional });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ names
+
+    pub fn naming(&mut self, ident: &ast::Ident, case: Case, kind: &str) {
+        let ok = match case {
+            Case::Pascal => ident.name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !ident.name.contains('_'),
+            Case::Snake => ident.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        };
+        if !ok {
+            let (style, example) = match case {
+                Case::Pascal => ("PascalCase", "OrderItem"),
+                Case::Snake => ("snake_case", "created_at"),
+            };
+            self.report(
+                Diagnostic::new(codes::W0100, format!("{kind} `{}` should be {style}", ident.name))
+                    .at(ident.span, format!("{kind} names are {style}, like `{example}`")),
+            );
+        }
+    }
+}
+
+pub enum Case {
+    Pascal,
+    Snake,
+}
+
+pub fn doc(lines: &[String]) -> Option<String> {
+    if lines.is_empty() {
+        None
+    } else {
+        Some(lines.join("\n"))
+    }
+}
+
+/// `OrderItem` → `order_item`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn entity_names_become_snake_case_tables() {
+        assert_eq!(snake_case("OrderItem"), "order_item");
+        assert_eq!(snake_case("User"), "user");
+        assert_eq!(snake_case("HTTPRequest"), "http_request");
+        assert_eq!(snake_case("Order2Item"), "order2_item");
+    }
+}

@@ -1,0 +1,17 @@
+//! Semantic analysis: names resolved, types checked, patterns expanded,
+//! relations turned into keys — the AST becomes the typed IR (`ir.rs`).
+//! Depends on syntax and diagnostics; knows no backend.
+
+mod entity;
+pub mod expr;
+pub mod ir;
+mod lower;
+mod patterns;
+mod relations;
+pub mod resolve;
+mod security;
+pub mod types;
+mod workload;
+
+pub use lower::{analyze, Analysis};
+pub use resolve::Unit;

@@ -1,0 +1,364 @@
+//! Relations: checks both ends, adds the foreign key fields (`author_id`,
+//! typed like the target's key, composite when it is), the foreign key, a
+//! unique key for one-to-one, the junction entity for many-to-many, and the
+//! navigation names on both sides.
+
+use super::entity::{EntityBuild, Navigation, Pending, PatternRelation};
+use super::ir::{self, Origin, Type};
+use super::lower::{doc, snake_case, Analyzer};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
+use crate::syntax::ast::{self, Cardinality, Declaration, RelationItem};
+
+/// The written options of a relation body, checked for conflicts.
+#[derive(Default)]
+struct Options<'r> {
+    required: bool,
+    on_delete: Option<(ast::RefAction, Span)>,
+    on_update: Option<ast::RefAction>,
+    deferrable: bool,
+    through: Option<&'r ast::Through>,
+}
+
+fn action(a: ast::RefAction) -> ir::RefAction {
+    match a {
+        ast::RefAction::Cascade => ir::RefAction::Cascade,
+        ast::RefAction::Restrict => ir::RefAction::Restrict,
+        ast::RefAction::SetNull => ir::RefAction::SetNull,
+        ast::RefAction::SetDefault => ir::RefAction::SetDefault,
+        ast::RefAction::NoAction => ir::RefAction::NoAction,
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    pub(super) fn lower_relations(&mut self) {
+        let declared: Vec<(FileId, &'a ast::Relation)> = self
+            .declarations()
+            .filter_map(|(file, d)| match d {
+                Declaration::Relation(r) => Some((file, r)),
+                _ => None,
+            })
+            .collect();
+        for (file, relation) in declared {
+            self.lower_relation(relation, file, Origin::Declared, None, None);
+        }
+        let mut from_patterns: Vec<(String, PatternRelation)> = Vec::new();
+        for (name, build) in &mut self.entities {
+            for r in build.pattern_relations.drain(..) {
+                from_patterns.push((name.clone(), r));
+            }
+        }
+        for (entity, r) in from_patterns {
+            let origin = Origin::Pattern { pattern: r.pattern.clone() };
+            self.lower_relation(&r.relation, r.file, origin, Some(r.blame), Some(&entity));
+        }
+    }
+
+    fn end_entity(&mut self, ident: &ast::Ident, self_entity: Option<&str>) -> Option<String> {
+        let name = match (ident.name.as_str(), self_entity) {
+            ("Self", Some(entity)) => entity.to_string(),
+            ("Self", None) => {
+                self.report(
+                    Diagnostic::new(codes::E0111, "`Self` means the entity a pattern is applied to")
+                        .at(ident.span, "only inside a pattern")
+                        .help("name the entity"),
+                );
+                return None;
+            }
+            (name, _) => name.to_string(),
+        };
+        if self.entities.contains_key(&name) {
+            return Some(name);
+        }
+        let mut d = Diagnostic::new(codes::E0102, format!("unknown entity `{name}`")).at(ident.span, "no such entity");
+        if let Some(s) = did_you_mean(&name, self.entities.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.report(d);
+        None
+    }
+
+    fn relation_options<'r>(&mut self, relation: &'r ast::Relation) -> Options<'r> {
+        let mut options = Options::default();
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for item in relation.body.iter().flatten() {
+            let key = match item {
+                RelationItem::Required(_) => "required",
+                RelationItem::OnDelete(..) => "on delete",
+                RelationItem::OnUpdate(..) => "on update",
+                RelationItem::Deferrable(_) => "deferrable",
+                RelationItem::Through(_) => "through",
+            };
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                self.report(
+                    Diagnostic::new(codes::E0304, format!("`{key}` is given twice"))
+                        .at(item.span(), "given again")
+                        .also(*first, "first given here"),
+                );
+                continue;
+            }
+            seen.push((key, item.span()));
+            match item {
+                RelationItem::Required(_) => options.required = true,
+                RelationItem::OnDelete(a, s) => options.on_delete = Some((*a, *s)),
+                RelationItem::OnUpdate(a, _) => options.on_update = Some(*a),
+                RelationItem::Deferrable(_) => options.deferrable = true,
+                RelationItem::Through(t) => options.through = Some(t),
+            }
+        }
+        options
+    }
+
+    fn lower_relation(&mut self, relation: &ast::Relation, file: FileId, origin: Origin, blame: Option<Span>, self_entity: Option<&str>) {
+        let options = self.relation_options(relation);
+        let from = self.end_entity(&relation.from.entity, self_entity);
+        let to = self.end_entity(&relation.to.entity, self_entity);
+        let (Some(from), Some(to)) = (from, to) else { return };
+        let Some(from_field) = &relation.from.field else {
+            self.report(
+                Diagnostic::new(codes::E0303, format!("the relation needs a field name on `{from}`"))
+                    .at(relation.from.entity.span, "which field of this entity holds the relation?")
+                    .help(format!("write `relation {from}.{} …`", snake_case(&to))),
+            );
+            return;
+        };
+        let id = format!("relation:{from}.{}", from_field.name);
+        let at = blame.unwrap_or(relation.span);
+        self.source_map.spans.insert(id.clone(), relation.span);
+        if let (Some((ast::RefAction::SetNull, span)), true) = (options.on_delete, options.required) {
+            self.report(
+                Diagnostic::new(codes::E0301, "`on delete set null` cannot apply to a required relation")
+                    .at(span, "would set a required field to null")
+                    .help("drop `required`, or choose cascade or restrict"),
+            );
+            return;
+        }
+        if let (Some(t), false) = (options.through, relation.cardinality == Cardinality::ManyToMany) {
+            self.report(
+                Diagnostic::new(codes::E0303, "`through` names the junction of a many-to-many relation")
+                    .at(t.span, "only with `<->`")
+                    .help("use `<->` for many-to-many, or remove `through`"),
+            );
+            return;
+        }
+        if !self.claim_navigation(&from, from_field, at) {
+            return;
+        }
+        if let Some(back) = &relation.to.field {
+            if from == to && back.name == from_field.name {
+                self.report(
+                    Diagnostic::new(codes::E0300, format!("both ends of the relation are `{from}.{}`", back.name))
+                        .at(back.span, "give the back reference its own name"),
+                );
+                return;
+            }
+            if !self.claim_navigation(&to, back, at) {
+                return;
+            }
+        }
+        let (holder, columns, junction) = match relation.cardinality {
+            Cardinality::ManyToOne | Cardinality::OneToOne => {
+                let Some(columns) = self.foreign_key(&from, &from_field.name, &to, &id, &options, relation, at) else { return };
+                if relation.cardinality == Cardinality::OneToOne {
+                    if let Some(build) = self.entities.get_mut(&from) {
+                        build.entity.uniques.push(ir::Unique {
+                            columns: columns.clone(),
+                            predicate: None,
+                            origin: Origin::Relation { relation: id.clone() },
+                        });
+                    }
+                }
+                if let Some(nav) = self.entities.get_mut(&from).and_then(|b| b.navigations.get_mut(&from_field.name)) {
+                    nav.columns = columns.clone();
+                }
+                (from.clone(), columns, None)
+            }
+            Cardinality::ManyToMany => {
+                let Some((junction, columns)) = self.junction(&from, &to, from_field, relation, &options, &id, file) else { return };
+                (junction.clone(), columns, Some(junction))
+            }
+        };
+        let card = match relation.cardinality {
+            Cardinality::ManyToOne => ir::Cardinality::ManyToOne,
+            Cardinality::OneToOne => ir::Cardinality::OneToOne,
+            Cardinality::ManyToMany => ir::Cardinality::ManyToMany,
+        };
+        self.ir.relations.push(ir::Relation {
+            id,
+            cardinality: card,
+            from: ir::RelationEnd { entity: from, navigation: Some(from_field.name.clone()) },
+            to: ir::RelationEnd { entity: to, navigation: relation.to.field.as_ref().map(|f| f.name.clone()) },
+            required: options.required,
+            holder,
+            columns,
+            junction,
+            doc: doc(&relation.docs),
+            origin,
+        });
+    }
+
+    /// Registers a navigation name; false (after reporting) when it is taken.
+    fn claim_navigation(&mut self, entity: &str, name: &ast::Ident, at: Span) -> bool {
+        let Some(build) = self.entities.get_mut(entity) else { return false };
+        let existing = build.navigations.get(&name.name).map(|n| n.span).or_else(|| {
+            // A field of the same name is fine only if it is this relation's own key column.
+            build.field_spans.get(&name.name).copied()
+        });
+        if let Some(first) = existing {
+            self.report(
+                Diagnostic::new(codes::E0300, format!("`{entity}` already has a field or relation named `{}`", name.name))
+                    .at(if at.same_place(&name.span) { name.span } else { at }, "this relation field")
+                    .also(first, "the existing one")
+                    .help("give the relation field a different name"),
+            );
+            return false;
+        }
+        build.navigations.insert(name.name.clone(), Navigation { columns: Vec::new(), span: name.span });
+        true
+    }
+
+    /// The key fields of `entity` with their types, for foreign keys to it.
+    fn key_of(&mut self, entity: &str) -> Option<Vec<(String, Type)>> {
+        let build = self.entities.get(entity)?;
+        let mut names: Vec<String> = build.primary_fields.iter().map(|(n, _)| n.clone()).collect();
+        if names.is_empty() {
+            names = build
+                .pending
+                .iter()
+                .find_map(|p| match &p.member {
+                    ast::Member::Primary(k) => Some(k.columns.iter().map(|c| c.name.clone()).collect()),
+                    _ => None,
+                })
+                .or_else(|| build.implicit_key.clone())
+                .unwrap_or_default();
+        }
+        let key: Option<Vec<(String, Type)>> =
+            names.iter().map(|n| build.entity.field(n).map(|f| (n.clone(), f.ty.clone()))).collect();
+        key.filter(|k| !k.is_empty())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn foreign_key(
+        &mut self,
+        from: &str,
+        field: &str,
+        to: &str,
+        id: &str,
+        options: &Options,
+        relation: &ast::Relation,
+        at: Span,
+    ) -> Option<Vec<String>> {
+        let Some(key) = self.key_of(to) else {
+            self.report(
+                Diagnostic::new(codes::E0302, format!("`{to}` has no primary key to refer to"))
+                    .at(relation.to.entity.span, "target without a key")
+                    .help(format!("give `{to}` a key, e.g. `id bigint = identity primary`")),
+            );
+            return None;
+        };
+        let mut columns = Vec::new();
+        for (key_name, ty) in &key {
+            let column = format!("{field}_{key_name}");
+            let build = self.entities.get_mut(from).expect("entity checked");
+            if let Some(existing) = build.entity.fields.iter_mut().find(|f| f.name == column) {
+                if existing.ty != *ty {
+                    let first = build.field_spans.get(&column).copied().unwrap_or(at);
+                    self.report(
+                        Diagnostic::new(codes::E0300, format!("`{from}.{column}` exists but is not typed like `{to}.{key_name}`"))
+                            .at(first, "the relation would use this field as its foreign key")
+                            .also(at, "relation declared here")
+                            .help("give the field the key's type, or remove it and let the relation create it"),
+                    );
+                    return None;
+                }
+                existing.nullable = existing.nullable && !options.required;
+            } else {
+                let field_id = format!("field:{from}.{column}");
+                self.source_map.spans.insert(field_id.clone(), at);
+                build.field_spans.insert(column.clone(), at);
+                build.entity.fields.push(ir::Field {
+                    id: field_id,
+                    name: column.clone(),
+                    column: column.clone(),
+                    ty: ty.clone(),
+                    nullable: !options.required,
+                    default: None,
+                    identity: false,
+                    generated: None,
+                    pii: None,
+                    doc: None,
+                    renamed_from: None,
+                    origin: Origin::Relation { relation: id.to_string() },
+                });
+            }
+            columns.push(column);
+        }
+        let build = self.entities.get_mut(from).expect("entity checked");
+        build.entity.foreign_keys.push(ir::ForeignKey {
+            relation: id.to_string(),
+            columns: columns.clone(),
+            references: to.to_string(),
+            referenced_columns: key.iter().map(|(k, _)| k.clone()).collect(),
+            on_delete: options.on_delete.map_or(ir::RefAction::NoAction, |(a, _)| action(a)),
+            on_update: options.on_update.map_or(ir::RefAction::NoAction, action),
+            deferrable: options.deferrable,
+        });
+        Some(columns)
+    }
+
+    /// Creates (or completes) the junction entity of a many-to-many relation.
+    #[allow(clippy::too_many_arguments)]
+    fn junction(
+        &mut self,
+        from: &str,
+        to: &str,
+        from_field: &ast::Ident,
+        relation: &ast::Relation,
+        options: &Options,
+        id: &str,
+        file: FileId,
+    ) -> Option<(String, Vec<String>)> {
+        let through = options.through;
+        let name = through.map_or(format!("{from}{to}"), |t| t.entity.name.clone());
+        let name_span = through.map_or(relation.span, |t| t.entity.span);
+        let exists = self.entities.contains_key(&name);
+        if exists && through.is_some_and(|t| t.members.is_some()) {
+            let first = self.entities[&name].name_span;
+            self.report(
+                Diagnostic::new(codes::E0100, format!("junction `{name}` is also declared as an entity"))
+                    .at(name_span, "declared here with a body")
+                    .also(first, "and here")
+                    .help("keep one: either the entity or the `through` body"),
+            );
+            return None;
+        }
+        if !exists {
+            let mut build = EntityBuild::new(&name, name_span, None, Origin::Relation { relation: id.to_string() });
+            self.source_map.spans.insert(build.entity.id.clone(), name_span);
+            if let Some(members) = through.and_then(|t| t.members.as_ref()) {
+                let pending = members
+                    .iter()
+                    .map(|m| Pending { member: m.clone(), file, origin: Origin::Declared, blame: None, field: None })
+                    .collect();
+                self.lower_members(&mut build, pending, &mut Vec::new());
+            }
+            self.entities.insert(name.clone(), build);
+        }
+        let back = relation.to.field.as_ref().map_or(snake_case(to), |b| b.name.clone());
+        let (from_prefix, to_prefix) = if from == to { (back, from_field.name.clone()) } else { (snake_case(from), snake_case(to)) };
+        let junction_options = Options {
+            required: true,
+            on_delete: Some((options.on_delete.map_or(ast::RefAction::Cascade, |(a, _)| a), relation.span)),
+            on_update: options.on_update,
+            deferrable: options.deferrable,
+            through: None,
+        };
+        let mut columns = self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;
+        columns.extend(self.foreign_key(&name, &to_prefix, to, id, &junction_options, relation, relation.span)?);
+        if let Some(build) = self.entities.get_mut(&name) {
+            if build.implicit_key.is_none() {
+                build.implicit_key = Some(columns.clone());
+            }
+        }
+        Some((name, columns))
+    }
+}

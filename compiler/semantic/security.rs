@@ -1,0 +1,251 @@
+//! Roles, grants and row-level security policies: names checked, grants
+//! flattened to one privilege per role × entity, policy expressions typed with
+//! the entity's columns and the declared `ctx.*` values.
+
+use std::collections::BTreeMap;
+
+use super::expr::{self, ExprEnv};
+use super::ir;
+use super::lower::{doc, Analyzer};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, Span};
+use crate::syntax::ast::{self, PolicyItem, PrivilegeKind};
+
+impl<'a> Analyzer<'a> {
+    pub(super) fn known_entity(&mut self, ident: &ast::Ident) -> bool {
+        if self.entities.contains_key(&ident.name) {
+            return true;
+        }
+        let mut d = Diagnostic::new(codes::E0102, format!("unknown entity `{}`", ident.name)).at(ident.span, "no such entity");
+        if let Some(s) = did_you_mean(&ident.name, self.entities.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.report(d);
+        false
+    }
+
+    fn known_role(&mut self, ident: &ast::Ident) -> bool {
+        if self.symbols.roles.contains_key(ident.name.as_str()) {
+            return true;
+        }
+        let mut d = Diagnostic::new(codes::E0108, format!("unknown role `{}`", ident.name)).at(ident.span, "no such role");
+        d = match did_you_mean(&ident.name, self.symbols.roles.keys().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!("declare it: `role {}`", ident.name)),
+        };
+        self.report(d);
+        false
+    }
+
+    pub(super) fn lower_roles(&mut self) {
+        let roles: Vec<_> = self.symbols.roles.values().map(|d| d.node).collect();
+        for role in &roles {
+            let inherits: Vec<String> =
+                role.inherits.iter().filter(|r| self.known_role(r)).map(|r| r.name.clone()).collect();
+            let id = format!("role:{}", role.name.name);
+            self.source_map.spans.insert(id.clone(), role.name.span);
+            self.ir.roles.push(ir::Role { id, name: role.name.name.clone(), inherits, login: role.login, doc: doc(&role.docs) });
+        }
+        // Inheritance must not loop: walk from each role.
+        let parents: BTreeMap<&str, Vec<&str>> =
+            roles.iter().map(|r| (r.name.name.as_str(), r.inherits.iter().map(|i| i.name.as_str()).collect())).collect();
+        for role in &roles {
+            let mut path = vec![role.name.name.as_str()];
+            if let Some(cycle) = find_cycle(&parents, &mut path) {
+                if cycle.first() == Some(&role.name.name.as_str()) {
+                    self.report(
+                        Diagnostic::new(codes::E0602, format!("roles inherit each other in a cycle: {}", cycle.join(" → ")))
+                            .at(role.name.span, "part of the cycle")
+                            .help("remove one of the `inherits`"),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn lower_grant(&mut self, grant: &ast::Grant) {
+        let entities: Vec<&ast::Ident> = grant.entities.iter().filter(|e| self.known_entity(e)).collect();
+        let roles: Vec<&ast::Ident> = grant.roles.iter().filter(|r| self.known_role(r)).collect();
+        for privilege in &grant.privileges {
+            if privilege.columns.is_some()
+                && !matches!(privilege.kind, PrivilegeKind::Select | PrivilegeKind::Insert | PrivilegeKind::Update | PrivilegeKind::References)
+            {
+                self.report(
+                    Diagnostic::new(codes::E0601, "only select, insert, update and references can be granted on columns")
+                        .at(privilege.span, "not a column privilege")
+                        .help("grant it on the whole entity"),
+                );
+                continue;
+            }
+            let kinds: &[ir::Privilege] = match privilege.kind {
+                PrivilegeKind::Select => &[ir::Privilege::Select],
+                PrivilegeKind::Insert => &[ir::Privilege::Insert],
+                PrivilegeKind::Update => &[ir::Privilege::Update],
+                PrivilegeKind::Delete => &[ir::Privilege::Delete],
+                PrivilegeKind::References => &[ir::Privilege::References],
+                PrivilegeKind::Truncate => &[ir::Privilege::Truncate],
+                PrivilegeKind::All => &[ir::Privilege::Select, ir::Privilege::Insert, ir::Privilege::Update, ir::Privilege::Delete],
+            };
+            for entity in &entities {
+                let columns = match &privilege.columns {
+                    None => None,
+                    Some(cols) => {
+                        let build = self.entities.remove(&entity.name).expect("entity checked");
+                        let resolved = self.resolve_columns(&build, cols, None);
+                        self.entities.insert(entity.name.clone(), build);
+                        match resolved {
+                            Some(c) => Some(c),
+                            None => continue,
+                        }
+                    }
+                };
+                for role in &roles {
+                    for kind in kinds {
+                        self.ir.grants.push(ir::Grant {
+                            role: role.name.clone(),
+                            entity: entity.name.clone(),
+                            privilege: *kind,
+                            columns: columns.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn lower_policy(&mut self, policy: &ast::Policy) {
+        let mut roles = None;
+        let mut commands = None;
+        let mut using = None;
+        let mut check = None;
+        let mut restrictive = None;
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for item in &policy.items {
+            let (key, span) = match item {
+                PolicyItem::To(_, s) => ("to", *s),
+                PolicyItem::For(_, s) => ("for", *s),
+                PolicyItem::Using(_, s) => ("using", *s),
+                PolicyItem::Check(_, s) => ("check", *s),
+                PolicyItem::Restrictive(_, s) => ("permissive/restrictive", *s),
+            };
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                self.report(
+                    Diagnostic::new(codes::E0600, format!("policy `{}` gives `{key}` twice", policy.name.name))
+                        .at(span, "given again")
+                        .also(*first, "first given here"),
+                );
+                continue;
+            }
+            seen.push((key, span));
+            match item {
+                PolicyItem::To(r, _) => roles = Some(r),
+                PolicyItem::For(c, s) => commands = Some((c, *s)),
+                PolicyItem::Using(e, s) => using = Some((e, *s)),
+                PolicyItem::Check(e, s) => check = Some((e, *s)),
+                PolicyItem::Restrictive(r, _) => restrictive = Some(*r),
+            }
+        }
+        let role_names: Vec<String> =
+            roles.into_iter().flatten().filter(|r| self.known_role(r)).map(|r| r.name.clone()).collect();
+        let mut command_list: Vec<ir::PolicyCommand> = commands
+            .map(|(c, _)| {
+                c.iter()
+                    .map(|c| match c {
+                        ast::PolicyCommand::Select => ir::PolicyCommand::Select,
+                        ast::PolicyCommand::Insert => ir::PolicyCommand::Insert,
+                        ast::PolicyCommand::Update => ir::PolicyCommand::Update,
+                        ast::PolicyCommand::Delete => ir::PolicyCommand::Delete,
+                        ast::PolicyCommand::All => ir::PolicyCommand::All,
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![ir::PolicyCommand::All]);
+        command_list.sort();
+        command_list.dedup();
+        let reads = command_list.iter().any(|c| c != &ir::PolicyCommand::Insert);
+        let writes = command_list.iter().any(|c| matches!(c, ir::PolicyCommand::All | ir::PolicyCommand::Insert | ir::PolicyCommand::Update));
+        if let (Some((_, span)), false) = (using, reads) {
+            self.report(
+                Diagnostic::new(codes::E0600, "an insert-only policy has no existing rows to filter with `using`")
+                    .at(span, "not applicable to insert")
+                    .help("use `check (…)` to restrict the rows that may be inserted"),
+            );
+            return;
+        }
+        if let (Some((_, span)), false) = (check, writes) {
+            self.report(
+                Diagnostic::new(codes::E0600, "`check` applies to rows being written; this policy covers only select or delete")
+                    .at(span, "nothing is written")
+                    .help("use `using (…)` to filter the rows"),
+            );
+            return;
+        }
+        if using.is_none() && check.is_none() {
+            self.report(
+                Diagnostic::new(codes::E0600, format!("policy `{}` has neither `using` nor `check`", policy.name.name))
+                    .at(policy.name.span, "allows nothing and filters nothing")
+                    .help("add `using (…)` to choose the rows it applies to"),
+            );
+            return;
+        }
+        let context = self.context.clone();
+        let enums = self.enum_values.clone();
+        for entity in &policy.entities {
+            if !self.known_entity(entity) {
+                continue;
+            }
+            let id = format!("policy:{}.{}", entity.name, policy.name.name);
+            if self.ir.policies.iter().any(|p| p.id == id) {
+                self.report(
+                    Diagnostic::new(codes::E0100, format!("`{}` has two policies named `{}`", entity.name, policy.name.name))
+                        .at(policy.name.span, "declared again"),
+                );
+                continue;
+            }
+            self.source_map.spans.insert(id.clone(), policy.name.span);
+            let columns = self.entities[&entity.name].columns(|t| self.value_type(t));
+            let env = ExprEnv {
+                columns: Some(&columns),
+                entity: &entity.name,
+                context: Some(&context),
+                params: false,
+                value: None,
+                enums: &enums,
+                what: "a policy",
+            };
+            let using_expr = using.map(|(e, _)| expr::lower_condition(&env, e, &mut self.diagnostics));
+            let check_expr = check.map(|(e, _)| expr::lower_condition(&env, e, &mut self.diagnostics));
+            self.ir.policies.push(ir::Policy {
+                id,
+                name: policy.name.name.clone(),
+                entity: entity.name.clone(),
+                roles: role_names.clone(),
+                commands: command_list.clone(),
+                using: using_expr,
+                check: check_expr,
+                restrictive: restrictive.unwrap_or(false),
+                doc: doc(&policy.docs),
+            });
+        }
+    }
+}
+
+/// Depth-first search for a cycle through `path`'s last role.
+fn find_cycle<'r>(parents: &BTreeMap<&'r str, Vec<&'r str>>, path: &mut Vec<&'r str>) -> Option<Vec<&'r str>> {
+    let current = *path.last()?;
+    for parent in parents.get(current).into_iter().flatten() {
+        if let Some(position) = path.iter().position(|p| p == parent) {
+            let mut cycle = path[position..].to_vec();
+            cycle.push(parent);
+            return Some(cycle);
+        }
+        if path.len() > parents.len() {
+            return None;
+        }
+        path.push(parent);
+        if let Some(cycle) = find_cycle(parents, path) {
+            return Some(cycle);
+        }
+        path.pop();
+    }
+    None
+}

@@ -1,0 +1,218 @@
+//! The language's types: built-in scalar names, type arguments, and the value
+//! types expressions are checked with (compatibility, functions).
+//! Knows no backend: how a type is stored on PostgreSQL is the backend's call.
+
+use super::ir::Type;
+
+/// Built-in type names, for lookups and "did you mean".
+pub const BUILTIN_TYPES: &[&str] = &[
+    "uuid", "text", "varchar", "smallint", "int", "bigint", "numeric", "decimal", "real", "float", "double", "bool",
+    "boolean", "date", "time", "timestamp", "timestamptz", "interval", "bytes", "bytea", "json", "jsonb",
+];
+
+/// A built-in type from its name and arguments, or why the arguments are wrong.
+/// `Ok(None)` means the name is not built in.
+pub fn builtin(name: &str, args: &[u64]) -> Result<Option<Type>, String> {
+    let no_args = |t: Type| if args.is_empty() { Ok(Some(t)) } else { Err(format!("`{name}` takes no arguments")) };
+    match name {
+        "uuid" => no_args(Type::Uuid),
+        "text" => no_args(Type::Text),
+        "smallint" => no_args(Type::SmallInt),
+        "int" => no_args(Type::Int),
+        "bigint" => no_args(Type::BigInt),
+        "real" | "float" => no_args(Type::Real),
+        "double" => no_args(Type::Double),
+        "bool" | "boolean" => no_args(Type::Bool),
+        "date" => no_args(Type::Date),
+        "time" => no_args(Type::Time),
+        "timestamp" => no_args(Type::Timestamp),
+        "timestamptz" => no_args(Type::Timestamptz),
+        "interval" => no_args(Type::Interval),
+        "bytes" | "bytea" => no_args(Type::Bytes),
+        "json" | "jsonb" => no_args(Type::Json),
+        "varchar" => match args {
+            [n] if (1..=10_485_760).contains(n) => Ok(Some(Type::Varchar { length: *n as u32 })),
+            [_] => Err("`varchar` length must be between 1 and 10485760".into()),
+            _ => Err("`varchar` takes one argument, its length: `varchar(200)`".into()),
+        },
+        "numeric" | "decimal" => match args {
+            [] => Ok(Some(Type::Numeric { precision: None, scale: None })),
+            [p] if (1..=1000).contains(p) => Ok(Some(Type::Numeric { precision: Some(*p as u32), scale: Some(0) })),
+            [p, s] if (1..=1000).contains(p) && s <= p => {
+                Ok(Some(Type::Numeric { precision: Some(*p as u32), scale: Some(*s as u32) }))
+            }
+            [_] | [_, _] => Err("`numeric(p, s)` needs 1 ≤ p ≤ 1000 and 0 ≤ s ≤ p".into()),
+            _ => Err("`numeric` takes at most two arguments: precision and scale".into()),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// The type an expression has, for checking. Coarser than [`Type`]: lengths,
+/// precisions and domains do not matter to whether `a == b` makes sense.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueType {
+    Int,
+    Numeric,
+    Float,
+    Text,
+    Bool,
+    Uuid,
+    Date,
+    Time,
+    Timestamp,
+    Interval,
+    Bytes,
+    Json,
+    Enum(String),
+    Array(Box<ValueType>),
+    Null,
+    /// A string literal: fits any type a quoted literal can stand for.
+    StringLiteral,
+    /// Not known here (a parameter, raw SQL): accepted anywhere.
+    Unknown,
+}
+
+impl ValueType {
+    /// The value type of a stored type; `domain_base` resolves aliases.
+    pub fn of(ty: &Type, domain_base: &dyn Fn(&str) -> Option<Type>) -> ValueType {
+        match ty {
+            Type::SmallInt | Type::Int | Type::BigInt => ValueType::Int,
+            Type::Numeric { .. } => ValueType::Numeric,
+            Type::Real | Type::Double => ValueType::Float,
+            Type::Text | Type::Varchar { .. } => ValueType::Text,
+            Type::Bool => ValueType::Bool,
+            Type::Uuid => ValueType::Uuid,
+            Type::Date => ValueType::Date,
+            Type::Time => ValueType::Time,
+            Type::Timestamp | Type::Timestamptz => ValueType::Timestamp,
+            Type::Interval => ValueType::Interval,
+            Type::Bytes => ValueType::Bytes,
+            Type::Json => ValueType::Json,
+            Type::Enum { name } => ValueType::Enum(name.clone()),
+            Type::Domain { name } => domain_base(name).map_or(ValueType::Unknown, |t| ValueType::of(&t, domain_base)),
+            Type::Array { element } => ValueType::Array(Box::new(ValueType::of(element, domain_base))),
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, ValueType::Int | ValueType::Numeric | ValueType::Float | ValueType::Unknown)
+    }
+
+    pub fn is_textual(&self) -> bool {
+        matches!(self, ValueType::Text | ValueType::StringLiteral | ValueType::Unknown)
+    }
+
+    /// Whether a value of type `self` may be stored in / compared with `target`.
+    pub fn fits(&self, target: &ValueType) -> bool {
+        use ValueType::*;
+        match (self, target) {
+            (Unknown, _) | (_, Unknown) | (Null, _) | (_, Null) => true,
+            (StringLiteral, Array(_)) => false,
+            (StringLiteral, Bool) => false,
+            (StringLiteral, t) if t.is_numeric() => false,
+            (StringLiteral, _) | (_, StringLiteral) => true,
+            (Int, Numeric | Float) | (Numeric | Float, Int) | (Numeric, Float) | (Float, Numeric) => true,
+            (Array(a), Array(b)) => a.fits(b),
+            (a, b) => a == b,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            ValueType::Int => "an integer".into(),
+            ValueType::Numeric => "a decimal number".into(),
+            ValueType::Float => "a floating-point number".into(),
+            ValueType::Text => "text".into(),
+            ValueType::Bool => "a boolean".into(),
+            ValueType::Uuid => "a uuid".into(),
+            ValueType::Date => "a date".into(),
+            ValueType::Time => "a time".into(),
+            ValueType::Timestamp => "a timestamp".into(),
+            ValueType::Interval => "an interval".into(),
+            ValueType::Bytes => "bytes".into(),
+            ValueType::Json => "json".into(),
+            ValueType::Enum(name) => format!("a `{name}` value"),
+            ValueType::Array(e) => format!("an array of {}", e.describe()),
+            ValueType::Null => "null".into(),
+            ValueType::StringLiteral => "a string".into(),
+            ValueType::Unknown => "a value".into(),
+        }
+    }
+}
+
+/// What a whitelisted function accepts and returns.
+pub struct Signature {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    pub returns: Returns,
+    /// Volatile functions (now(), random ids) are fine in defaults but not in
+    /// generated columns or checks.
+    pub volatile: bool,
+}
+
+#[derive(Clone, Copy)]
+pub enum Param {
+    Text,
+    Numeric,
+    Timestamp,
+    /// Any type; every `Same` argument must agree.
+    Same,
+    /// Zero or more further arguments like the previous one.
+    Repeat,
+}
+
+#[derive(Clone, Copy)]
+pub enum Returns {
+    Fixed(fn() -> ValueType),
+    /// The type of the first `Same` argument.
+    Same,
+}
+
+macro_rules! sig {
+    ($name:literal, [$($p:ident),*], $ret:expr, $volatile:expr) => {
+        Signature { name: $name, params: &[$(Param::$p),*], returns: $ret, volatile: $volatile }
+    };
+}
+
+pub const FUNCTIONS: &[Signature] = &[
+    sig!("now", [], Returns::Fixed(|| ValueType::Timestamp), true),
+    sig!("current_date", [], Returns::Fixed(|| ValueType::Date), true),
+    sig!("uuid_v4", [], Returns::Fixed(|| ValueType::Uuid), true),
+    sig!("uuid_v7", [], Returns::Fixed(|| ValueType::Uuid), true),
+    sig!("length", [Text], Returns::Fixed(|| ValueType::Int), false),
+    sig!("lower", [Text], Returns::Fixed(|| ValueType::Text), false),
+    sig!("upper", [Text], Returns::Fixed(|| ValueType::Text), false),
+    sig!("trim", [Text], Returns::Fixed(|| ValueType::Text), false),
+    sig!("abs", [Numeric], Returns::Same, false),
+    sig!("round", [Numeric], Returns::Fixed(|| ValueType::Numeric), false),
+    sig!("coalesce", [Same, Same, Repeat], Returns::Same, false),
+    sig!("date", [Timestamp], Returns::Fixed(|| ValueType::Date), false),
+    sig!("sql", [Text], Returns::Fixed(|| ValueType::Unknown), false),
+];
+
+pub fn function(name: &str) -> Option<&'static Signature> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varchar_needs_a_length_and_numeric_a_sane_scale() {
+        assert!(builtin("varchar", &[]).is_err());
+        assert_eq!(builtin("varchar", &[20]), Ok(Some(Type::Varchar { length: 20 })));
+        assert!(builtin("numeric", &[4, 6]).is_err());
+        assert_eq!(builtin("Plan", &[]), Ok(None));
+    }
+
+    #[test]
+    fn string_literals_fit_textual_and_temporal_types_but_not_numbers() {
+        assert!(ValueType::StringLiteral.fits(&ValueType::Date));
+        assert!(ValueType::StringLiteral.fits(&ValueType::Enum("Plan".into())));
+        assert!(!ValueType::StringLiteral.fits(&ValueType::Int));
+        assert!(ValueType::Int.fits(&ValueType::Numeric));
+        assert!(!ValueType::Text.fits(&ValueType::Int));
+    }
+}
