@@ -244,10 +244,18 @@ impl<'a> Analyzer<'a> {
                             None
                         }
                     };
-                    if lowered.pii.is_some() && !broken && !self.value_type(&ty).is_textual() {
+                    // Any scalar can be encrypted (as its text form); masking and
+                    // keyed hashing only make sense for text.
+                    let fits = match lowered.pii {
+                        Some(ir::Pii::Encrypt) => !matches!(ty, Type::Array { .. }),
+                        Some(_) => self.value_type(&ty).is_textual(),
+                        None => true,
+                    };
+                    if !fits && !broken {
                         self.report(
-                            Diagnostic::new(codes::E0207, format!("pii protection needs a text field, `{name}` is `{}`", field.ty.name.name))
-                                .at(mode.span, "only text can be encrypted, masked or hashed here"),
+                            Diagnostic::new(codes::E0207, format!("pii({}) does not fit `{name}`, which is `{}`", mode.name, field.ty.name.name))
+                                .at(mode.span, "mask and hash need text; encrypt needs a single value")
+                                .help("use pii(encrypt) for non-text values"),
                         );
                     }
                 }

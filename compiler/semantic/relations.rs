@@ -352,9 +352,17 @@ impl<'a> Analyzer<'a> {
             deferrable: options.deferrable,
             through: None,
         };
-        let mut columns = self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;
-        columns.extend(self.foreign_key(&name, &to_prefix, to, id, &junction_options, relation, relation.span)?);
+        let from_columns = self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;
+        let to_columns = self.foreign_key(&name, &to_prefix, to, id, &junction_options, relation, relation.span)?;
+        let mut columns = from_columns.clone();
+        columns.extend(to_columns.iter().cloned());
         if let Some(build) = self.entities.get_mut(&name) {
+            // The junction can be navigated to both ends: Membership.user, Membership.team.
+            for (navigation, cols) in [(from_prefix, from_columns), (to_prefix, to_columns)] {
+                if !build.field_spans.contains_key(&navigation) {
+                    build.navigations.entry(navigation).or_insert(Navigation { columns: cols, span: relation.span });
+                }
+            }
             if build.implicit_key.is_none() {
                 build.implicit_key = Some(columns.clone());
             }

@@ -418,7 +418,7 @@ impl<'t> Converter<'t> {
         inner.next(); // kw_type
         let name = self.ident(inner.next().expect("alias name"));
         let target = self.type_ref(inner.next().expect("target type"));
-        let check = inner.next().map(|c| self.expr_in(c));
+        let check = inner.next().and_then(|c| c.into_inner().nth(1)).map(|e| self.expr_top(e));
         TypeAlias { docs, name, target, check, span }
     }
 
