@@ -1,1 +1,80 @@
-fn main(){}
+//! Compile throughput on generated schemas of 100, 1,000 and 10,000 entities:
+//! parse alone, parse + semantic analysis (what `schemac check` does), and the
+//! full build (analysis + canonical IR JSON). Run `scripts/bench` for a table
+//! with peak memory.
+//!
+//! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
+//! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
+
+#[path = "synthetic.rs"]
+mod synthetic;
+
+use schemac::diagnostics::Sources;
+use schemac::driver::{self, Input};
+
+const SIZES: [usize; 3] = [100, 1_000, 10_000];
+
+fn inputs(entities: usize) -> Vec<Input> {
+    synthetic::project(entities).into_iter().map(|(name, text)| Input { name, bytes: text.into_bytes() }).collect()
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn parse(bencher: divan::Bencher, entities: usize) {
+    let inputs = inputs(entities);
+    bencher.bench(|| {
+        let mut sources = Sources::new();
+        inputs.iter().map(|i| driver::parse_file(&mut sources, i).0.declarations.len()).sum::<usize>()
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn check(bencher: divan::Bencher, entities: usize) {
+    let inputs = inputs(entities);
+    bencher.bench(|| {
+        let compilation = driver::compile(&inputs);
+        assert!(!compilation.has_errors());
+        compilation.ir.entities.len()
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn build(bencher: divan::Bencher, entities: usize) {
+    let inputs = inputs(entities);
+    bencher.bench(|| {
+        let compilation = driver::compile(&inputs);
+        serde_json::to_string_pretty(&compilation.ir).map(|s| s.len()).unwrap_or(0)
+    });
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    if let Ok(dir) = std::env::var("SCHEMAC_BENCH_WRITE") {
+        for entities in SIZES {
+            let root = std::path::Path::new(&dir).join(format!("n{entities}"));
+            std::fs::create_dir_all(root.join("schema")).expect("create bench dir");
+            std::fs::write(root.join("schemac.toml"), "[project]\nsources = [\"schema\"]\n").expect("write manifest");
+            for (name, text) in synthetic::project(entities) {
+                std::fs::write(root.join("schema").join(name), text).expect("write schema");
+            }
+        }
+        return;
+    }
+    if let Some(entities) = std::env::var("SCHEMAC_BENCH_MEMORY").ok().and_then(|n| n.parse().ok()) {
+        let inputs = inputs(entities);
+        let before = peak_rss_kib();
+        let compilation = driver::compile(&inputs);
+        let json = serde_json::to_string_pretty(&compilation.ir).unwrap_or_default();
+        println!("{entities} {} {} {}", before, peak_rss_kib(), json.len() + compilation.diagnostics.len());
+        return;
+    }
+    divan::main();
+}

@@ -88,6 +88,8 @@ pub fn compile(inputs: &[Input]) -> Compilation {
     units.extend(std_files.iter().map(|(m, f)| Unit { ast: f, module: Some(m) }));
     let analysis = semantic::analyze(&units);
     diagnostics.extend(analysis.diagnostics);
+    // Report in reading order: by file, then position (stable for equal places).
+    diagnostics.sort_by_key(|d| d.primary_span().map_or((u32::MAX, 0), |s| (s.file.0, s.start)));
     Compilation { sources, files, ir: analysis.ir, source_map: analysis.source_map, diagnostics }
 }
 

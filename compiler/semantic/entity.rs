@@ -138,6 +138,11 @@ impl<'a> Analyzer<'a> {
                         self.apply_pattern(build, pattern_use, pending.file, blame, stack);
                     }
                 }
+                Member::Behaviour(b) if pending.origin == Origin::Declared && build.entity.origin == Origin::Declared => self.report(
+                    Diagnostic::new(codes::E0404, format!("behaviour `{}` can only come from a pattern", b.name.name))
+                        .at(b.span, "not allowed in an entity")
+                        .help("apply a pattern that has it, e.g. `apply timestamps` for `touch`"),
+                ),
                 Member::Relation(r) => self.report(
                     Diagnostic::new(codes::E0404, "relations are declared at the top level")
                         .at(r.span, "not allowed inside an entity")
@@ -170,6 +175,7 @@ impl<'a> Analyzer<'a> {
         if pending.origin == Origin::Declared {
             self.naming(&field.name, Case::Snake, "field");
         }
+        self.not_reserved(&field.name);
         build.field_spans.insert(name.clone(), span);
         let id = format!("field:{}.{name}", build.entity.name);
         self.source_map.spans.insert(id.clone(), span);
@@ -199,7 +205,7 @@ impl<'a> Analyzer<'a> {
             Some(DefaultValue::Identity(s)) => {
                 if !matches!(ty, Type::SmallInt | Type::Int | Type::BigInt) && !broken {
                     self.report(
-                        Diagnostic::new(codes::E0206, format!("`identity` needs an integer field, `{name}` is `{}`", field.ty.name.name))
+                        Diagnostic::new(codes::E0206, format!("`identity` needs an integer field, `{name}` is `{}`", written_type(&field.ty)))
                             .at(*s, "not an integer field")
                             .help("use `bigint = identity`, or a uuid with `= uuid_v7()`"),
                     );
@@ -253,7 +259,7 @@ impl<'a> Analyzer<'a> {
                     };
                     if !fits && !broken {
                         self.report(
-                            Diagnostic::new(codes::E0207, format!("pii({}) does not fit `{name}`, which is `{}`", mode.name, field.ty.name.name))
+                            Diagnostic::new(codes::E0207, format!("pii({}) does not fit `{name}`, which is `{}`", mode.name, written_type(&field.ty)))
                                 .at(mode.span, "mask and hash need text; encrypt needs a single value")
                                 .help("use pii(encrypt) for non-text values"),
                         );
@@ -291,7 +297,7 @@ impl<'a> Analyzer<'a> {
             }
             return None;
         }
-        if !lowered.ty.fits(&target) {
+        if !lowered.ty.assignable_to(&target) {
             self.report(
                 Diagnostic::new(
                     codes::E0200,
@@ -468,11 +474,14 @@ impl<'a> Analyzer<'a> {
             }
             let env = ExprEnv { what: "an index key", ..env.clone() };
             let lowered = expr::lower(&env, &key.expr, None, &mut self.diagnostics);
+            if lowered.volatile {
+                self.report(volatile(&key.expr, "an index key"));
+            }
             keys.push(ir::IndexKey { expr: lowered.expr, descending: key.descending.unwrap_or(false), nulls_first: key.nulls_first });
         }
         let include = self.resolve_columns(build, &index.include, p.blame)?;
         let env = ExprEnv { what: "an index predicate", ..env.clone() };
-        let predicate = index.predicate.as_ref().map(|e| expr::lower_condition(&env, e, &mut self.diagnostics));
+        let predicate = index.predicate.as_ref().map(|e| self.stable_condition(&env, e));
         Some(ir::Index { keys, include, predicate, method, origin: p.origin.clone() })
     }
 
@@ -490,7 +499,7 @@ impl<'a> Analyzer<'a> {
                         .at(c.expr.span, "uses a volatile function")
                         .help("generated values must be computed from the row alone; use a default for now() or random ids"),
                 );
-            } else if !lowered.ty.fits(&target) {
+            } else if !lowered.ty.assignable_to(&target) {
                 self.report(
                     Diagnostic::new(codes::E0200, format!("`{generated}` holds {}, but its generated value is {}", target.describe(), lowered.ty.describe()))
                         .at(c.expr.span, "wrong type"),
@@ -523,6 +532,21 @@ impl<'a> Analyzer<'a> {
             expr: lowered.expr,
             origin: p.origin.clone(),
         });
+    }
+
+    /// A condition that must give the same answer every time (index and
+    /// unique predicates, type checks): volatile functions are refused.
+    pub(super) fn stable_condition(&mut self, env: &ExprEnv, e: &ast::Expr) -> ir::Expr {
+        let lowered = expr::lower(env, e, Some(&ValueType::Bool), &mut self.diagnostics);
+        if lowered.volatile {
+            self.report(volatile(e, env.what));
+        } else if !lowered.ty.fits(&ValueType::Bool) || lowered.ty == ValueType::StringLiteral {
+            self.report(
+                Diagnostic::new(codes::E0201, format!("{} must be a condition, but this is {}", env.what, lowered.ty.describe()))
+                    .at(e.span, "not true or false"),
+            );
+        }
+        lowered.expr
     }
 
     fn lower_search(&mut self, build: &mut EntityBuild, s: &ast::SearchAttr, p: &Pending) {
@@ -613,6 +637,27 @@ impl<'a> Analyzer<'a> {
         };
         build.entity.behaviours.push(ir::Behaviour { kind: *kind, args, pattern });
     }
+}
+
+pub fn volatile(e: &ast::Expr, what: &str) -> Diagnostic {
+    Diagnostic::new(codes::E0206, format!("{what} must give the same answer every time"))
+        .at(e.span, "uses a function whose result changes (now(), random ids, sql(…))")
+        .help("databases refuse such functions here; compare with a fixed value, or use a trigger")
+}
+
+/// A type as written: `varchar(20)[]?`.
+pub fn written_type(ty: &ast::TypeRef) -> String {
+    let mut out = ty.name.name.clone();
+    if !ty.args.is_empty() {
+        out.push_str(&format!("({})", ty.args.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")));
+    }
+    for _ in 0..ty.array_dims {
+        out.push_str("[]");
+    }
+    if ty.optional {
+        out.push('?');
+    }
+    out
 }
 
 /// Attributes an entity may have at most once.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::entity::EntityBuild;
-use super::expr::{self, ExprEnv};
+use super::expr::ExprEnv;
 use super::ir::{self, Ir, SourceMap, Type};
 use super::resolve::{Symbols, Unit};
 use super::types::{self, ValueType};
@@ -133,7 +133,8 @@ impl<'a> Analyzer<'a> {
             }
             Ok(Some(t)) => t,
             Ok(None) => {
-                if !ty.args.is_empty() {
+                let known = self.symbols.enums.contains_key(name) || self.symbols.alias(file, name).is_some();
+                if known && !ty.args.is_empty() {
                     self.report(
                         Diagnostic::new(codes::E0204, format!("`{name}` takes no arguments")).at(ty.span, "remove the arguments"),
                     );
@@ -174,7 +175,9 @@ impl<'a> Analyzer<'a> {
         ValueType::of(ty, &|name| self.domain_bases.get(name).cloned())
     }
 
-    /// The base type of an alias, resolving it (and its own alias chain) on demand.
+    /// The base type of an alias: a built-in type, or another alias (whose
+    /// own check then still applies). Chains are resolved on demand and must
+    /// end in a built-in type.
     fn domain_base(&mut self, file: FileId, alias: &'a ast::TypeAlias, depth: usize) -> Option<Type> {
         if let Some(t) = self.domain_bases.get(&alias.name.name) {
             return Some(t.clone());
@@ -193,29 +196,38 @@ impl<'a> Analyzer<'a> {
                     .help("write `?` on the fields that use the alias"),
             );
         }
-        let base = match self.symbols.alias(file, &alias.target.name.name) {
-            Some(found) if types::builtin(&alias.target.name.name, &alias.target.args).ok().flatten().is_none() => {
-                self.domain_base(found.declared.file, found.declared.node, depth + 1)?
-            }
-            _ => self.resolve_type(file, &alias.target)?,
-        };
+        let base = self.resolve_type(file, &alias.target)?;
+        if let Type::Domain { name } = &base {
+            let (inner, inner_file) = self.used_domains.get(name).copied()?;
+            self.domain_base(inner_file, inner, depth + 1)?;
+        }
         self.domain_bases.insert(alias.name.name.clone(), base.clone());
         Some(base)
     }
 
     fn lower_domains(&mut self) {
-        // Aliases of the project are always emitted; standard ones when used.
-        let mut wanted: BTreeMap<String, (&'a ast::TypeAlias, FileId)> = self.used_domains.clone();
+        // Aliases of the project are always emitted; standard ones when used
+        // (directly or as the base of another alias).
+        let mut wanted: BTreeMap<String, (&'a ast::TypeAlias, FileId)> = BTreeMap::new();
         for (name, d) in &self.symbols.project.aliases {
             wanted.insert(name.to_string(), (d.node, d.file));
         }
-        for (name, (alias, file)) in wanted {
+        let mut done: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        loop {
+            for (name, entry) in &self.used_domains {
+                wanted.entry(name.clone()).or_insert(*entry);
+            }
+            let Some((name, (alias, file))) = wanted.iter().find(|(n, _)| !done.contains(*n)).map(|(n, e)| (n.clone(), *e)) else {
+                break;
+            };
+            done.insert(name.clone());
+            self.not_reserved(&alias.name);
             let Some(base) = self.domain_base(file, alias, 0) else { continue };
             let value = self.value_type(&base);
             let check = alias.check.as_ref().map(|c| {
                 let enums = self.enum_values.clone();
                 let env = ExprEnv { columns: None, entity: &name, context: None, params: false, value: Some(value.clone()), enums: &enums, what: "a type check" };
-                expr::lower_condition(&env, c, &mut self.diagnostics)
+                self.stable_condition(&env, c)
             });
             let id = format!("type:{name}");
             self.source_map.spans.insert(id.clone(), alias.name.span);
@@ -240,6 +252,7 @@ impl<'a> Analyzer<'a> {
                     );
                     continue;
                 }
+                self.not_reserved(&v.name);
                 values.push(v.name.name.clone());
             }
             if values.is_empty() {
@@ -250,6 +263,7 @@ impl<'a> Analyzer<'a> {
                 );
             }
             self.naming(&e.name, Case::Pascal, "enum");
+            self.not_reserved(&e.name);
             let id = format!("enum:{}", e.name.name);
             self.source_map.spans.insert(id.clone(), e.name.span);
             self.enum_values.insert(e.name.name.clone(), values.clone());
@@ -291,6 +305,18 @@ impl<'a> Analyzer<'a> {
     }
 
     // ------------------------------------------------------------ names
+
+    /// Operator words cannot name things: `x in (…)` would be ambiguous.
+    pub fn not_reserved(&mut self, ident: &ast::Ident) {
+        const RESERVED: &[&str] = &["and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike"];
+        if RESERVED.contains(&ident.name.as_str()) {
+            self.report(
+                Diagnostic::new(codes::E0111, format!("`{}` is a reserved word and cannot be a name", ident.name))
+                    .at(ident.span, "reserved by the expression language")
+                    .help("choose another name, e.g. `is_active` instead of `is`"),
+            );
+        }
+    }
 
     pub fn naming(&mut self, ident: &ast::Ident, case: Case, kind: &str) {
         let ok = match case {

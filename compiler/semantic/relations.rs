@@ -3,11 +3,30 @@
 //! unique key for one-to-one, the junction entity for many-to-many, and the
 //! navigation names on both sides.
 
-use super::entity::{EntityBuild, Navigation, Pending, PatternRelation};
+use std::borrow::Cow;
+
+use super::entity::{EntityBuild, Navigation, Pending};
 use super::ir::{self, Origin, Type};
 use super::lower::{doc, snake_case, Analyzer};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 use crate::syntax::ast::{self, Cardinality, Declaration, RelationItem};
+
+/// A relation waiting to be lowered: declared, or copied from a pattern
+/// (then `entity` is what `Self` means).
+struct Job<'a> {
+    relation: Cow<'a, ast::Relation>,
+    file: FileId,
+    origin: Origin,
+    blame: Option<Span>,
+    entity: Option<String>,
+}
+
+/// Whether an entity's key can be referred to yet.
+enum KeyState {
+    Ready,
+    /// Named with relation fields whose relations are not lowered yet.
+    Pending,
+}
 
 /// The written options of a relation body, checked for conflicts.
 #[derive(Default)]
@@ -31,25 +50,41 @@ fn action(a: ast::RefAction) -> ir::RefAction {
 
 impl<'a> Analyzer<'a> {
     pub(super) fn lower_relations(&mut self) {
-        let declared: Vec<(FileId, &'a ast::Relation)> = self
+        let mut jobs: Vec<Job<'a>> = self
             .declarations()
             .filter_map(|(file, d)| match d {
-                Declaration::Relation(r) => Some((file, r)),
+                Declaration::Relation(r) => Some(Job { relation: Cow::Borrowed(r), file, origin: Origin::Declared, blame: None, entity: None }),
                 _ => None,
             })
             .collect();
-        for (file, relation) in declared {
-            self.lower_relation(relation, file, Origin::Declared, None, None);
-        }
-        let mut from_patterns: Vec<(String, PatternRelation)> = Vec::new();
         for (name, build) in &mut self.entities {
             for r in build.pattern_relations.drain(..) {
-                from_patterns.push((name.clone(), r));
+                jobs.push(Job {
+                    relation: Cow::Owned(r.relation),
+                    file: r.file,
+                    origin: Origin::Pattern { pattern: r.pattern },
+                    blame: Some(r.blame),
+                    entity: Some(name.clone()),
+                });
             }
         }
-        for (entity, r) in from_patterns {
-            let origin = Origin::Pattern { pattern: r.pattern.clone() };
-            self.lower_relation(&r.relation, r.file, origin, Some(r.blame), Some(&entity));
+        // Junctions first, so other relations may point at them; then retry
+        // relations whose target key is made of relation fields not yet lowered.
+        jobs.sort_by_key(|j| j.relation.cardinality != Cardinality::ManyToMany);
+        let mut final_pass = false;
+        loop {
+            let before = jobs.len();
+            let mut deferred = Vec::new();
+            for job in jobs {
+                if !self.lower_relation(&job, final_pass) {
+                    deferred.push(job);
+                }
+            }
+            if deferred.is_empty() || final_pass {
+                break;
+            }
+            final_pass = deferred.len() == before;
+            jobs = deferred;
         }
     }
 
@@ -108,18 +143,28 @@ impl<'a> Analyzer<'a> {
         options
     }
 
-    fn lower_relation(&mut self, relation: &ast::Relation, file: FileId, origin: Origin, blame: Option<Span>, self_entity: Option<&str>) {
-        let options = self.relation_options(relation);
+    /// Lowers one relation; false when it must wait for another relation
+    /// (its target's key is written with relation fields). Nothing is changed
+    /// before that decision, so a deferred relation can simply be retried.
+    fn lower_relation(&mut self, job: &Job, final_pass: bool) -> bool {
+        let (relation, file, blame) = (job.relation.as_ref(), job.file, job.blame);
+        let origin = job.origin.clone();
+        let self_entity = job.entity.as_deref();
         let from = self.end_entity(&relation.from.entity, self_entity);
         let to = self.end_entity(&relation.to.entity, self_entity);
-        let (Some(from), Some(to)) = (from, to) else { return };
+        let (Some(from), Some(to)) = (from, to) else { return true };
+        let keyed: &[&str] = if relation.cardinality == Cardinality::ManyToMany { &[&from, &to] } else { &[&to] };
+        if !final_pass && keyed.iter().any(|e| matches!(self.key_state(e), KeyState::Pending)) {
+            return false;
+        }
+        let options = self.relation_options(relation);
         let Some(from_field) = &relation.from.field else {
             self.report(
                 Diagnostic::new(codes::E0303, format!("the relation needs a field name on `{from}`"))
                     .at(relation.from.entity.span, "which field of this entity holds the relation?")
                     .help(format!("write `relation {from}.{} …`", snake_case(&to))),
             );
-            return;
+            return true;
         };
         let id = format!("relation:{from}.{}", from_field.name);
         let at = blame.unwrap_or(relation.span);
@@ -130,7 +175,7 @@ impl<'a> Analyzer<'a> {
                     .at(span, "would set a required field to null")
                     .help("drop `required`, or choose cascade or restrict"),
             );
-            return;
+            return true;
         }
         if let (Some(t), false) = (options.through, relation.cardinality == Cardinality::ManyToMany) {
             self.report(
@@ -138,26 +183,29 @@ impl<'a> Analyzer<'a> {
                     .at(t.span, "only with `<->`")
                     .help("use `<->` for many-to-many, or remove `through`"),
             );
-            return;
+            return true;
         }
         if !self.claim_navigation(&from, from_field, at) {
-            return;
+            return true;
         }
+        let mut back_claimed = true;
         if let Some(back) = &relation.to.field {
             if from == to && back.name == from_field.name {
                 self.report(
                     Diagnostic::new(codes::E0300, format!("both ends of the relation are `{from}.{}`", back.name))
                         .at(back.span, "give the back reference its own name"),
                 );
-                return;
+                return true;
             }
+            // A clash on the back name is reported; the relation itself still
+            // holds, so nothing that uses its key is reported again.
             if !self.claim_navigation(&to, back, at) {
-                return;
+                back_claimed = false;
             }
         }
         let (holder, columns, junction) = match relation.cardinality {
             Cardinality::ManyToOne | Cardinality::OneToOne => {
-                let Some(columns) = self.foreign_key(&from, &from_field.name, &to, &id, &options, relation, at) else { return };
+                let Some(columns) = self.foreign_key(&from, &from_field.name, &to, &id, &options, relation, at) else { return true };
                 if relation.cardinality == Cardinality::OneToOne {
                     if let Some(build) = self.entities.get_mut(&from) {
                         build.entity.uniques.push(ir::Unique {
@@ -173,7 +221,7 @@ impl<'a> Analyzer<'a> {
                 (from.clone(), columns, None)
             }
             Cardinality::ManyToMany => {
-                let Some((junction, columns)) = self.junction(&from, &to, from_field, relation, &options, &id, file) else { return };
+                let Some((junction, columns)) = self.junction(&from, &to, from_field, relation, &options, &id, file) else { return true };
                 (junction.clone(), columns, Some(junction))
             }
         };
@@ -186,7 +234,7 @@ impl<'a> Analyzer<'a> {
             id,
             cardinality: card,
             from: ir::RelationEnd { entity: from, navigation: Some(from_field.name.clone()) },
-            to: ir::RelationEnd { entity: to, navigation: relation.to.field.as_ref().map(|f| f.name.clone()) },
+            to: ir::RelationEnd { entity: to, navigation: relation.to.field.as_ref().filter(|_| back_claimed).map(|f| f.name.clone()) },
             required: options.required,
             holder,
             columns,
@@ -194,6 +242,7 @@ impl<'a> Analyzer<'a> {
             doc: doc(&relation.docs),
             origin,
         });
+        true
     }
 
     /// Registers a navigation name; false (after reporting) when it is taken.
@@ -216,24 +265,53 @@ impl<'a> Analyzer<'a> {
         true
     }
 
-    /// The key fields of `entity` with their types, for foreign keys to it.
-    fn key_of(&mut self, entity: &str) -> Option<Vec<(String, Type)>> {
-        let build = self.entities.get(entity)?;
-        let mut names: Vec<String> = build.primary_fields.iter().map(|(n, _)| n.clone()).collect();
-        if names.is_empty() {
-            names = build
-                .pending
-                .iter()
-                .find_map(|p| match &p.member {
-                    ast::Member::Primary(k) => Some(k.columns.iter().map(|c| c.name.clone()).collect()),
-                    _ => None,
-                })
-                .or_else(|| build.implicit_key.clone())
-                .unwrap_or_default();
+    /// The names an entity's key is written with (fields or relation fields).
+    fn key_names(&self, entity: &str) -> Vec<String> {
+        let Some(build) = self.entities.get(entity) else { return Vec::new() };
+        let names: Vec<String> = build.primary_fields.iter().map(|(n, _)| n.clone()).collect();
+        if !names.is_empty() {
+            return names;
         }
-        let key: Option<Vec<(String, Type)>> =
-            names.iter().map(|n| build.entity.field(n).map(|f| (n.clone(), f.ty.clone()))).collect();
-        key.filter(|k| !k.is_empty())
+        build
+            .pending
+            .iter()
+            .find_map(|p| match &p.member {
+                ast::Member::Primary(k) => Some(k.columns.iter().map(|c| c.name.clone()).collect()),
+                _ => None,
+            })
+            .or_else(|| build.implicit_key.clone())
+            .unwrap_or_default()
+    }
+
+    fn key_state(&self, entity: &str) -> KeyState {
+        let Some(build) = self.entities.get(entity) else { return KeyState::Ready };
+        let unresolved = self.key_names(entity).iter().any(|n| {
+            build.entity.field(n).is_none() && build.navigations.get(n).is_none_or(|nav| nav.columns.is_empty())
+        });
+        if unresolved {
+            KeyState::Pending
+        } else {
+            KeyState::Ready
+        }
+    }
+
+    /// The key columns of `entity` with their types, for foreign keys to it;
+    /// relation fields in the key stand for their foreign key columns.
+    fn key_of(&mut self, entity: &str) -> Option<Vec<(String, Type)>> {
+        let names = self.key_names(entity);
+        let build = self.entities.get(entity)?;
+        let mut key = Vec::new();
+        for name in &names {
+            let columns = match build.navigations.get(name).filter(|n| !n.columns.is_empty()) {
+                Some(nav) => nav.columns.clone(),
+                None => vec![name.clone()],
+            };
+            for column in columns {
+                let field = build.entity.field(&column)?;
+                key.push((column, field.ty.clone()));
+            }
+        }
+        Some(key).filter(|k| !k.is_empty())
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -194,7 +194,7 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             let id = format!("policy:{}.{}", entity.name, policy.name.name);
-            if self.ir.policies.iter().any(|p| p.id == id) {
+            if self.source_map.spans.contains_key(&id) {
                 self.report(
                     Diagnostic::new(codes::E0100, format!("`{}` has two policies named `{}`", entity.name, policy.name.name))
                         .at(policy.name.span, "declared again"),

@@ -118,6 +118,17 @@ impl ValueType {
         }
     }
 
+    /// Whether a value of this type may be stored in a field of `target`
+    /// without losing anything: like [`ValueType::fits`], but a decimal does
+    /// not go into an integer.
+    pub fn assignable_to(&self, target: &ValueType) -> bool {
+        match (self, target) {
+            (ValueType::Numeric | ValueType::Float, ValueType::Int) => false,
+            (ValueType::Array(a), ValueType::Array(b)) => a.assignable_to(b),
+            _ => self.fits(target),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             ValueType::Int => "an integer".into(),

@@ -4,5 +4,6 @@
 pub mod ast;
 pub mod lexical;
 pub mod parser;
+pub mod printer;
 
 pub use parser::{parse, Parsed};

@@ -182,9 +182,6 @@ impl<'t> Converter<'t> {
         }
     }
 
-    fn line_of(&self, offset: usize) -> usize {
-        self.text.as_bytes()[..offset.min(self.text.len())].iter().filter(|b| **b == b'\n').count()
-    }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
@@ -202,6 +199,14 @@ impl<'t> Converter<'t> {
         let line = first_line(text);
         let span = Span::new(self.file, start, start + line.len());
         let word = first_word(text);
+        if text.starts_with("///") {
+            self.diagnostics.push(
+                Diagnostic::new(codes::E0001, "doc comment does not document anything")
+                    .at(span, "no declaration that takes docs follows")
+                    .help("doc comments go above enum, type, entity, relation, pattern, role, policy, context, workload and view declarations; use `//` elsewhere"),
+            );
+            return;
+        }
         let mut d = Diagnostic::new(codes::E0001, format!("expected a declaration, found `{}`", shorten(text)))
             .at(span, "not a declaration");
         if let Some(keyword) = did_you_mean(word, DECLARATION_KEYWORDS.iter().copied()) {
@@ -512,7 +517,7 @@ impl<'t> Converter<'t> {
             members.push(member);
             return;
         };
-        let line = self.line_of(field.name.span.start as usize);
+        let field_start = field.name.span.start as usize;
         let mut detached = Vec::new();
         field.modifiers.retain(|m| {
             let (start, member) = match m {
@@ -520,7 +525,7 @@ impl<'t> Converter<'t> {
                 Modifier::RenamedFrom(i) => (i.span.start, Member::RenamedFrom(i.clone())),
                 _ => return true,
             };
-            if self.line_of(start as usize) == line {
+            if !self.text[field_start..start as usize].contains('\n') {
                 return true;
             }
             detached.push(member);
@@ -649,7 +654,7 @@ impl<'t> Converter<'t> {
             Rule::behaviour => {
                 inner.next();
                 let name = self.ident(inner.next().expect("behaviour name"));
-                let args = inner.next().map(|a| self.call_args(a));
+                let args = inner.next().map(|a| a.into_inner().map(|e| self.expr_top(e)).collect());
                 Member::Behaviour(Behaviour { name, args, span })
             }
             Rule::relation => {
@@ -666,7 +671,8 @@ impl<'t> Converter<'t> {
         let name = self.ident(head.next().expect("field name"));
         let ty = self.type_ref(head.next().expect("field type"));
         let mut field = Field { docs, name, ty, default: None, modifiers: Vec::new(), span };
-        let parts = inner.map(|p| if p.as_rule() == Rule::field_default { p.into_inner().next().expect("default") } else { p });
+        let default = head.next().and_then(|d| d.into_inner().next());
+        let parts = default.into_iter().chain(inner);
         for p in parts {
             match p.as_rule() {
                 Rule::default_value => {

@@ -1,0 +1,317 @@
+//! Semantic analysis behaviours, each on a small schema: what the IR holds
+//! (foreign keys, junctions, pattern provenance, enum defaults, context types)
+//! and where diagnostics point (the `apply` line, the default, the relation).
+
+use schemac::diagnostics::{render, Diagnostic};
+use schemac::driver::{compile_str, Compilation};
+use schemac::semantic::ir::{self, Origin, Type};
+
+fn ok(text: &str) -> Compilation {
+    let c = compile_str("test.schema", text);
+    assert!(c.diagnostics.is_empty(), "unexpected diagnostics:\n{}", render::human_string(&c.sources, &c.diagnostics));
+    c
+}
+
+fn codes(text: &str) -> (Compilation, Vec<&'static str>) {
+    let c = compile_str("test.schema", text);
+    let codes = c.diagnostics.iter().map(|d| d.code.0).collect();
+    (c, codes)
+}
+
+fn primary_text<'c>(c: &'c Compilation, d: &Diagnostic) -> &'c str {
+    c.sources.text(d.primary_span().expect("diagnostic has a location"))
+}
+
+const BLOG: &str = r#"
+entity User {
+  id uuid = uuid_v7() primary
+  email text unique
+}
+entity Post {
+  id bigint = identity primary
+  title text
+}
+relation Post.author -> User.posts {
+  required
+  on delete restrict
+}
+"#;
+
+#[test]
+fn many_to_one_adds_a_typed_required_foreign_key_named_after_the_field() {
+    let c = ok(BLOG);
+    let post = c.ir.entity("Post").unwrap();
+    let fk = post.field("author_id").expect("author_id created");
+    assert_eq!(fk.ty, Type::Uuid);
+    assert!(!fk.nullable);
+    assert_eq!(fk.origin, Origin::Relation { relation: "relation:Post.author".into() });
+    assert_eq!(post.foreign_keys.len(), 1);
+    assert_eq!(post.foreign_keys[0].references, "User");
+    assert_eq!(post.foreign_keys[0].referenced_columns, ["id"]);
+    assert_eq!(post.foreign_keys[0].on_delete, ir::RefAction::Restrict);
+    let relation = &c.ir.relations[0];
+    assert_eq!(relation.to.navigation.as_deref(), Some("posts"));
+}
+
+#[test]
+fn optional_relation_makes_a_nullable_key_and_set_null_is_allowed() {
+    let c = ok(r#"
+entity A { id int primary }
+entity B { id int primary }
+relation B.a -> A.bs { on delete set null }
+"#);
+    assert!(c.ir.entity("B").unwrap().field("a_id").unwrap().nullable);
+}
+
+#[test]
+fn composite_keys_give_composite_foreign_keys() {
+    let c = ok(r#"
+entity Shard { region text  id int  primary (region, id) }
+entity Row { id int primary }
+relation Row.shard -> Shard.rows { required }
+"#);
+    let row = c.ir.entity("Row").unwrap();
+    assert_eq!(row.foreign_keys[0].columns, ["shard_region", "shard_id"]);
+    assert_eq!(row.foreign_keys[0].referenced_columns, ["region", "id"]);
+}
+
+#[test]
+fn an_explicit_key_field_is_reused_by_the_relation() {
+    let c = ok(r#"
+entity A { id int primary }
+entity B {
+  a_id int
+  n int
+  primary (a_id, n)
+}
+relation B.a -> A.bs { required }
+"#);
+    let b = c.ir.entity("B").unwrap();
+    assert_eq!(b.fields.iter().filter(|f| f.name == "a_id").count(), 1);
+    assert_eq!(b.primary_key, ["a_id", "n"]);
+}
+
+#[test]
+fn one_to_one_makes_the_key_unique() {
+    let c = ok(r#"
+entity User { id int primary }
+entity Profile { id int primary }
+relation Profile.user -- User.profile { required }
+"#);
+    assert!(c.ir.entity("Profile").unwrap().uniques.iter().any(|u| u.columns == ["user_id"]));
+}
+
+#[test]
+fn many_to_many_creates_a_junction_keyed_by_both_sides() {
+    let c = ok(r#"
+enum Role { member, admin }
+entity User { id uuid = uuid_v7() primary }
+entity Team { id uuid = uuid_v7() primary }
+relation User.teams <-> Team.members {
+  through Membership { role Role = member }
+}
+"#);
+    let membership = c.ir.entity("Membership").expect("junction entity");
+    assert_eq!(membership.primary_key, ["user_id", "team_id"]);
+    assert_eq!(membership.foreign_keys.len(), 2);
+    assert!(membership.foreign_keys.iter().all(|fk| fk.on_delete == ir::RefAction::Cascade));
+    let role = membership.field("role").unwrap();
+    assert_eq!(role.default, Some(ir::Expr::EnumValue { enum_name: "Role".into(), value: "member".into() }));
+    assert_eq!(c.ir.relations[0].junction.as_deref(), Some("Membership"));
+}
+
+#[test]
+fn relation_fields_can_be_named_in_indexes_and_uniques() {
+    let c = ok(r#"
+entity User { id int primary }
+entity Post {
+  id int primary
+  slug text
+  unique (author, slug)
+  index (author)
+}
+relation Post.author -> User.posts
+"#);
+    let post = c.ir.entity("Post").unwrap();
+    assert_eq!(post.uniques[0].columns, ["author_id", "slug"]);
+    assert_eq!(post.indexes[0].keys[0].expr, ir::Expr::Column { name: "author_id".into() });
+}
+
+#[test]
+fn patterns_expand_with_provenance() {
+    let c = ok(r#"
+use std::patterns::{timestamps, soft_delete}
+entity Note {
+  id int primary
+  apply timestamps, soft_delete
+}
+"#);
+    let note = c.ir.entity("Note").unwrap();
+    let created = note.field("created_at").unwrap();
+    assert_eq!(created.origin, Origin::Pattern { pattern: "timestamps".into() });
+    assert_eq!(created.ty, Type::Timestamptz);
+    assert!(note.field("deleted_at").unwrap().nullable);
+    let kinds: Vec<_> = note.behaviours.iter().map(|b| b.kind).collect();
+    assert_eq!(kinds, [ir::BehaviourKind::Touch, ir::BehaviourKind::SoftDelete]);
+    assert_eq!(note.patterns, ["timestamps", "soft_delete"]);
+}
+
+#[test]
+fn tenant_scoped_adds_a_required_tenant_relation_and_index() {
+    let c = ok(r#"
+use std::patterns::tenant_scoped
+entity Tenant { id uuid = uuid_v7() primary }
+entity Invoice {
+  id int primary
+  apply tenant_scoped
+}
+"#);
+    let invoice = c.ir.entity("Invoice").unwrap();
+    assert!(!invoice.field("tenant_id").unwrap().nullable);
+    assert_eq!(invoice.indexes[0].keys[0].expr, ir::Expr::Column { name: "tenant_id".into() });
+    assert_eq!(invoice.foreign_keys[0].on_delete, ir::RefAction::Cascade);
+}
+
+#[test]
+fn pattern_clash_points_at_the_apply_line() {
+    let (c, codes) = codes(r#"
+use std::patterns::timestamps
+entity Note {
+  id int primary
+  created_at date
+  apply timestamps
+}
+"#);
+    assert_eq!(codes, ["E0401"]);
+    assert_eq!(primary_text(&c, &c.diagnostics[0]), "apply timestamps");
+}
+
+#[test]
+fn user_patterns_take_parameters_with_defaults() {
+    let c = ok(r#"
+pattern priced(minimum = 0) {
+  price numeric(10, 2) check (price >= minimum)
+}
+entity Item {
+  id int primary
+  apply priced(minimum: 5)
+}
+entity Gift {
+  id int primary
+  apply priced
+}
+"#);
+    let check = |e: &str| c.ir.entity(e).unwrap().checks[0].expr.clone();
+    let rhs = |e: ir::Expr| match e {
+        ir::Expr::Binary { right, .. } => *right,
+        other => panic!("unexpected {other:?}"),
+    };
+    assert_eq!(rhs(check("Item")), ir::Expr::Int { value: "5".into() });
+    assert_eq!(rhs(check("Gift")), ir::Expr::Int { value: "0".into() });
+}
+
+#[test]
+fn cyclic_patterns_are_refused() {
+    let (_, codes) = codes(r#"
+pattern a { apply b }
+pattern b { apply a }
+entity X {
+  id int primary
+  apply a
+}
+"#);
+    assert_eq!(codes, ["E0400"]);
+}
+
+#[test]
+fn a_text_default_on_an_int_field_is_reported_at_the_default() {
+    let (c, codes) = codes("entity X {\n  id int primary\n  n int = 'ten'\n}\n");
+    assert_eq!(codes, ["E0200"]);
+    assert_eq!(primary_text(&c, &c.diagnostics[0]), "'ten'");
+}
+
+#[test]
+fn enum_defaults_must_be_values_of_the_enum() {
+    let (c, codes) = codes("enum Plan { free, pro }\nentity T {\n  id int primary\n  plan Plan = premium\n}\n");
+    assert_eq!(codes, ["E0107"]);
+    assert_eq!(primary_text(&c, &c.diagnostics[0]), "premium");
+}
+
+#[test]
+fn unknown_names_suggest_the_closest_one() {
+    let (c, codes) = codes("entity User { id int primary }\nentity Post { id int primary }\nrelation Post.author -> Usr.posts\n");
+    assert_eq!(codes, ["E0102"]);
+    assert_eq!(c.diagnostics[0].help.as_deref(), Some("did you mean `User`?"));
+}
+
+#[test]
+fn std_names_used_without_import_say_which_use_to_add() {
+    let (c, codes) = codes("entity U {\n  id int primary\n  e email\n}\n");
+    assert_eq!(codes, ["E0101"]);
+    assert_eq!(c.diagnostics[0].help.as_deref(), Some("`email` is in the standard library: add `use std::types::email`"));
+}
+
+#[test]
+fn policies_read_typed_context_and_reject_mismatches() {
+    let c = ok(r#"
+context { tenant_id uuid }
+role app
+entity Doc {
+  id int primary
+  tenant_id uuid
+}
+policy iso on Doc {
+  to app
+  using (tenant_id == ctx.tenant_id)
+}
+"#);
+    let policy = &c.ir.policies[0];
+    assert_eq!(policy.id, "policy:Doc.iso");
+    assert!(matches!(&policy.using, Some(ir::Expr::Binary { right, .. }) if matches!(**right, ir::Expr::Context { ref ty, .. } if *ty == Type::Uuid)));
+    let (_, codes) = codes("context { tenant_id uuid }\nentity Doc {\n  id int primary\n}\npolicy p on Doc {\n  using (id == ctx.tenant_id)\n}\n");
+    assert_eq!(codes, ["E0202"]);
+}
+
+#[test]
+fn grants_are_flattened_per_role_entity_and_privilege() {
+    let c = ok(r#"
+role a
+role b
+entity T {
+  id int primary
+  name text
+}
+grant select, update (name) on T to a, b
+"#);
+    assert_eq!(c.ir.grants.len(), 4);
+    assert!(c.ir.grants.iter().any(|g| g.role == "b" && g.privilege == ir::Privilege::Update && g.columns.as_deref() == Some(&["name".to_string()][..])));
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_in_one_run() {
+    let (_, codes) = codes(r#"
+entity A {
+  id int primary
+  x nosuchtype
+  y int = 'text'
+}
+entity B {
+  name text
+}
+relation A.b -> C.as
+"#);
+    assert_eq!(codes, ["E0101", "E0200", "E0500", "E0102"]);
+}
+
+#[test]
+fn the_ir_is_identical_across_runs_and_file_order_does_not_matter() {
+    use schemac::driver::{compile, Input};
+    let a = Input { name: "a.schema".into(), bytes: b"entity A { id int primary }\nrelation A.b -> B.as\n".to_vec() };
+    let b = Input { name: "b.schema".into(), bytes: b"entity B { id int primary }\n".to_vec() };
+    let one = compile(&[a, b]);
+    let a = Input { name: "a.schema".into(), bytes: b"entity A { id int primary }\nrelation A.b -> B.as\n".to_vec() };
+    let b = Input { name: "b.schema".into(), bytes: b"entity B { id int primary }\n".to_vec() };
+    let two = compile(&[b, a]);
+    assert!(one.diagnostics.is_empty() && two.diagnostics.is_empty());
+    assert_eq!(serde_json::to_string(&one.ir).unwrap(), serde_json::to_string(&two.ir).unwrap());
+}
