@@ -4,7 +4,7 @@
 mod build;
 mod check;
 mod explain;
-
+mod fmt;
 pub mod project;
 mod report;
 mod workspace;
@@ -103,7 +103,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build { path, emit } => build::run(path, emit, &reporter, cli.verbose),
         Command::Check { path } => check::run(path, &reporter, cli.verbose),
-        Command::Fmt { .. } => Ok(true),
+        Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
     };
     match result {

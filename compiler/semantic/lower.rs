@@ -158,6 +158,8 @@ impl<'a> Analyzer<'a> {
                         d = d.help(format!("`{name}` is in the standard library: add `use {module}::{name}`"));
                     } else if let Some(s) = did_you_mean(name, self.symbols.visible_type_names(file)) {
                         d = d.help(format!("did you mean `{s}`?"));
+                    } else if let Some(ours) = types::foreign_name(name) {
+                        d = d.help(format!("schemac spells this `{ours}`"));
                     }
                     self.report(d);
                     return None;

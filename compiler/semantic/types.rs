@@ -10,6 +10,36 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "boolean", "date", "time", "timestamp", "timestamptz", "interval", "bytes", "bytea", "json", "jsonb",
 ];
 
+/// Type names from other databases and ORMs, with what schemac calls them.
+const FOREIGN_NAMES: &[(&str, &str)] = &[
+    ("string", "text"),
+    ("str", "text"),
+    ("char", "varchar(n)"),
+    ("integer", "int"),
+    ("int4", "int"),
+    ("int8", "bigint"),
+    ("int2", "smallint"),
+    ("long", "bigint"),
+    ("serial", "int = identity"),
+    ("bigserial", "bigint = identity"),
+    ("datetime", "timestamptz"),
+    ("timestamptz", "timestamptz"),
+    ("float8", "double"),
+    ("float4", "real"),
+    ("blob", "bytes"),
+    ("binary", "bytes"),
+    ("money", "money (use std::types::money)"),
+];
+
+/// What schemac calls a type another tool names `name` (or a near miss of it).
+pub fn foreign_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    FOREIGN_NAMES.iter().find(|(k, _)| *k == lower).map(|(_, v)| *v).or_else(|| {
+        let key = crate::diagnostics::did_you_mean(&lower, FOREIGN_NAMES.iter().map(|(k, _)| *k))?;
+        FOREIGN_NAMES.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    })
+}
+
 /// A built-in type from its name and arguments, or why the arguments are wrong.
 /// `Ok(None)` means the name is not built in.
 pub fn builtin(name: &str, args: &[u64]) -> Result<Option<Type>, String> {
