@@ -65,14 +65,14 @@ fn entity(out: &mut String, i: usize) {
         let other = i - 5;
         let _ = writeln!(out, "relation {name}.links <-> Entity{other}.linked_{i}\n");
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         let _ = writeln!(
             out,
             "policy isolation on {name} {{\n  to app_user\n  using (tenant == ctx.tenant_id)\n  check (tenant == ctx.tenant_id)\n}}\n"
         );
     }
     let _ = writeln!(out, "grant select, insert, update on {name} to app_user\ngrant select (id, code, title) on {name} to reader\n");
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         let _ = writeln!(
             out,
             "workload w{i} {{\n  query by_status_{i}: {name} where status == $s and active order by due_on desc limit 50 at 100/s\n}}\n"

@@ -64,33 +64,56 @@ fn add_source(sources: &mut Sources, input: &Input) -> (FileId, Vec<Diagnostic>)
     }
 }
 
-/// Compiles the given files with the standard library.
+/// Compiles the given files with the standard library. Files are parsed in
+/// parallel (one worker per core); results are combined in input order, so
+/// the outcome does not depend on scheduling.
 pub fn compile(inputs: &[Input]) -> Compilation {
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
-    let mut files = Vec::new();
+    let mut readable = Vec::new();
     for input in inputs {
-        let (file, d) = parse_file(&mut sources, input);
+        let (file, d) = add_source(&mut sources, input);
         // A file that is not UTF-8 is not parsed: its text is incomplete.
         if !d.iter().any(|d| d.code == codes::E0003) {
-            files.push(file);
+            readable.push(file);
         }
         diagnostics.extend(d);
     }
-    let mut std_files = Vec::new();
-    for (module, name, text) in crate::stdlib::FILES {
-        let id = sources.add(*name, *text);
-        let parsed = syntax::parse(id, text);
-        diagnostics.extend(parsed.diagnostics);
-        std_files.push((*module, parsed.file));
+    let std_ids: Vec<(&str, FileId)> =
+        crate::stdlib::FILES.iter().map(|(module, name, text)| (*module, sources.add(*name, *text))).collect();
+    let mut to_parse = readable.clone();
+    to_parse.extend(std_ids.iter().map(|(_, id)| *id));
+    let mut parsed = parse_all(&sources, &to_parse);
+    let std_files: Vec<(&str, ast::SourceFile)> =
+        std_ids.iter().rev().map(|(module, _)| (*module, parsed.pop().expect("parsed").file)).collect();
+    let mut files = Vec::new();
+    for p in parsed {
+        diagnostics.extend(p.diagnostics);
+        files.push(p.file);
     }
     let mut units: Vec<Unit> = files.iter().map(|f| Unit { ast: f, module: None }).collect();
-    units.extend(std_files.iter().map(|(m, f)| Unit { ast: f, module: Some(m) }));
+    units.extend(std_files.iter().rev().map(|(m, f)| Unit { ast: f, module: Some(m) }));
     let analysis = semantic::analyze(&units);
     diagnostics.extend(analysis.diagnostics);
     // Report in reading order: by file, then position (stable for equal places).
     diagnostics.sort_by_key(|d| d.primary_span().map_or((u32::MAX, 0), |s| (s.file.0, s.start)));
     Compilation { sources, files, ir: analysis.ir, source_map: analysis.source_map, diagnostics }
+}
+
+/// Parses the files on as many threads as there are cores, in order.
+fn parse_all(sources: &Sources, files: &[FileId]) -> Vec<syntax::Parsed> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
+    if workers == 1 {
+        return files.iter().map(|f| syntax::parse(*f, &sources.get(*f).text)).collect();
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|f| syntax::parse(*f, &sources.get(*f).text)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
 }
 
 /// Compiles one in-memory source (tests, docs, benchmarks).

@@ -13,15 +13,8 @@ pub use codes::Code;
 use serde::Serialize;
 
 /// Index of a file in [`Sources`].
-#[derive(Debug, Clone, Copy, Default, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct FileId(pub u32);
-
-impl PartialEq for FileId {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl Eq for FileId {}
 
 /// A byte range in one source file.
 ///

@@ -76,7 +76,8 @@ pub fn scan(text: &str) -> Scan {
 pub fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let l = l.trim();
-        l.is_empty() || (l.starts_with("//") && !(l.starts_with("///") && !l.starts_with("////")))
+        let doc = l.starts_with("///") && !l.starts_with("////");
+        l.is_empty() || (l.starts_with("//") && !doc)
     })
 }
 

@@ -98,7 +98,7 @@ enum Block<'a> {
     Enum(&'a str),
     Relation,
     Policy(&'a str),
-    ContextBlock,
+    Context,
     Workload,
     View(&'a str),
 }
@@ -112,7 +112,7 @@ impl Block<'_> {
             Block::Enum(n) => format!("enum `{n}`"),
             Block::Relation => "relation body".into(),
             Block::Policy(n) => format!("policy `{n}`"),
-            Block::ContextBlock => "context block".into(),
+            Block::Context => "context block".into(),
             Block::Workload => "workload".into(),
             Block::View(n) => format!("view `{n}`"),
         }
@@ -127,7 +127,7 @@ impl Block<'_> {
             Block::Enum(_) => "an enum value (a lowercase name)",
             Block::Relation => "required, on delete …, on update …, deferrable or through …",
             Block::Policy(_) => "to …, for …, using (…), check (…), permissive or restrictive",
-            Block::ContextBlock => "a context value (`name type`)",
+            Block::Context => "a context value (`name type`)",
             Block::Workload => "a query (`query name: Entity where … at 100/s`)",
             Block::View(_) => "sql <backend> \"…\"",
         }
@@ -303,7 +303,7 @@ impl<'t> Converter<'t> {
             };
             let suggestion = did_you_mean(word, keywords.iter().copied()).filter(|k| !text.starts_with(k));
             let failure = match context {
-                Block::Entity(_) | Block::Through(_) | Block::Pattern(_) | Block::ContextBlock => {
+                Block::Entity(_) | Block::Through(_) | Block::Pattern(_) | Block::Context => {
                     self.member_failure(text, start)
                 }
                 Block::Relation => self.pest_failure(Rule::relation_item_probe, text, start),
@@ -936,7 +936,7 @@ impl<'t> Converter<'t> {
         let mut inner = pair.into_inner();
         let docs = self.docs(inner.next().expect("docs"));
         inner.next();
-        let members = self.members(inner, Block::ContextBlock, span, "context block".into());
+        let members = self.members(inner, Block::Context, span, "context block".into());
         let fields = members
             .into_iter()
             .filter_map(|m| match m {
