@@ -59,6 +59,19 @@ pub fn run(paths: Vec<PathBuf>, check: bool, reporter: &Reporter) -> Result<bool
         if &formatted == original {
             continue;
         }
+        // Never write a file whose meaning changed: the printed text must
+        // parse cleanly back to the same tree.
+        let mut check_sources = Sources::new();
+        let reparsed = Input { name: input.name.clone(), bytes: formatted.clone().into_bytes() };
+        let (again, problems) = driver::parse_file(&mut check_sources, &reparsed);
+        if !problems.is_empty() || again.declarations != tree.declarations {
+            ok = false;
+            eprintln!(
+                "error: formatting {} would change what it means; the file was left as it is (this is a formatter bug, please report it)",
+                input.name
+            );
+            continue;
+        }
         changed += 1;
         if check {
             ok = false;

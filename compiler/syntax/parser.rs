@@ -22,7 +22,7 @@ struct SchemaGrammar;
 /// Deepest bracket nesting accepted; deeper input is refused before parsing.
 pub const MAX_NESTING: usize = 48;
 /// Most operands and operators one expression may hold.
-pub const MAX_EXPRESSION_NODES: usize = 2_000;
+pub const MAX_EXPRESSION_NODES: usize = 1_000;
 
 /// Top-level keywords, for "did you mean" on a misspelt declaration.
 const DECLARATION_KEYWORDS: &[&str] =
@@ -75,11 +75,22 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut converter = Converter { file, text, comment_ends, diagnostics, budget: 0, budget_reported: false };
     let mut declarations = Vec::new();
     let root = pairs.into_iter().next().map(|p| p.into_inner());
+    // After a bad line that opens a block, the block's own lines are part of
+    // the same mistake: report the opening line only, until the block closes.
+    let mut open_blocks = 0usize;
     for pair in root.into_iter().flatten() {
         match pair.as_rule() {
             Rule::EOI => {}
-            Rule::top_error => converter.top_error(&pair),
+            Rule::top_error => {
+                let text = pair.as_str();
+                let balance = text.matches('{').count() as isize - text.matches('}').count() as isize;
+                if open_blocks == 0 {
+                    converter.top_error(&pair);
+                }
+                open_blocks = (open_blocks as isize + balance).max(0) as usize;
+            }
             _ => {
+                open_blocks = 0;
                 if let Some(declaration) = converter.declaration(pair) {
                     declarations.push(declaration);
                 }
@@ -937,13 +948,17 @@ impl<'t> Converter<'t> {
         let docs = self.docs(inner.next().expect("docs"));
         inner.next();
         let members = self.members(inner, Block::Context, span, "context block".into());
-        let fields = members
-            .into_iter()
-            .filter_map(|m| match m {
-                Member::Field(f) => Some(f),
-                _ => None,
-            })
-            .collect();
+        let mut fields = Vec::new();
+        for member in members {
+            match member {
+                Member::Field(f) => fields.push(f),
+                other => self.diagnostics.push(
+                    Diagnostic::new(codes::E0111, "a context block holds values only: `name type`")
+                        .at(other.span(), "not a context value")
+                        .help("context values cannot have checks or other attributes"),
+                ),
+            }
+        }
         Context { docs, fields, span }
     }
 

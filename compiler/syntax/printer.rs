@@ -24,7 +24,8 @@ const MAX_ENUM_LINE: usize = 100;
 pub fn print(file: &SourceFile, source: &str) -> Result<String, Diagnostic> {
     let mut comments: Vec<&Comment> = file.comments.iter().collect();
     comments.sort_by_key(|c| c.span.start);
-    let mut printer = Printer { source, comments: comments.clone(), next: 0, out: String::with_capacity(source.len() + 64) };
+    let mut printer =
+        Printer { source, comments: comments.clone(), next: 0, out: String::with_capacity(source.len() + 64) };
     printer.source_file(file);
     let printed = printer.out;
     check_comments_kept(&comments, &printed)?;
@@ -361,7 +362,9 @@ impl<'a> Printer<'a> {
                 };
                 let open = self.open_brace(through.entity.span.end);
                 let first = members.first().map(|m| m.span().start);
-                self.block(depth, &[], &header, span, open, first, limit, |p, close| p.members(depth + 1, members, close));
+                self.block(depth, &[], &header, span, open, first, limit, |p, close| {
+                    p.members(depth + 1, members, close)
+                });
                 return;
             }
         };
@@ -916,7 +919,8 @@ mod tests {
 
     #[test]
     fn fields_align_in_name_and_type_columns() {
-        let printed = format("entity User {\nid uuid = uuid_v7() primary\n  email   text?  unique\n  created_at timestamptz\n}");
+        let printed =
+            format("entity User {\nid uuid = uuid_v7() primary\n  email   text?  unique\n  created_at timestamptz\n}");
         assert_eq!(
             printed,
             "entity User {\n  id         uuid        = uuid_v7() primary\n  email      text?       unique\n  created_at timestamptz\n}\n"
@@ -938,10 +942,7 @@ mod tests {
     #[test]
     fn short_enums_stay_on_one_line_and_documented_ones_do_not() {
         assert_eq!(format("enum Plan {\n free\n pro,\n enterprise,\n}"), "enum Plan { free, pro, enterprise }\n");
-        assert_eq!(
-            format("enum Plan { free, /// Paid.\n pro }"),
-            "enum Plan {\n  free,\n  /// Paid.\n  pro,\n}\n"
-        );
+        assert_eq!(format("enum Plan { free, /// Paid.\n pro }"), "enum Plan {\n  free,\n  /// Paid.\n  pro,\n}\n");
         let long: Vec<String> = (0..20).map(|i| format!("value_{i}")).collect();
         let printed = format(&format!("enum Long {{ {} }}", long.join(", ")));
         assert!(printed.starts_with("enum Long {\n  value_0,\n  value_1,\n"), "{printed}");
@@ -1002,6 +1003,28 @@ mod tests {
     #[test]
     fn a_blank_line_after_a_top_level_comment_is_kept() {
         assert_eq!(format("// section\n\nrole a\n"), "// section\n\nrole a\n");
+    }
+
+    #[test]
+    fn the_deepest_expressions_the_parser_allows_print_within_the_default_stack() {
+        let limit = crate::syntax::parser::MAX_EXPRESSION_NODES;
+        let leaf = || Expr {
+            kind: ExprKind::Path(vec![Ident { name: "a".into(), span: Span::default() }]),
+            span: Span::default(),
+        };
+        let nots = (0..limit)
+            .fold(leaf(), |e, _| Expr { kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)), span: Span::default() });
+        let sum = (0..limit).fold(leaf(), |e, _| Expr {
+            kind: ExprKind::Binary(BinaryOp::Add, Box::new(e), Box::new(leaf())),
+            span: Span::default(),
+        });
+        let printer = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || (expr_text(&nots).len(), expr_text(&sum).len()))
+            .expect("spawn");
+        let (nots, sum) = printer.join().expect("printing fits in 2 MiB");
+        assert_eq!(nots, 4 * limit + 1);
+        assert_eq!(sum, 4 * limit + 1);
     }
 
     #[test]
