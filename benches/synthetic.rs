@@ -9,14 +9,18 @@ pub fn project(entities: usize) -> Vec<(String, String)> {
     let per_file = 50;
     let mut files = Vec::new();
     let mut header = String::from("use std::patterns::timestamps\n\n");
-    header.push_str("context {\n  tenant_id uuid\n  user_id uuid?\n}\n\nrole app_user\nrole reader inherits app_user\n\n");
+    header.push_str(
+        "context {\n  tenant_id uuid\n  user_id uuid?\n}\n\nrole app_user\nrole reader inherits app_user\n\n",
+    );
     header.push_str("enum Status { draft, active, archived }\n\n");
     header.push_str("entity Tenant {\n  id uuid = uuid_v7() primary\n  name text\n  apply timestamps\n}\n");
     files.push(("common.schema".to_string(), header));
     let mut start = 0;
     while start < entities {
         let end = (start + per_file).min(entities);
-        let mut text = String::from("use std::patterns::{timestamps, soft_delete, audit, tenant_scoped}\nuse std::types::{email, money}\n\n");
+        let mut text = String::from(
+            "use std::patterns::{timestamps, soft_delete, audit, tenant_scoped}\nuse std::types::{email, money}\n\n",
+        );
         for i in start..end {
             entity(&mut text, i);
         }
@@ -71,7 +75,10 @@ fn entity(out: &mut String, i: usize) {
             "policy isolation on {name} {{\n  to app_user\n  using (tenant == ctx.tenant_id)\n  check (tenant == ctx.tenant_id)\n}}\n"
         );
     }
-    let _ = writeln!(out, "grant select, insert, update on {name} to app_user\ngrant select (id, code, title) on {name} to reader\n");
+    let _ = writeln!(
+        out,
+        "grant select, insert, update on {name} to app_user\ngrant select (id, code, title) on {name} to reader\n"
+    );
     if i.is_multiple_of(5) {
         let _ = writeln!(
             out,

@@ -87,30 +87,77 @@ pub fn compile(inputs: &[Input]) -> Compilation {
     let std_files: Vec<(&str, ast::SourceFile)> =
         std_ids.iter().rev().map(|(module, _)| (*module, parsed.pop().expect("parsed").file)).collect();
     let mut files = Vec::new();
+    let mut broken: Vec<Span> = Vec::new();
     for p in parsed {
+        broken.extend(broken_declarations(&p));
         diagnostics.extend(p.diagnostics);
         files.push(p.file);
     }
     let mut units: Vec<Unit> = files.iter().map(|f| Unit { ast: f, module: None }).collect();
     units.extend(std_files.iter().rev().map(|(m, f)| Unit { ast: f, module: Some(m) }));
-    let analysis = semantic::analyze(&units);
-    diagnostics.extend(analysis.diagnostics);
+    let analysis = on_large_stack(|| semantic::analyze(&units));
+    // A declaration with a syntax error was only partly understood: what
+    // analysis says about it is a consequence, not news. One mistake, one error.
+    let inside = |d: &Diagnostic| {
+        d.primary_span()
+            .is_some_and(|s| broken.iter().any(|b| b.file == s.file && b.start <= s.start && s.end <= b.end))
+    };
+    diagnostics.extend(analysis.diagnostics.into_iter().filter(|d| !inside(d)));
     // Report in reading order: by file, then position (stable for equal places).
     diagnostics.sort_by_key(|d| d.primary_span().map_or((u32::MAX, 0), |s| (s.file.0, s.start)));
     Compilation { sources, files, ir: analysis.ir, source_map: analysis.source_map, diagnostics }
 }
 
+/// Spans of the declarations that contain a syntax error.
+fn broken_declarations(parsed: &syntax::Parsed) -> Vec<Span> {
+    let errors: Vec<Span> =
+        parsed.diagnostics.iter().filter(|d| d.is_error()).filter_map(Diagnostic::primary_span).collect();
+    parsed
+        .file
+        .declarations
+        .iter()
+        .map(ast::Declaration::span)
+        .filter(|decl| errors.iter().any(|e| decl.start <= e.start && e.start <= decl.end))
+        .collect()
+}
+
+/// Stack for compiler threads: expressions at the size limits recurse deeply
+/// in unoptimised builds, and callers' threads may be small (tests use 2 MiB).
+const STACK: usize = 256 * 1024 * 1024;
+
+/// Runs `work` on a thread with [`STACK`] bytes of stack (address space only
+/// until used).
+fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new().stack_size(STACK).spawn_scoped(scope, work);
+        match handle {
+            Ok(h) => h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => unreachable_thread(),
+        }
+    })
+}
+
+fn unreachable_thread() -> ! {
+    // Spawning fails only when the OS refuses a thread; nothing sensible can
+    // continue, and the CLI reports this as an internal error.
+    panic!("the operating system refused to start a compiler thread")
+}
+
 /// Parses the files on as many threads as there are cores, in order.
 fn parse_all(sources: &Sources, files: &[FileId]) -> Vec<syntax::Parsed> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
-    if workers == 1 {
-        return files.iter().map(|f| syntax::parse(*f, &sources.get(*f).text)).collect();
-    }
-    let chunk = files.len().div_ceil(workers);
+    let chunk = files.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|f| syntax::parse(*f, &sources.get(*f).text)).collect::<Vec<_>>()))
+            .map(|part| {
+                std::thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn_scoped(scope, move || {
+                        part.iter().map(|f| syntax::parse(*f, &sources.get(*f).text)).collect::<Vec<_>>()
+                    })
+                    .unwrap_or_else(|_| unreachable_thread())
+            })
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     })

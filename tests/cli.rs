@@ -124,7 +124,10 @@ fn a_broken_manifest_is_reported_as_e0900_with_its_place() {
     let out = schemac(&["check"], &dir);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("E0900") && err.contains("unknown target `oracle`") && err.contains("schemac.toml:4"), "{err}");
+    assert!(
+        err.contains("E0900") && err.contains("unknown target `oracle`") && err.contains("schemac.toml:4"),
+        "{err}"
+    );
 }
 
 #[test]

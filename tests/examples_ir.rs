@@ -15,14 +15,18 @@ fn example_inputs(dir: &Path) -> Vec<Input> {
     files.sort();
     files
         .into_iter()
-        .map(|p| Input { name: p.file_name().unwrap().to_string_lossy().into_owned(), bytes: std::fs::read(&p).unwrap() })
+        .map(|p| Input {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            bytes: std::fs::read(&p).unwrap(),
+        })
         .collect()
 }
 
 #[test]
 fn example_ir_snapshots() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut names: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     names.sort();
     assert!(names.len() >= 2, "examples/ holds the bundled projects");
     for dir in names {

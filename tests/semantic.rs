@@ -174,14 +174,16 @@ entity Invoice {
 
 #[test]
 fn pattern_clash_points_at_the_apply_line() {
-    let (c, codes) = codes(r#"
+    let (c, codes) = codes(
+        r#"
 use std::patterns::timestamps
 entity Note {
   id int primary
   created_at date
   apply timestamps
 }
-"#);
+"#,
+    );
     assert_eq!(codes, ["E0401"]);
     assert_eq!(primary_text(&c, &c.diagnostics[0]), "apply timestamps");
 }
@@ -212,14 +214,16 @@ entity Gift {
 
 #[test]
 fn cyclic_patterns_are_refused() {
-    let (_, codes) = codes(r#"
+    let (_, codes) = codes(
+        r#"
 pattern a { apply b }
 pattern b { apply a }
 entity X {
   id int primary
   apply a
 }
-"#);
+"#,
+    );
     assert_eq!(codes, ["E0400"]);
 }
 
@@ -239,7 +243,8 @@ fn enum_defaults_must_be_values_of_the_enum() {
 
 #[test]
 fn unknown_names_suggest_the_closest_one() {
-    let (c, codes) = codes("entity User { id int primary }\nentity Post { id int primary }\nrelation Post.author -> Usr.posts\n");
+    let (c, codes) =
+        codes("entity User { id int primary }\nentity Post { id int primary }\nrelation Post.author -> Usr.posts\n");
     assert_eq!(codes, ["E0102"]);
     assert_eq!(c.diagnostics[0].help.as_deref(), Some("did you mean `User`?"));
 }
@@ -248,7 +253,10 @@ fn unknown_names_suggest_the_closest_one() {
 fn std_names_used_without_import_say_which_use_to_add() {
     let (c, codes) = codes("entity U {\n  id int primary\n  e email\n}\n");
     assert_eq!(codes, ["E0101"]);
-    assert_eq!(c.diagnostics[0].help.as_deref(), Some("`email` is in the standard library: add `use std::types::email`"));
+    assert_eq!(
+        c.diagnostics[0].help.as_deref(),
+        Some("`email` is in the standard library: add `use std::types::email`")
+    );
 }
 
 #[test]
@@ -267,7 +275,9 @@ policy iso on Doc {
 "#);
     let policy = &c.ir.policies[0];
     assert_eq!(policy.id, "policy:Doc.iso");
-    assert!(matches!(&policy.using, Some(ir::Expr::Binary { right, .. }) if matches!(**right, ir::Expr::Context { ref ty, .. } if *ty == Type::Uuid)));
+    assert!(
+        matches!(&policy.using, Some(ir::Expr::Binary { right, .. }) if matches!(**right, ir::Expr::Context { ref ty, .. } if *ty == Type::Uuid))
+    );
     let (_, codes) = codes("context { tenant_id uuid }\nentity Doc {\n  id int primary\n}\npolicy p on Doc {\n  using (id == ctx.tenant_id)\n}\n");
     assert_eq!(codes, ["E0202"]);
 }
@@ -284,12 +294,15 @@ entity T {
 grant select, update (name) on T to a, b
 "#);
     assert_eq!(c.ir.grants.len(), 4);
-    assert!(c.ir.grants.iter().any(|g| g.role == "b" && g.privilege == ir::Privilege::Update && g.columns.as_deref() == Some(&["name".to_string()][..])));
+    assert!(c.ir.grants.iter().any(|g| g.role == "b"
+        && g.privilege == ir::Privilege::Update
+        && g.columns.as_deref() == Some(&["name".to_string()][..])));
 }
 
 #[test]
 fn every_problem_in_a_file_is_reported_in_one_run() {
-    let (_, codes) = codes(r#"
+    let (_, codes) = codes(
+        r#"
 entity A {
   id int primary
   x nosuchtype
@@ -299,7 +312,8 @@ entity B {
   name text
 }
 relation A.b -> C.as
-"#);
+"#,
+    );
     assert_eq!(codes, ["E0101", "E0200", "E0500", "E0102"]);
 }
 

@@ -36,7 +36,7 @@ pub fn run(path: Option<PathBuf>, emit: Option<Emit>, reporter: &Reporter, verbo
     let ir = &loaded.compilation.ir;
     let json = ir_json(ir);
     if emit == Some(Emit::Ir) {
-        print!("{json}");
+        super::out(&json);
     }
     let mut written = Vec::new();
     if let Some(project) = &loaded.project {

@@ -18,17 +18,19 @@ pub fn entry(code: Code) -> Option<&'static str> {
 pub fn run(code: Option<String>, list: bool) -> Result<bool, UsageError> {
     if list || code.is_none() {
         for (code, title) in codes::ALL {
-            println!("{code}  {title}");
+            super::out(&format!("{code}  {title}\n"));
         }
         return Ok(true);
     }
     let text = code.unwrap_or_default();
     let Some(code) = Code::parse(&text) else {
-        return Err(UsageError(format!("`{text}` is not a schemac diagnostic code; `schemac explain --list` shows them all")));
+        return Err(UsageError(format!(
+            "`{text}` is not a schemac diagnostic code; `schemac explain --list` shows them all"
+        )));
     };
     match entry(code) {
         Some(entry) => {
-            println!("{entry}");
+            super::out(&format!("{entry}\n"));
             Ok(true)
         }
         None => Err(UsageError(format!("{code} has no entry in spec/errors.md"))),

@@ -23,7 +23,8 @@ fn targets(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, UsageError> {
     }
     let roots = match project::find(&PathBuf::from(".")) {
         Some(manifest) => {
-            let text = std::fs::read_to_string(&manifest).map_err(|e| UsageError(format!("cannot read {}: {e}", manifest.display())))?;
+            let text = std::fs::read_to_string(&manifest)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", manifest.display())))?;
             let loaded = project::load(&manifest, &text, &mut Sources::new(), project::display(&manifest))
                 .map_err(|d| UsageError(format!("{}: {}", project::display(&manifest), d.message)))?;
             loaded.sources
@@ -75,11 +76,18 @@ pub fn run(paths: Vec<PathBuf>, check: bool, reporter: &Reporter) -> Result<bool
         changed += 1;
         if check {
             ok = false;
-            println!("would reformat {}", input.name);
+            super::out(&format!("would reformat {}\n", input.name));
             let diff = TextDiff::from_lines(original.as_str(), formatted.as_str());
-            print!("{}", diff.unified_diff().context_radius(2).header(&input.name, &format!("{} (formatted)", input.name)));
+            super::out(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&input.name, &format!("{} (formatted)", input.name))
+                    .to_string(),
+            );
         } else {
-            std::fs::write(path, &formatted).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, &formatted)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
         }
     }
     let verb = if check { "would reformat" } else { "reformatted" };

@@ -96,6 +96,18 @@ impl std::fmt::Display for UsageError {
     }
 }
 
+/// Writes to standard output. A closed pipe (`schemac … | head`) ends the
+/// output quietly instead of failing.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 /// Runs a parsed command line; returns the process exit code
 /// (0 ok, 1 diagnostics with errors, 2 usage or I/O error).
 pub fn run(cli: Cli) -> ExitCode {

@@ -97,9 +97,10 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
             }
         }
     }
-    let name = manifest.project.name.unwrap_or_else(|| {
-        root.file_name().map_or("schema".into(), |n| n.to_string_lossy().into_owned())
-    });
+    let name = manifest
+        .project
+        .name
+        .unwrap_or_else(|| root.file_name().map_or("schema".into(), |n| n.to_string_lossy().into_owned()));
     let sources = manifest.project.sources.unwrap_or_else(|| vec![".".into()]).iter().map(|s| root.join(s)).collect();
     let out = root.join(manifest.build.out.unwrap_or_else(|| "build".into()));
     Ok(Project { root, name, sources, out, targets, lints })

@@ -33,8 +33,7 @@ pub struct Reporter {
 impl Reporter {
     /// Prints diagnostics (errors first, then by place); quiet hides warnings.
     pub fn diagnostics(&self, sources: &Sources, diagnostics: &[Diagnostic]) {
-        let mut shown: Vec<Diagnostic> =
-            diagnostics.iter().filter(|d| d.is_error() || !self.quiet).cloned().collect();
+        let mut shown: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.is_error() || !self.quiet).cloned().collect();
         shown.sort_by_key(|d| {
             let place = d.primary_span().map(|s| (s.file.0, s.start));
             (std::cmp::Reverse(d.severity), place)
@@ -45,8 +44,8 @@ impl Reporter {
                 let mut out = StandardStream::stderr(choice);
                 let _ = render::human(&mut out, sources, &shown);
             }
-            Format::Json => print!("{}", render::json(sources, &shown)),
-            Format::Github => print!("{}", render::github(sources, &shown)),
+            Format::Json => super::out(&render::json(sources, &shown)),
+            Format::Github => super::out(&render::github(sources, &shown)),
         }
     }
 

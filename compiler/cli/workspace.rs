@@ -56,9 +56,15 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
     let (manifest, files) = locate(path)?;
     let Some(manifest) = manifest else {
         let inputs = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
-        return Ok(Loaded { project: None, file_count: inputs.len(), compilation: driver::compile(&inputs), manifest_error: None });
+        return Ok(Loaded {
+            project: None,
+            file_count: inputs.len(),
+            compilation: driver::compile(&inputs),
+            manifest_error: None,
+        });
     };
-    let text = std::fs::read_to_string(&manifest).map_err(|e| UsageError(format!("cannot read {}: {e}", manifest.display())))?;
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", manifest.display())))?;
     let mut manifest_sources = Sources::new();
     let project = match project::load(&manifest, &text, &mut manifest_sources, project::display(&manifest)) {
         Ok(p) => p,
@@ -81,5 +87,10 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
         )));
     }
     let inputs = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Loaded { file_count: inputs.len(), compilation: driver::compile(&inputs), project: Some(project), manifest_error: None })
+    Ok(Loaded {
+        file_count: inputs.len(),
+        compilation: driver::compile(&inputs),
+        project: Some(project),
+        manifest_error: None,
+    })
 }

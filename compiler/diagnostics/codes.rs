@@ -90,6 +90,7 @@ codes! {
     E0602 = "cyclic role inheritance";
     E0700 = "invalid workload query";
     E0701 = "invalid view";
+    E0702 = "invalid function or trigger";
     E0900 = "invalid project file";
     W0001 = "empty file";
     W0100 = "naming convention";

@@ -132,9 +132,7 @@ pub struct SourceText {
 
 impl SourceText {
     fn new(name: String, text: String) -> SourceText {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceText { name, text, line_starts }
     }
 

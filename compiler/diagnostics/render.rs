@@ -41,10 +41,9 @@ impl<'a> Files<'a> for Sources {
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
         let source = self.get(id);
         let starts = &source.line_starts;
-        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
-            given: line_index,
-            max: starts.len().saturating_sub(1),
-        })?;
+        let start = *starts
+            .get(line_index)
+            .ok_or(FilesError::LineTooLarge { given: line_index, max: starts.len().saturating_sub(1) })?;
         let end = starts.get(line_index + 1).copied().unwrap_or(source.text.len());
         Ok(start..end)
     }
@@ -83,10 +82,7 @@ fn to_codespan(sources: &Sources, diagnostic: &Diagnostic) -> cs::Diagnostic<Fil
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {help}"));
     }
-    base.with_code(diagnostic.code.0)
-        .with_message(&diagnostic.message)
-        .with_labels(labels)
-        .with_notes(notes)
+    base.with_code(diagnostic.code.0).with_message(&diagnostic.message).with_labels(labels).with_notes(notes)
 }
 
 /// Writes the terminal report for `diagnostics` to `out`.
@@ -148,7 +144,15 @@ fn location<'a>(sources: &'a Sources, span: Span) -> JsonLocation<'a> {
     let range = clamp(sources, span);
     let (line, column) = source.line_col(range.start);
     let (end_line, end_column) = source.line_col(range.end);
-    JsonLocation { file: &source.name, line, column, end_line, end_column, byte_start: range.start, byte_end: range.end }
+    JsonLocation {
+        file: &source.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        byte_start: range.start,
+        byte_end: range.end,
+    }
 }
 
 /// One JSON document: counts and every diagnostic with 1-based positions.

@@ -120,7 +120,13 @@ impl<'a> Analyzer<'a> {
             let members: Vec<Pending> = e
                 .members
                 .iter()
-                .map(|m| Pending { member: m.clone(), file: d.file, origin: Origin::Declared, blame: None, field: None })
+                .map(|m| Pending {
+                    member: m.clone(),
+                    file: d.file,
+                    origin: Origin::Declared,
+                    blame: None,
+                    field: None,
+                })
                 .collect();
             self.lower_members(&mut build, members, &mut Vec::new());
             self.entities.insert(e.name.name.clone(), build);
@@ -138,11 +144,18 @@ impl<'a> Analyzer<'a> {
                         self.apply_pattern(build, pattern_use, pending.file, blame, stack);
                     }
                 }
-                Member::Behaviour(b) if pending.origin == Origin::Declared && build.entity.origin == Origin::Declared => self.report(
-                    Diagnostic::new(codes::E0404, format!("behaviour `{}` can only come from a pattern", b.name.name))
+                Member::Behaviour(b)
+                    if pending.origin == Origin::Declared && build.entity.origin == Origin::Declared =>
+                {
+                    self.report(
+                        Diagnostic::new(
+                            codes::E0404,
+                            format!("behaviour `{}` can only come from a pattern", b.name.name),
+                        )
                         .at(b.span, "not allowed in an entity")
                         .help("apply a pattern that has it, e.g. `apply timestamps` for `touch`"),
-                ),
+                    )
+                }
                 Member::Relation(r) => self.report(
                     Diagnostic::new(codes::E0404, "relations are declared at the top level")
                         .at(r.span, "not allowed inside an entity")
@@ -205,9 +218,12 @@ impl<'a> Analyzer<'a> {
             Some(DefaultValue::Identity(s)) => {
                 if !matches!(ty, Type::SmallInt | Type::Int | Type::BigInt) && !broken {
                     self.report(
-                        Diagnostic::new(codes::E0206, format!("`identity` needs an integer field, `{name}` is `{}`", written_type(&field.ty)))
-                            .at(*s, "not an integer field")
-                            .help("use `bigint = identity`, or a uuid with `= uuid_v7()`"),
+                        Diagnostic::new(
+                            codes::E0206,
+                            format!("`identity` needs an integer field, `{name}` is `{}`", written_type(&field.ty)),
+                        )
+                        .at(*s, "not an integer field")
+                        .help("use `bigint = identity`, or a uuid with `= uuid_v7()`"),
                     );
                 }
                 lowered.identity = true;
@@ -225,9 +241,11 @@ impl<'a> Analyzer<'a> {
         for modifier in &field.modifiers {
             match modifier {
                 Modifier::Primary(s) => build.primary_fields.push((name.clone(), *s)),
-                Modifier::Unique(_) => {
-                    build.entity.uniques.push(ir::Unique { columns: vec![name.clone()], predicate: None, origin: pending.origin.clone() })
-                }
+                Modifier::Unique(_) => build.entity.uniques.push(ir::Unique {
+                    columns: vec![name.clone()],
+                    predicate: None,
+                    origin: pending.origin.clone(),
+                }),
                 Modifier::Check(e) => build.pending.push(Pending {
                     member: Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span }),
                     file: pending.file,
@@ -259,9 +277,16 @@ impl<'a> Analyzer<'a> {
                     };
                     if !fits && !broken {
                         self.report(
-                            Diagnostic::new(codes::E0207, format!("pii({}) does not fit `{name}`, which is `{}`", mode.name, written_type(&field.ty)))
-                                .at(mode.span, "mask and hash need text; encrypt needs a single value")
-                                .help("use pii(encrypt) for non-text values"),
+                            Diagnostic::new(
+                                codes::E0207,
+                                format!(
+                                    "pii({}) does not fit `{name}`, which is `{}`",
+                                    mode.name,
+                                    written_type(&field.ty)
+                                ),
+                            )
+                            .at(mode.span, "mask and hash need text; encrypt needs a single value")
+                            .help("use pii(encrypt) for non-text values"),
                         );
                     }
                 }
@@ -280,7 +305,15 @@ impl<'a> Analyzer<'a> {
     fn lower_default(&mut self, build: &EntityBuild, field: &ast::Field, e: &ast::Expr, ty: &Type) -> Option<ir::Expr> {
         let target = self.value_type(ty);
         let enums = self.enum_values.clone();
-        let env = ExprEnv { columns: None, entity: &build.entity.name, context: None, params: false, value: None, enums: &enums, what: "a default" };
+        let env = ExprEnv {
+            columns: None,
+            entity: &build.entity.name,
+            context: None,
+            params: false,
+            value: None,
+            enums: &enums,
+            what: "a default",
+        };
         let before = self.diagnostics.len();
         let lowered = expr::lower(&env, e, Some(&target), &mut self.diagnostics);
         if self.diagnostics.len() > before {
@@ -301,7 +334,12 @@ impl<'a> Analyzer<'a> {
             self.report(
                 Diagnostic::new(
                     codes::E0200,
-                    format!("the default of `{}` is {}, but the field holds {}", field.name.name, lowered.ty.describe(), target.describe()),
+                    format!(
+                        "the default of `{}` is {}, but the field holds {}",
+                        field.name.name,
+                        lowered.ty.describe(),
+                        target.describe()
+                    ),
                 )
                 .at(e.span, format!("{} here", lowered.ty.describe()))
                 .also(field.ty.span, "field type"),
@@ -313,20 +351,39 @@ impl<'a> Analyzer<'a> {
 
     /// Column names from written names; relation fields expand to their
     /// foreign key columns. Reports unknown names.
-    pub(super) fn resolve_columns(&mut self, build: &EntityBuild, names: &[ast::Ident], blame: Option<Span>) -> Option<Vec<String>> {
+    pub(super) fn resolve_columns(
+        &mut self,
+        build: &EntityBuild,
+        names: &[ast::Ident],
+        blame: Option<Span>,
+    ) -> Option<Vec<String>> {
         let mut out = Vec::new();
         let mut ok = true;
-        for name in names {
+        for (i, name) in names.iter().enumerate() {
+            if let Some(first) = names[..i].iter().find(|n| n.name == name.name) {
+                self.report(
+                    Diagnostic::new(codes::E0106, format!("`{}` is listed twice", name.name))
+                        .at(name.span, "listed again")
+                        .also(first.span, "first listed here"),
+                );
+                continue;
+            }
             if build.entity.field(&name.name).is_some() {
                 out.push(name.name.clone());
             } else if let Some(nav) = build.navigations.get(&name.name).filter(|n| !n.columns.is_empty()) {
                 out.extend(nav.columns.iter().cloned());
             } else {
                 ok = false;
-                let candidates: Vec<&str> =
-                    build.entity.fields.iter().map(|f| f.name.as_str()).chain(build.navigations.keys().map(String::as_str)).collect();
-                let mut d = Diagnostic::new(codes::E0103, format!("`{}` has no field `{}`", build.entity.name, name.name))
-                    .at(blame.unwrap_or(name.span), "unknown field");
+                let candidates: Vec<&str> = build
+                    .entity
+                    .fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .chain(build.navigations.keys().map(String::as_str))
+                    .collect();
+                let mut d =
+                    Diagnostic::new(codes::E0103, format!("`{}` has no field `{}`", build.entity.name, name.name))
+                        .at(blame.unwrap_or(name.span), "unknown field");
                 if blame.is_some() {
                     d = d.also(name.span, "named here");
                 }
@@ -358,7 +415,15 @@ impl<'a> Analyzer<'a> {
         let mut seen_once: BTreeMap<&'static str, Span> = BTreeMap::new();
         let entity_name = build.entity.name.clone();
         for p in &pending {
-            let env = ExprEnv { columns: Some(&columns), entity: &entity_name, context: None, params: false, value: None, enums: &enums, what: "a check" };
+            let env = ExprEnv {
+                columns: Some(&columns),
+                entity: &entity_name,
+                context: None,
+                params: false,
+                value: None,
+                enums: &enums,
+                what: "a check",
+            };
             let span = p.member.span();
             if let Some(once) = once_kind(&p.member) {
                 if let Some(first) = seen_once.insert(once, span) {
@@ -420,10 +485,13 @@ impl<'a> Analyzer<'a> {
                 build.entity.primary_key = cols.clone();
                 for (_, span) in rest {
                     self.report(
-                        Diagnostic::new(codes::E0501, format!("entity `{}` has more than one primary key", build.entity.name))
-                            .at(*span, "another primary key")
-                            .also(*first, "first primary key")
-                            .help("for a composite key, write one `primary (a, b)`; other unique columns take `unique`"),
+                        Diagnostic::new(
+                            codes::E0501,
+                            format!("entity `{}` has more than one primary key", build.entity.name),
+                        )
+                        .at(*span, "another primary key")
+                        .also(*first, "first primary key")
+                        .help("for a composite key, write one `primary (a, b)`; other unique columns take `unique`"),
                     );
                 }
             }
@@ -435,7 +503,13 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn lower_index(&mut self, build: &EntityBuild, index: &ast::IndexAttr, env: &ExprEnv, p: &Pending) -> Option<ir::Index> {
+    fn lower_index(
+        &mut self,
+        build: &EntityBuild,
+        index: &ast::IndexAttr,
+        env: &ExprEnv,
+        p: &Pending,
+    ) -> Option<ir::Index> {
         let method = match &index.method {
             None => ir::IndexMethod::Btree,
             Some(m) => match m.name.as_str() {
@@ -456,7 +530,21 @@ impl<'a> Analyzer<'a> {
             },
         };
         let mut keys = Vec::new();
+        let mut seen: Vec<&ast::Ident> = Vec::new();
         for key in &index.keys {
+            if let ast::ExprKind::Path(path) = &key.expr.kind {
+                if let [single] = path.as_slice() {
+                    if let Some(first) = seen.iter().find(|s| s.name == single.name) {
+                        self.report(
+                            Diagnostic::new(codes::E0106, format!("`{}` is listed twice", single.name))
+                                .at(single.span, "listed again")
+                                .also(first.span, "first listed here"),
+                        );
+                        continue;
+                    }
+                    seen.push(single);
+                }
+            }
             // A bare relation field stands for all of its foreign key columns.
             if let ast::ExprKind::Path(path) = &key.expr.kind {
                 if let [single] = path.as_slice() {
@@ -477,7 +565,11 @@ impl<'a> Analyzer<'a> {
             if lowered.volatile {
                 self.report(volatile(&key.expr, "an index key"));
             }
-            keys.push(ir::IndexKey { expr: lowered.expr, descending: key.descending.unwrap_or(false), nulls_first: key.nulls_first });
+            keys.push(ir::IndexKey {
+                expr: lowered.expr,
+                descending: key.descending.unwrap_or(false),
+                nulls_first: key.nulls_first,
+            });
         }
         let include = self.resolve_columns(build, &index.include, p.blame)?;
         let env = ExprEnv { what: "an index predicate", ..env.clone() };
@@ -495,14 +587,26 @@ impl<'a> Analyzer<'a> {
             let lowered = expr::lower(&env, &c.expr, Some(&target), &mut self.diagnostics);
             if lowered.volatile {
                 self.report(
-                    Diagnostic::new(codes::E0206, format!("the generated value of `{generated}` changes every time it is computed"))
-                        .at(c.expr.span, "uses a volatile function")
-                        .help("generated values must be computed from the row alone; use a default for now() or random ids"),
+                    Diagnostic::new(
+                        codes::E0206,
+                        format!("the generated value of `{generated}` changes every time it is computed"),
+                    )
+                    .at(c.expr.span, "uses a volatile function")
+                    .help(
+                        "generated values must be computed from the row alone; use a default for now() or random ids",
+                    ),
                 );
             } else if !lowered.ty.assignable_to(&target) {
                 self.report(
-                    Diagnostic::new(codes::E0200, format!("`{generated}` holds {}, but its generated value is {}", target.describe(), lowered.ty.describe()))
-                        .at(c.expr.span, "wrong type"),
+                    Diagnostic::new(
+                        codes::E0200,
+                        format!(
+                            "`{generated}` holds {}, but its generated value is {}",
+                            target.describe(),
+                            lowered.ty.describe()
+                        ),
+                    )
+                    .at(c.expr.span, "wrong type"),
                 );
             }
             if let Some(field) = build.entity.fields.iter_mut().find(|f| f.name == generated) {
@@ -512,11 +616,16 @@ impl<'a> Analyzer<'a> {
         }
         let before = self.diagnostics.len();
         let lowered = expr::lower(env, &c.expr, Some(&ValueType::Bool), &mut self.diagnostics);
-        if self.diagnostics.len() == before && (!lowered.ty.fits(&ValueType::Bool) || lowered.ty == ValueType::StringLiteral) {
+        if self.diagnostics.len() == before
+            && (!lowered.ty.fits(&ValueType::Bool) || lowered.ty == ValueType::StringLiteral)
+        {
             self.report(
-                Diagnostic::new(codes::E0201, format!("a check must be a condition, but this is {}", lowered.ty.describe()))
-                    .at(c.expr.span, "not true or false")
-                    .help("compare it with something, e.g. `price > 0`"),
+                Diagnostic::new(
+                    codes::E0201,
+                    format!("a check must be a condition, but this is {}", lowered.ty.describe()),
+                )
+                .at(c.expr.span, "not true or false")
+                .help("compare it with something, e.g. `price > 0`"),
             );
         }
         if lowered.volatile {
@@ -542,16 +651,27 @@ impl<'a> Analyzer<'a> {
             self.report(volatile(e, env.what));
         } else if !lowered.ty.fits(&ValueType::Bool) || lowered.ty == ValueType::StringLiteral {
             self.report(
-                Diagnostic::new(codes::E0201, format!("{} must be a condition, but this is {}", env.what, lowered.ty.describe()))
-                    .at(e.span, "not true or false"),
+                Diagnostic::new(
+                    codes::E0201,
+                    format!("{} must be a condition, but this is {}", env.what, lowered.ty.describe()),
+                )
+                .at(e.span, "not true or false"),
             );
         }
         lowered.expr
     }
 
     fn lower_search(&mut self, build: &mut EntityBuild, s: &ast::SearchAttr, p: &Pending) {
-        let mut columns = Vec::new();
-        for c in &s.columns {
+        let mut columns: Vec<ir::SearchColumn> = Vec::new();
+        for (i, c) in s.columns.iter().enumerate() {
+            if let Some(first) = s.columns[..i].iter().find(|f| f.column.name == c.column.name) {
+                self.report(
+                    Diagnostic::new(codes::E0106, format!("`{}` is listed twice", c.column.name))
+                        .at(c.column.span, "listed again")
+                        .also(first.column.span, "first listed here"),
+                );
+                continue;
+            }
             let Some(field) = build.entity.field(&c.column.name) else {
                 self.resolve_columns(build, std::slice::from_ref(&c.column), p.blame);
                 continue;
@@ -580,7 +700,8 @@ impl<'a> Analyzer<'a> {
         match (&part.scheme, kind) {
             (None, _) => {}
             (Some(ast::PartitionScheme::Every { count, unit }), ir::PartitionKind::Range) if *count > 0 => {
-                partition.interval = Some(ir::PartitionInterval { count: (*count).min(u32::MAX as u64) as u32, unit: time_unit(unit) })
+                partition.interval =
+                    Some(ir::PartitionInterval { count: (*count).min(u32::MAX as u64) as u32, unit: time_unit(unit) })
             }
             (Some(ast::PartitionScheme::Into(n)), ir::PartitionKind::Hash) if (1..=1024).contains(n) => {
                 partition.partitions = Some(*n as u32)
@@ -603,17 +724,31 @@ impl<'a> Analyzer<'a> {
         if !missing.is_empty() {
             let list = missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
             self.report(
-                Diagnostic::new(codes::E0503, format!("the primary key of `{}` must include the partition key {list}", build.entity.name))
-                    .at(build.name_span, "partitioned entity")
-                    .help(format!("make the key composite: `primary ({}, {})`", key.join(", "), missing.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))),
+                Diagnostic::new(
+                    codes::E0503,
+                    format!("the primary key of `{}` must include the partition key {list}", build.entity.name),
+                )
+                .at(build.name_span, "partitioned entity")
+                .help(format!(
+                    "make the key composite: `primary ({}, {})`",
+                    key.join(", "),
+                    missing.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                )),
             );
         }
         for unique in &build.entity.uniques {
             if partition.columns.iter().any(|c| !unique.columns.contains(c)) {
                 self.report(
-                    Diagnostic::new(codes::E0503, format!("unique ({}) on `{}` must include the partition key", unique.columns.join(", "), build.entity.name))
-                        .at(build.name_span, "partitioned entity")
-                        .note("a partitioned table can only enforce uniqueness within one partition"),
+                    Diagnostic::new(
+                        codes::E0503,
+                        format!(
+                            "unique ({}) on `{}` must include the partition key",
+                            unique.columns.join(", "),
+                            build.entity.name
+                        ),
+                    )
+                    .at(build.name_span, "partitioned entity")
+                    .note("a partitioned table can only enforce uniqueness within one partition"),
                 );
             }
         }
@@ -621,10 +756,13 @@ impl<'a> Analyzer<'a> {
 
     fn lower_behaviour(&mut self, build: &mut EntityBuild, b: &ast::Behaviour, env: &ExprEnv, p: &Pending) {
         let Some((_, kind)) = ir::BehaviourKind::ALL.iter().find(|(n, _)| *n == b.name.name) else {
-            let mut d = Diagnostic::new(codes::E0403, format!("unknown behaviour `{}`", b.name.name)).at(b.name.span, "not a compiler behaviour");
+            let mut d = Diagnostic::new(codes::E0403, format!("unknown behaviour `{}`", b.name.name))
+                .at(b.name.span, "not a compiler behaviour");
             d = match did_you_mean(&b.name.name, ir::BehaviourKind::ALL.iter().map(|(n, _)| *n)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.note("behaviours are touch, soft_delete, audit, temporal, tenant_isolation and optimistic_lock"),
+                None => {
+                    d.note("behaviours are touch, soft_delete, audit, temporal, tenant_isolation and optimistic_lock")
+                }
             };
             self.report(d);
             return;

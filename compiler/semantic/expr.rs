@@ -55,9 +55,12 @@ pub fn lower_condition(env: &ExprEnv, expr: &ast::Expr, diagnostics: &mut Vec<Di
     let lowered = lower(env, expr, Some(&ValueType::Bool), diagnostics);
     if !lowered.ty.fits(&ValueType::Bool) || lowered.ty == ValueType::StringLiteral {
         diagnostics.push(
-            Diagnostic::new(codes::E0201, format!("{} must be a condition, but this is {}", env.what, lowered.ty.describe()))
-                .at(expr.span, "not true or false")
-                .help("compare it with something, e.g. `x > 0` or `x is not null`"),
+            Diagnostic::new(
+                codes::E0201,
+                format!("{} must be a condition, but this is {}", env.what, lowered.ty.describe()),
+            )
+            .at(expr.span, "not true or false")
+            .help("compare it with something, e.g. `x > 0` or `x is not null`"),
         );
     }
     lowered.expr
@@ -114,6 +117,11 @@ impl Lowerer<'_, '_> {
         match &expr.kind {
             ExprKind::Null => Lowered::new(ir::Expr::Null, ValueType::Null),
             ExprKind::Bool(b) => Lowered::new(ir::Expr::Bool { value: *b }, ValueType::Bool),
+            ExprKind::Int(v) if v.parse::<i64>().is_err() => self.error(
+                Diagnostic::new(codes::E0005, format!("`{v}` is too large for an integer"))
+                    .at(expr.span, "beyond 64 bits")
+                    .help("integers range up to 9223372036854775807; write a decimal (`…0.0`) for a numeric value"),
+            ),
             ExprKind::Int(v) => Lowered::new(ir::Expr::Int { value: v.clone() }, ValueType::Int),
             ExprKind::Decimal(v) => Lowered::new(ir::Expr::Decimal { value: v.clone() }, ValueType::Numeric),
             ExprKind::String(s) => self.string(s, expr.span, hint),
@@ -142,8 +150,11 @@ impl Lowerer<'_, '_> {
                     if let Some(e) = &element {
                         if !l.ty.fits(e) {
                             self.diagnostics.push(
-                                Diagnostic::new(codes::E0202, format!("array item is {}, expected {}", l.ty.describe(), e.describe()))
-                                    .at(item.span, "wrong type"),
+                                Diagnostic::new(
+                                    codes::E0202,
+                                    format!("array item is {}, expected {}", l.ty.describe(), e.describe()),
+                                )
+                                .at(item.span, "wrong type"),
                             );
                         }
                     } else if ty == ValueType::Unknown {
@@ -217,7 +228,10 @@ impl Lowerer<'_, '_> {
         if let Some(ValueType::Enum(name)) = hint {
             if let Some(values) = self.env.enums.get(name) {
                 if values.iter().any(|v| v == value) {
-                    return Lowered::new(ir::Expr::EnumValue { enum_name: name.clone(), value: value.to_string() }, ValueType::Enum(name.clone()));
+                    return Lowered::new(
+                        ir::Expr::EnumValue { enum_name: name.clone(), value: value.to_string() },
+                        ValueType::Enum(name.clone()),
+                    );
                 }
                 let mut d = Diagnostic::new(codes::E0107, format!("`{value}` is not a value of enum `{name}`"))
                     .at(span, "unknown value")
@@ -320,7 +334,8 @@ impl Lowerer<'_, '_> {
 
     fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Lowered {
         let Some(signature) = types::function(&name.name) else {
-            let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", name.name)).at(name.span, "not a known function");
+            let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", name.name))
+                .at(name.span, "not a known function");
             d = match did_you_mean(&name.name, types::FUNCTIONS.iter().map(|f| f.name)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("functions are portable across databases; for anything else use `sql(\"…\")`"),
@@ -347,8 +362,11 @@ impl Lowerer<'_, '_> {
         if args.len() < fixed || (!repeats && args.len() > fixed) {
             let expected = if repeats { format!("at least {fixed}") } else { fixed.to_string() };
             return self.error(
-                Diagnostic::new(codes::E0203, format!("`{}` takes {expected} argument(s), not {}", name.name, args.len()))
-                    .at(span, "wrong number of arguments"),
+                Diagnostic::new(
+                    codes::E0203,
+                    format!("`{}` takes {expected} argument(s), not {}", name.name, args.len()),
+                )
+                .at(span, "wrong number of arguments"),
             );
         }
         let mut same: Option<ValueType> = None;
@@ -365,7 +383,10 @@ impl Lowerer<'_, '_> {
             let ok = match param {
                 Param::Text => l.ty.is_textual(),
                 Param::Numeric => l.ty.is_numeric(),
-                Param::Timestamp => matches!(l.ty, ValueType::Timestamp | ValueType::Date | ValueType::Unknown | ValueType::StringLiteral),
+                Param::Timestamp => matches!(
+                    l.ty,
+                    ValueType::Timestamp | ValueType::Date | ValueType::Unknown | ValueType::StringLiteral
+                ),
                 Param::Same | Param::Repeat => match &same {
                     Some(t) => l.ty.fits(t),
                     None => {
@@ -376,8 +397,11 @@ impl Lowerer<'_, '_> {
             };
             if !ok {
                 self.diagnostics.push(
-                    Diagnostic::new(codes::E0203, format!("argument {} of `{}` cannot be {}", i + 1, name.name, l.ty.describe()))
-                        .at(arg.span, "wrong type"),
+                    Diagnostic::new(
+                        codes::E0203,
+                        format!("argument {} of `{}` cannot be {}", i + 1, name.name, l.ty.describe()),
+                    )
+                    .at(arg.span, "wrong type"),
                 );
             }
             volatile |= l.volatile;
@@ -405,7 +429,8 @@ impl Lowerer<'_, '_> {
             UnaryOp::Neg => {
                 if !(l.ty.is_numeric() || l.ty == ValueType::Interval) {
                     self.diagnostics.push(
-                        Diagnostic::new(codes::E0202, format!("cannot negate {}", l.ty.describe())).at(span, "not a number"),
+                        Diagnostic::new(codes::E0202, format!("cannot negate {}", l.ty.describe()))
+                            .at(span, "not a number"),
                     );
                 }
                 Lowered { ty: l.ty.clone(), expr: ir::Expr::Neg { expr: Box::new(l.expr) }, volatile: l.volatile }
@@ -432,8 +457,15 @@ impl Lowerer<'_, '_> {
                 for (side, ast_side) in [(&l, left), (&r, right)] {
                     if !side.ty.fits(&ValueType::Bool) || side.ty == ValueType::StringLiteral {
                         self.diagnostics.push(
-                            Diagnostic::new(codes::E0201, format!("`{}` needs conditions on both sides, this is {}", op.symbol(), side.ty.describe()))
-                                .at(ast_side.span, "not true or false"),
+                            Diagnostic::new(
+                                codes::E0201,
+                                format!(
+                                    "`{}` needs conditions on both sides, this is {}",
+                                    op.symbol(),
+                                    side.ty.describe()
+                                ),
+                            )
+                            .at(ast_side.span, "not true or false"),
                         );
                     }
                 }
@@ -446,8 +478,11 @@ impl Lowerer<'_, '_> {
             BinaryOp::Match | BinaryOp::Like | BinaryOp::ILike => {
                 if !(l.ty.is_textual() && r.ty.is_textual()) {
                     self.diagnostics.push(
-                        Diagnostic::new(codes::E0202, format!("`{}` compares text, not {} and {}", op.symbol(), l.ty.describe(), r.ty.describe()))
-                            .at(span, "needs text on both sides"),
+                        Diagnostic::new(
+                            codes::E0202,
+                            format!("`{}` compares text, not {} and {}", op.symbol(), l.ty.describe(), r.ty.describe()),
+                        )
+                        .at(span, "needs text on both sides"),
                     );
                 }
                 ValueType::Bool
@@ -455,15 +490,24 @@ impl Lowerer<'_, '_> {
             BinaryOp::Concat => {
                 if !(l.ty.is_textual() && r.ty.is_textual()) {
                     self.diagnostics.push(
-                        Diagnostic::new(codes::E0202, format!("`||` joins text, not {} and {}", l.ty.describe(), r.ty.describe()))
-                            .at(span, "needs text on both sides"),
+                        Diagnostic::new(
+                            codes::E0202,
+                            format!("`||` joins text, not {} and {}", l.ty.describe(), r.ty.describe()),
+                        )
+                        .at(span, "needs text on both sides"),
                     );
                 }
                 ValueType::Text
             }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => self.arithmetic(op, &l.ty, &r.ty, span),
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+                self.arithmetic(op, &l.ty, &r.ty, span)
+            }
         };
-        Lowered { expr: ir::Expr::Binary { op: binary(op), left: Box::new(l.expr), right: Box::new(r.expr) }, ty, volatile }
+        Lowered {
+            expr: ir::Expr::Binary { op: binary(op), left: Box::new(l.expr), right: Box::new(r.expr) },
+            ty,
+            volatile,
+        }
     }
 
     fn arithmetic(&mut self, op: BinaryOp, l: &ValueType, r: &ValueType, span: Span) -> ValueType {
@@ -481,8 +525,11 @@ impl Lowerer<'_, '_> {
         };
         result.unwrap_or_else(|| {
             self.diagnostics.push(
-                Diagnostic::new(codes::E0202, format!("cannot apply `{}` to {} and {}", op.symbol(), l.describe(), r.describe()))
-                    .at(span, "incompatible operands"),
+                Diagnostic::new(
+                    codes::E0202,
+                    format!("cannot apply `{}` to {} and {}", op.symbol(), l.describe(), r.describe()),
+                )
+                .at(span, "incompatible operands"),
             );
             Unknown
         })

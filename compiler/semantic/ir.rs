@@ -23,6 +23,8 @@ pub struct Ir {
     pub grants: Vec<Grant>,
     pub policies: Vec<Policy>,
     pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub triggers: Vec<Trigger>,
     pub queries: Vec<Query>,
 }
 
@@ -320,6 +322,9 @@ pub enum Cardinality {
     ManyToOne,
     OneToOne,
     ManyToMany,
+    /// Many-to-one to exactly one of several targets (an exclusive arc): one
+    /// nullable key per target and a check that at most / exactly one is set.
+    Polymorphic,
 }
 
 /// A relation between two entities, with both navigation names.
@@ -329,6 +334,9 @@ pub struct Relation {
     pub cardinality: Cardinality,
     pub from: RelationEnd,
     pub to: RelationEnd,
+    /// The other targets of a polymorphic relation.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub alternatives: Vec<RelationEnd>,
     pub required: bool,
     /// The entity holding the foreign key columns (`from`, or the junction).
     pub holder: String,
@@ -439,6 +447,66 @@ pub enum ViewDefinition {
     Sql { bodies: BTreeMap<String, String> },
 }
 
+/// Hand-written procedural code, kept as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub id: String,
+    pub name: String,
+    pub params: Vec<FunctionParam>,
+    pub returns: FunctionReturns,
+    pub language: String,
+    /// Body per backend name; `any` is the body for every backend.
+    pub bodies: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionParam {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FunctionReturns {
+    Trigger,
+    Value {
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub id: String,
+    pub name: String,
+    pub entity: String,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    pub for_each_row: bool,
+    pub function: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Query {
     pub id: String,
@@ -459,25 +527,73 @@ pub struct Query {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Expr {
     Null,
-    Bool { value: bool },
-    Int { value: String },
-    Decimal { value: String },
-    String { value: String },
-    Column { name: String },
-    EnumValue { enum_name: String, value: String },
-    Context { name: String, #[serde(rename = "type")] ty: Type },
-    Param { name: String },
-    Call { function: String, args: Vec<Expr> },
-    Array { items: Vec<Expr> },
-    Object { members: Vec<(String, Expr)> },
-    Not { expr: Box<Expr> },
-    Neg { expr: Box<Expr> },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
-    IsNull { expr: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Bool {
+        value: bool,
+    },
+    Int {
+        value: String,
+    },
+    Decimal {
+        value: String,
+    },
+    String {
+        value: String,
+    },
+    Column {
+        name: String,
+    },
+    EnumValue {
+        enum_name: String,
+        value: String,
+    },
+    Context {
+        name: String,
+        #[serde(rename = "type")]
+        ty: Type,
+    },
+    Param {
+        name: String,
+    },
+    Call {
+        function: String,
+        args: Vec<Expr>,
+    },
+    Array {
+        items: Vec<Expr>,
+    },
+    Object {
+        members: Vec<(String, Expr)>,
+    },
+    Not {
+        expr: Box<Expr>,
+    },
+    Neg {
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     /// `sql("…")`: text passed to the backend as written.
-    Sql { text: String },
+    Sql {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,6 +75,7 @@ impl<'a> Analyzer<'a> {
         self.lower_enums();
         self.lower_context();
         self.lower_entities();
+        self.check_unapplied_patterns();
         self.lower_relations();
         self.finish_entities();
         self.lower_domains();
@@ -90,8 +91,15 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                     Declaration::View(v) => self.lower_view(v),
+                    Declaration::Function(f) => self.lower_function(unit.ast.file, f),
                     _ => {}
                 }
+            }
+        }
+        // Triggers name functions, which may be declared anywhere.
+        for (_, declaration) in self.declarations() {
+            if let Declaration::Trigger(t) = declaration {
+                self.lower_trigger(t);
             }
         }
         self.sort();
@@ -118,6 +126,8 @@ impl<'a> Analyzer<'a> {
         ir.grants.dedup();
         ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
         ir.views.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.triggers.sort_by(|a, b| a.id.cmp(&b.id));
         ir.queries.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
@@ -136,7 +146,8 @@ impl<'a> Analyzer<'a> {
                 let known = self.symbols.enums.contains_key(name) || self.symbols.alias(file, name).is_some();
                 if known && !ty.args.is_empty() {
                     self.report(
-                        Diagnostic::new(codes::E0204, format!("`{name}` takes no arguments")).at(ty.span, "remove the arguments"),
+                        Diagnostic::new(codes::E0204, format!("`{name}` takes no arguments"))
+                            .at(ty.span, "remove the arguments"),
                     );
                     return None;
                 }
@@ -153,7 +164,8 @@ impl<'a> Analyzer<'a> {
                     );
                     return None;
                 } else {
-                    let mut d = Diagnostic::new(codes::E0101, format!("unknown type `{name}`")).at(ty.name.span, "not a known type");
+                    let mut d = Diagnostic::new(codes::E0101, format!("unknown type `{name}`"))
+                        .at(ty.name.span, "not a known type");
                     if let Some(module) = self.symbols.std_module_having(name, false) {
                         d = d.help(format!("`{name}` is in the standard library: add `use {module}::{name}`"));
                     } else if let Some(s) = did_you_mean(name, self.symbols.visible_type_names(file)) {
@@ -219,7 +231,9 @@ impl<'a> Analyzer<'a> {
             for (name, entry) in &self.used_domains {
                 wanted.entry(name.clone()).or_insert(*entry);
             }
-            let Some((name, (alias, file))) = wanted.iter().find(|(n, _)| !done.contains(*n)).map(|(n, e)| (n.clone(), *e)) else {
+            let Some((name, (alias, file))) =
+                wanted.iter().find(|(n, _)| !done.contains(*n)).map(|(n, e)| (n.clone(), *e))
+            else {
                 break;
             };
             done.insert(name.clone());
@@ -228,7 +242,15 @@ impl<'a> Analyzer<'a> {
             let value = self.value_type(&base);
             let check = alias.check.as_ref().map(|c| {
                 let enums = self.enum_values.clone();
-                let env = ExprEnv { columns: None, entity: &name, context: None, params: false, value: Some(value.clone()), enums: &enums, what: "a type check" };
+                let env = ExprEnv {
+                    columns: None,
+                    entity: &name,
+                    context: None,
+                    params: false,
+                    value: Some(value.clone()),
+                    enums: &enums,
+                    what: "a type check",
+                };
                 self.stable_condition(&env, c)
             });
             let id = format!("type:{name}");
@@ -246,7 +268,8 @@ impl<'a> Analyzer<'a> {
             let mut values: Vec<String> = Vec::new();
             for v in &e.values {
                 if values.contains(&v.name.name) {
-                    let first = e.values.iter().find(|x| x.name.name == v.name.name).map_or(v.name.span, |x| x.name.span);
+                    let first =
+                        e.values.iter().find(|x| x.name.name == v.name.name).map_or(v.name.span, |x| x.name.span);
                     self.report(
                         Diagnostic::new(codes::E0106, format!("enum `{}` lists `{}` twice", e.name.name, v.name.name))
                             .at(v.name.span, "repeated value")
@@ -301,7 +324,11 @@ impl<'a> Analyzer<'a> {
                 }
                 let value = self.value_type(&ty);
                 self.context.insert(field.name.name.clone(), (ty.clone(), value));
-                self.ir.context.push(ir::ContextValue { name: field.name.name.clone(), ty, nullable: field.ty.optional });
+                self.ir.context.push(ir::ContextValue {
+                    name: field.name.name.clone(),
+                    ty,
+                    nullable: field.ty.optional,
+                });
             }
         }
     }
@@ -310,7 +337,8 @@ impl<'a> Analyzer<'a> {
 
     /// Operator words cannot name things: `x in (…)` would be ambiguous.
     pub fn not_reserved(&mut self, ident: &ast::Ident) {
-        const RESERVED: &[&str] = &["and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike"];
+        const RESERVED: &[&str] =
+            &["and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike"];
         if RESERVED.contains(&ident.name.as_str()) {
             self.report(
                 Diagnostic::new(codes::E0111, format!("`{}` is a reserved word and cannot be a name", ident.name))
@@ -322,7 +350,9 @@ impl<'a> Analyzer<'a> {
 
     pub fn naming(&mut self, ident: &ast::Ident, case: Case, kind: &str) {
         let ok = match case {
-            Case::Pascal => ident.name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !ident.name.contains('_'),
+            Case::Pascal => {
+                ident.name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !ident.name.contains('_')
+            }
             Case::Snake => ident.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
         };
         if !ok {

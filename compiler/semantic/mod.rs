@@ -9,6 +9,7 @@ mod lower;
 mod patterns;
 mod relations;
 pub mod resolve;
+mod routines;
 mod security;
 pub mod types;
 mod workload;

@@ -5,13 +5,49 @@
 
 use std::collections::BTreeMap;
 
-use super::entity::{EntityBuild, Pending, PatternRelation};
+use super::entity::{EntityBuild, PatternRelation, Pending};
 use super::ir::Origin;
 use super::lower::Analyzer;
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 use crate::syntax::ast::{self, ExprKind, Member};
 
 impl<'a> Analyzer<'a> {
+    /// A project pattern nothing applies is still checked: its field types,
+    /// nested `apply` lines and behaviour names (on a scratch entity, so the
+    /// mistakes surface before the first entity uses it).
+    pub(super) fn check_unapplied_patterns(&mut self) {
+        let applied: std::collections::BTreeSet<String> =
+            self.entities.values().flat_map(|b| b.entity.patterns.iter().cloned()).collect();
+        // Without arguments for every parameter there is nothing honest to
+        // check the body with; such a pattern is checked where it is applied.
+        let unapplied: Vec<_> = self
+            .symbols
+            .project
+            .patterns
+            .values()
+            .filter(|d| !applied.contains(&d.node.name.name))
+            .filter(|d| d.node.params.iter().flatten().all(|p| p.default.is_some()))
+            .copied()
+            .collect();
+        for declared in unapplied {
+            let pattern = declared.node;
+            let usage = ast::PatternUse { name: pattern.name.clone(), args: None, span: pattern.name.span };
+            let mut scratch = EntityBuild::new(&pattern.name.name, pattern.name.span, None, Origin::Declared);
+            self.apply_pattern(&mut scratch, &usage, declared.file, pattern.name.span, &mut Vec::new());
+            for pending in &scratch.pending {
+                if let Member::Behaviour(b) = &pending.member {
+                    if !super::ir::BehaviourKind::ALL.iter().any(|(n, _)| *n == b.name.name) {
+                        self.report(
+                            Diagnostic::new(codes::E0403, format!("unknown behaviour `{}`", b.name.name))
+                                .at(b.name.span, "not a compiler behaviour")
+                                .note("behaviours are touch, soft_delete, audit, temporal, tenant_isolation and optimistic_lock"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     pub(super) fn apply_pattern(
         &mut self,
         build: &mut EntityBuild,
@@ -22,7 +58,8 @@ impl<'a> Analyzer<'a> {
     ) {
         let name = &pattern_use.name.name;
         let Some(found) = self.symbols.pattern(file, name) else {
-            let mut d = Diagnostic::new(codes::E0104, format!("unknown pattern `{name}`")).at(pattern_use.name.span, "not a known pattern");
+            let mut d = Diagnostic::new(codes::E0104, format!("unknown pattern `{name}`"))
+                .at(pattern_use.name.span, "not a known pattern");
             if let Some(module) = self.symbols.std_module_having(name, true) {
                 d = d.help(format!("`{name}` is in the standard library: add `use {module}::{name}`"));
             } else if let Some(s) = did_you_mean(name, self.symbols.visible_pattern_names(file)) {
@@ -65,7 +102,13 @@ impl<'a> Analyzer<'a> {
                     pattern: name.clone(),
                     blame,
                 }),
-                member => members.push(Pending { member, file: found.declared.file, origin: origin.clone(), blame: Some(blame), field: None }),
+                member => members.push(Pending {
+                    member,
+                    file: found.declared.file,
+                    origin: origin.clone(),
+                    blame: Some(blame),
+                    field: None,
+                }),
             }
         }
         self.lower_members(build, members, stack);
@@ -73,7 +116,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Parameter → argument expression, defaults filled in. `None` after reporting.
-    fn bind_arguments(&mut self, pattern: &ast::Pattern, pattern_use: &ast::PatternUse) -> Option<BTreeMap<String, ast::Expr>> {
+    fn bind_arguments(
+        &mut self,
+        pattern: &ast::Pattern,
+        pattern_use: &ast::PatternUse,
+    ) -> Option<BTreeMap<String, ast::Expr>> {
         let params = pattern.params.as_deref().unwrap_or(&[]);
         let args = pattern_use.args.as_deref().unwrap_or(&[]);
         let mut bound = BTreeMap::new();
@@ -81,8 +128,11 @@ impl<'a> Analyzer<'a> {
         for arg in args {
             if !params.iter().any(|p| p.name.name == arg.name.name) {
                 ok = false;
-                let mut d = Diagnostic::new(codes::E0402, format!("pattern `{}` has no parameter `{}`", pattern.name.name, arg.name.name))
-                    .at(arg.name.span, "unknown parameter");
+                let mut d = Diagnostic::new(
+                    codes::E0402,
+                    format!("pattern `{}` has no parameter `{}`", pattern.name.name, arg.name.name),
+                )
+                .at(arg.name.span, "unknown parameter");
                 d = match did_you_mean(&arg.name.name, params.iter().map(|p| p.name.name.as_str())) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None if params.is_empty() => d.help(format!("`{}` takes no arguments", pattern.name.name)),
@@ -95,7 +145,8 @@ impl<'a> Analyzer<'a> {
             } else if bound.insert(arg.name.name.clone(), arg.value.clone()).is_some() {
                 ok = false;
                 self.report(
-                    Diagnostic::new(codes::E0402, format!("argument `{}` is given twice", arg.name.name)).at(arg.name.span, "given again"),
+                    Diagnostic::new(codes::E0402, format!("argument `{}` is given twice", arg.name.name))
+                        .at(arg.name.span, "given again"),
                 );
             }
         }
@@ -110,10 +161,13 @@ impl<'a> Analyzer<'a> {
                 None => {
                     ok = false;
                     self.report(
-                        Diagnostic::new(codes::E0402, format!("pattern `{}` needs an argument `{}`", pattern.name.name, param.name.name))
-                            .at(pattern_use.span, "missing argument")
-                            .also(param.name.span, "parameter declared here")
-                            .help(format!("write `apply {}({}: …)`", pattern.name.name, param.name.name)),
+                        Diagnostic::new(
+                            codes::E0402,
+                            format!("pattern `{}` needs an argument `{}`", pattern.name.name, param.name.name),
+                        )
+                        .at(pattern_use.span, "missing argument")
+                        .also(param.name.span, "parameter declared here")
+                        .help(format!("write `apply {}({}: …)`", pattern.name.name, param.name.name)),
                     );
                 }
             }

@@ -33,7 +33,7 @@ enum KeyState {
 struct Options<'r> {
     required: bool,
     on_delete: Option<(ast::RefAction, Span)>,
-    on_update: Option<ast::RefAction>,
+    on_update: Option<(ast::RefAction, Span)>,
     deferrable: bool,
     through: Option<&'r ast::Through>,
 }
@@ -53,7 +53,9 @@ impl<'a> Analyzer<'a> {
         let mut jobs: Vec<Job<'a>> = self
             .declarations()
             .filter_map(|(file, d)| match d {
-                Declaration::Relation(r) => Some(Job { relation: Cow::Borrowed(r), file, origin: Origin::Declared, blame: None, entity: None }),
+                Declaration::Relation(r) => {
+                    Some(Job { relation: Cow::Borrowed(r), file, origin: Origin::Declared, blame: None, entity: None })
+                }
                 _ => None,
             })
             .collect();
@@ -135,7 +137,7 @@ impl<'a> Analyzer<'a> {
             match item {
                 RelationItem::Required(_) => options.required = true,
                 RelationItem::OnDelete(a, s) => options.on_delete = Some((*a, *s)),
-                RelationItem::OnUpdate(a, _) => options.on_update = Some(*a),
+                RelationItem::OnUpdate(a, s) => options.on_update = Some((*a, *s)),
                 RelationItem::Deferrable(_) => options.deferrable = true,
                 RelationItem::Through(t) => options.through = Some(t),
             }
@@ -152,8 +154,15 @@ impl<'a> Analyzer<'a> {
         let self_entity = job.entity.as_deref();
         let from = self.end_entity(&relation.from.entity, self_entity);
         let to = self.end_entity(&relation.to.entity, self_entity);
+        let alternatives: Vec<Option<String>> =
+            relation.alternatives.iter().map(|a| self.end_entity(&a.entity, self_entity)).collect();
         let (Some(from), Some(to)) = (from, to) else { return true };
-        let keyed: &[&str] = if relation.cardinality == Cardinality::ManyToMany { &[&from, &to] } else { &[&to] };
+        let Some(alternatives) = alternatives.into_iter().collect::<Option<Vec<String>>>() else { return true };
+        let mut keyed: Vec<&str> = vec![&to];
+        keyed.extend(alternatives.iter().map(String::as_str));
+        if relation.cardinality == Cardinality::ManyToMany {
+            keyed.push(&from);
+        }
         if !final_pass && keyed.iter().any(|e| matches!(self.key_state(e), KeyState::Pending)) {
             return false;
         }
@@ -169,19 +178,29 @@ impl<'a> Analyzer<'a> {
         let id = format!("relation:{from}.{}", from_field.name);
         let at = blame.unwrap_or(relation.span);
         self.source_map.spans.insert(id.clone(), relation.span);
-        if let (Some((ast::RefAction::SetNull, span)), true) = (options.on_delete, options.required) {
-            self.report(
-                Diagnostic::new(codes::E0301, "`on delete set null` cannot apply to a required relation")
-                    .at(span, "would set a required field to null")
-                    .help("drop `required`, or choose cascade or restrict"),
-            );
-            return true;
+        for (event, choice) in [("delete", options.on_delete), ("update", options.on_update)] {
+            if let (Some((ast::RefAction::SetNull, span)), true) = (choice, options.required) {
+                self.report(
+                    Diagnostic::new(codes::E0301, format!("`on {event} set null` cannot apply to a required relation"))
+                        .at(span, "would set a required field to null")
+                        .help("drop `required`, or choose cascade or restrict"),
+                );
+                return true;
+            }
         }
         if let (Some(t), false) = (options.through, relation.cardinality == Cardinality::ManyToMany) {
             self.report(
                 Diagnostic::new(codes::E0303, "`through` names the junction of a many-to-many relation")
                     .at(t.span, "only with `<->`")
                     .help("use `<->` for many-to-many, or remove `through`"),
+            );
+            return true;
+        }
+        if !alternatives.is_empty() && relation.cardinality != Cardinality::ManyToOne {
+            self.report(
+                Diagnostic::new(codes::E0303, "a relation to one of several entities must be many-to-one (`->`)")
+                    .at(relation.span, "several targets")
+                    .help(format!("write `relation {from}.{} -> {} | …`", from_field.name, to)),
             );
             return true;
         }
@@ -203,9 +222,19 @@ impl<'a> Analyzer<'a> {
                 back_claimed = false;
             }
         }
+        if !alternatives.is_empty() {
+            for (end, entity) in relation.alternatives.iter().zip(&alternatives) {
+                if let Some(back) = &end.field {
+                    self.claim_navigation(entity, back, at);
+                }
+            }
+            return self.exclusive_arc(relation, &id, &from, from_field, &to, &alternatives, &options, origin);
+        }
         let (holder, columns, junction) = match relation.cardinality {
             Cardinality::ManyToOne | Cardinality::OneToOne => {
-                let Some(columns) = self.foreign_key(&from, &from_field.name, &to, &id, &options, relation, at) else { return true };
+                let Some(columns) = self.foreign_key(&from, &from_field.name, &to, &id, &options, relation, at) else {
+                    return true;
+                };
                 if relation.cardinality == Cardinality::OneToOne {
                     if let Some(build) = self.entities.get_mut(&from) {
                         build.entity.uniques.push(ir::Unique {
@@ -221,7 +250,10 @@ impl<'a> Analyzer<'a> {
                 (from.clone(), columns, None)
             }
             Cardinality::ManyToMany => {
-                let Some((junction, columns)) = self.junction(&from, &to, from_field, relation, &options, &id, file) else { return true };
+                let Some((junction, columns)) = self.junction(&from, &to, from_field, relation, &options, &id, file)
+                else {
+                    return true;
+                };
                 (junction.clone(), columns, Some(junction))
             }
         };
@@ -234,11 +266,101 @@ impl<'a> Analyzer<'a> {
             id,
             cardinality: card,
             from: ir::RelationEnd { entity: from, navigation: Some(from_field.name.clone()) },
-            to: ir::RelationEnd { entity: to, navigation: relation.to.field.as_ref().filter(|_| back_claimed).map(|f| f.name.clone()) },
+            to: ir::RelationEnd {
+                entity: to,
+                navigation: relation.to.field.as_ref().filter(|_| back_claimed).map(|f| f.name.clone()),
+            },
+            alternatives: Vec::new(),
             required: options.required,
             holder,
             columns,
             junction,
+            doc: doc(&relation.docs),
+            origin,
+        });
+        true
+    }
+
+    /// A polymorphic relation: one nullable key per target and a check that
+    /// exactly one (required) or at most one of them is set.
+    #[allow(clippy::too_many_arguments)]
+    fn exclusive_arc(
+        &mut self,
+        relation: &ast::Relation,
+        id: &str,
+        from: &str,
+        from_field: &ast::Ident,
+        first: &str,
+        others: &[String],
+        options: &Options,
+        origin: Origin,
+    ) -> bool {
+        let optional_keys = Options {
+            required: false,
+            on_delete: options.on_delete,
+            on_update: options.on_update,
+            deferrable: options.deferrable,
+            through: None,
+        };
+        let targets: Vec<&str> = std::iter::once(first).chain(others.iter().map(String::as_str)).collect();
+        let mut per_target = Vec::new();
+        for target in &targets {
+            let prefix = format!("{}_{}", from_field.name, snake_case(target));
+            let Some(columns) = self.foreign_key(from, &prefix, target, id, &optional_keys, relation, relation.span)
+            else {
+                return true;
+            };
+            per_target.push(columns);
+        }
+        let set = |column: &str, negated: bool| ir::Expr::IsNull {
+            expr: Box::new(ir::Expr::Column { name: column.to_string() }),
+            negated,
+        };
+        let and = |l: ir::Expr, r: ir::Expr| ir::Expr::Binary {
+            op: ir::BinaryOp::And,
+            left: Box::new(l),
+            right: Box::new(r),
+        };
+        let or =
+            |l: ir::Expr, r: ir::Expr| ir::Expr::Binary { op: ir::BinaryOp::Or, left: Box::new(l), right: Box::new(r) };
+        let only = |chosen: Option<usize>| {
+            per_target
+                .iter()
+                .enumerate()
+                .map(|(i, cols)| set(&cols[0], Some(i) == chosen))
+                .reduce(and)
+                .expect("at least two targets")
+        };
+        let mut arc = (0..per_target.len()).map(|i| only(Some(i))).reduce(or).expect("at least two targets");
+        if !options.required {
+            arc = or(arc, only(None));
+        }
+        let columns: Vec<String> = per_target.into_iter().flatten().collect();
+        if let Some(build) = self.entities.get_mut(from) {
+            build.entity.checks.push(ir::Check {
+                name: Some(format!("{}_one_target", from_field.name)),
+                field: None,
+                expr: arc,
+                origin: Origin::Relation { relation: id.to_string() },
+            });
+            if let Some(nav) = build.navigations.get_mut(&from_field.name) {
+                nav.columns = columns.clone();
+            }
+        }
+        let end = |e: &ast::RelationEnd, entity: &str| ir::RelationEnd {
+            entity: entity.to_string(),
+            navigation: e.field.as_ref().map(|f| f.name.clone()),
+        };
+        self.ir.relations.push(ir::Relation {
+            id: id.to_string(),
+            cardinality: ir::Cardinality::Polymorphic,
+            from: ir::RelationEnd { entity: from.to_string(), navigation: Some(from_field.name.clone()) },
+            to: end(&relation.to, first),
+            alternatives: relation.alternatives.iter().zip(others).map(|(e, n)| end(e, n)).collect(),
+            required: options.required,
+            holder: from.to_string(),
+            columns,
+            junction: None,
             doc: doc(&relation.docs),
             origin,
         });
@@ -254,10 +376,13 @@ impl<'a> Analyzer<'a> {
         });
         if let Some(first) = existing {
             self.report(
-                Diagnostic::new(codes::E0300, format!("`{entity}` already has a field or relation named `{}`", name.name))
-                    .at(if at.same_place(&name.span) { name.span } else { at }, "this relation field")
-                    .also(first, "the existing one")
-                    .help("give the relation field a different name"),
+                Diagnostic::new(
+                    codes::E0300,
+                    format!("`{entity}` already has a field or relation named `{}`", name.name),
+                )
+                .at(if at.same_place(&name.span) { name.span } else { at }, "this relation field")
+                .also(first, "the existing one")
+                .help("give the relation field a different name"),
             );
             return false;
         }
@@ -341,10 +466,13 @@ impl<'a> Analyzer<'a> {
                 if existing.ty != *ty {
                     let first = build.field_spans.get(&column).copied().unwrap_or(at);
                     self.report(
-                        Diagnostic::new(codes::E0300, format!("`{from}.{column}` exists but is not typed like `{to}.{key_name}`"))
-                            .at(first, "the relation would use this field as its foreign key")
-                            .also(at, "relation declared here")
-                            .help("give the field the key's type, or remove it and let the relation create it"),
+                        Diagnostic::new(
+                            codes::E0300,
+                            format!("`{from}.{column}` exists but is not typed like `{to}.{key_name}`"),
+                        )
+                        .at(first, "the relation would use this field as its foreign key")
+                        .also(at, "relation declared here")
+                        .help("give the field the key's type, or remove it and let the relation create it"),
                     );
                     return None;
                 }
@@ -377,7 +505,7 @@ impl<'a> Analyzer<'a> {
             references: to.to_string(),
             referenced_columns: key.iter().map(|(k, _)| k.clone()).collect(),
             on_delete: options.on_delete.map_or(ir::RefAction::NoAction, |(a, _)| action(a)),
-            on_update: options.on_update.map_or(ir::RefAction::NoAction, action),
+            on_update: options.on_update.map_or(ir::RefAction::NoAction, |(a, _)| action(a)),
             deferrable: options.deferrable,
         });
         Some(columns)
@@ -422,7 +550,8 @@ impl<'a> Analyzer<'a> {
             self.entities.insert(name.clone(), build);
         }
         let back = relation.to.field.as_ref().map_or(snake_case(to), |b| b.name.clone());
-        let (from_prefix, to_prefix) = if from == to { (back, from_field.name.clone()) } else { (snake_case(from), snake_case(to)) };
+        let (from_prefix, to_prefix) =
+            if from == to { (back, from_field.name.clone()) } else { (snake_case(from), snake_case(to)) };
         let junction_options = Options {
             required: true,
             on_delete: Some((options.on_delete.map_or(ast::RefAction::Cascade, |(a, _)| a), relation.span)),
@@ -430,7 +559,8 @@ impl<'a> Analyzer<'a> {
             deferrable: options.deferrable,
             through: None,
         };
-        let from_columns = self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;
+        let from_columns =
+            self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;
         let to_columns = self.foreign_key(&name, &to_prefix, to, id, &junction_options, relation, relation.span)?;
         let mut columns = from_columns.clone();
         columns.extend(to_columns.iter().cloned());

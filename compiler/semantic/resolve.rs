@@ -156,7 +156,8 @@ impl<'a> Symbols<'a> {
         let module_name = module_path.join("::");
         let Some(&module) = STD_MODULES.iter().find(|m| **m == module_name) else {
             let span = u.path.first().map_or(u.span, |f| u.path.iter().fold(f.span, |s, i| s.to(i.span)));
-            let mut d = Diagnostic::new(codes::E0105, format!("there is no module `{module_name}`")).at(span, "unknown module");
+            let mut d =
+                Diagnostic::new(codes::E0105, format!("there is no module `{module_name}`")).at(span, "unknown module");
             d = match did_you_mean(&module_name, STD_MODULES.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("the standard library has std::patterns and std::types; project files need no `use`"),
@@ -175,7 +176,8 @@ impl<'a> Symbols<'a> {
         }
         for name in names {
             if !available.contains(&name.name.as_str()) {
-                let mut d = Diagnostic::new(codes::E0105, format!("`{module}` has no `{}`", name.name)).at(name.span, "not in this module");
+                let mut d = Diagnostic::new(codes::E0105, format!("`{module}` has no `{}`", name.name))
+                    .at(name.span, "not in this module");
                 d = match did_you_mean(&name.name, available.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.note(format!("`{module}` has: {}", available.join(", "))),
@@ -202,7 +204,12 @@ impl<'a> Symbols<'a> {
         self.std_item(file, name, |m| m.patterns.get(name).copied())
     }
 
-    fn std_item<T>(&self, file: FileId, name: &str, get: impl Fn(&Module<'a>) -> Option<Declared<'a, T>>) -> Option<Found<'a, T>> {
+    fn std_item<T>(
+        &self,
+        file: FileId,
+        name: &str,
+        get: impl Fn(&Module<'a>) -> Option<Declared<'a, T>>,
+    ) -> Option<Found<'a, T>> {
         // A standard-library file sees its own module.
         if let Some(module) = self.file_modules.get(&file) {
             if let Some(d) = get(&self.std[module]) {
@@ -217,7 +224,10 @@ impl<'a> Symbols<'a> {
 
     /// The module that has `name` when the file forgot to import it.
     pub fn std_module_having(&self, name: &str, patterns: bool) -> Option<&'static str> {
-        self.std.iter().find(|(_, m)| if patterns { m.patterns.contains_key(name) } else { m.aliases.contains_key(name) }).map(|(k, _)| *k)
+        self.std
+            .iter()
+            .find(|(_, m)| if patterns { m.patterns.contains_key(name) } else { m.aliases.contains_key(name) })
+            .map(|(k, _)| *k)
     }
 
     /// Names of types visible from `file`, for "did you mean".

@@ -2,8 +2,6 @@
 //! flattened to one privilege per role × entity, policy expressions typed with
 //! the entity's columns and the declared `ctx.*` values.
 
-use std::collections::BTreeMap;
-
 use super::expr::{self, ExprEnv};
 use super::ir;
 use super::lower::{doc, Analyzer};
@@ -15,7 +13,8 @@ impl<'a> Analyzer<'a> {
         if self.entities.contains_key(&ident.name) {
             return true;
         }
-        let mut d = Diagnostic::new(codes::E0102, format!("unknown entity `{}`", ident.name)).at(ident.span, "no such entity");
+        let mut d =
+            Diagnostic::new(codes::E0102, format!("unknown entity `{}`", ident.name)).at(ident.span, "no such entity");
         if let Some(s) = did_you_mean(&ident.name, self.entities.keys().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
         }
@@ -27,7 +26,8 @@ impl<'a> Analyzer<'a> {
         if self.symbols.roles.contains_key(ident.name.as_str()) {
             return true;
         }
-        let mut d = Diagnostic::new(codes::E0108, format!("unknown role `{}`", ident.name)).at(ident.span, "no such role");
+        let mut d =
+            Diagnostic::new(codes::E0108, format!("unknown role `{}`", ident.name)).at(ident.span, "no such role");
         d = match did_you_mean(&ident.name, self.symbols.roles.keys().copied()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!("declare it: `role {}`", ident.name)),
@@ -43,21 +43,38 @@ impl<'a> Analyzer<'a> {
                 role.inherits.iter().filter(|r| self.known_role(r)).map(|r| r.name.clone()).collect();
             let id = format!("role:{}", role.name.name);
             self.source_map.spans.insert(id.clone(), role.name.span);
-            self.ir.roles.push(ir::Role { id, name: role.name.name.clone(), inherits, login: role.login, doc: doc(&role.docs) });
+            self.ir.roles.push(ir::Role {
+                id,
+                name: role.name.name.clone(),
+                inherits,
+                login: role.login,
+                doc: doc(&role.docs),
+            });
         }
-        // Inheritance must not loop: walk from each role.
-        let parents: BTreeMap<&str, Vec<&str>> =
-            roles.iter().map(|r| (r.name.name.as_str(), r.inherits.iter().map(|i| i.name.as_str()).collect())).collect();
+        // Inheritance must not loop: each strongly connected group of roles
+        // (or a role inheriting itself) is one cycle, reported once.
+        let mut graph: petgraph::graphmap::DiGraphMap<&str, ()> = petgraph::graphmap::DiGraphMap::new();
         for role in &roles {
-            let mut path = vec![role.name.name.as_str()];
-            if let Some(cycle) = find_cycle(&parents, &mut path) {
-                if cycle.first() == Some(&role.name.name.as_str()) {
-                    self.report(
-                        Diagnostic::new(codes::E0602, format!("roles inherit each other in a cycle: {}", cycle.join(" → ")))
-                            .at(role.name.span, "part of the cycle")
-                            .help("remove one of the `inherits`"),
-                    );
+            graph.add_node(role.name.name.as_str());
+            for parent in &role.inherits {
+                if self.symbols.roles.contains_key(parent.name.as_str()) {
+                    graph.add_edge(role.name.name.as_str(), parent.name.as_str(), ());
                 }
+            }
+        }
+        for mut group in petgraph::algo::tarjan_scc(&graph) {
+            let looped = group.len() > 1 || graph.contains_edge(group[0], group[0]);
+            if !looped {
+                continue;
+            }
+            group.sort_unstable();
+            let first = roles.iter().find(|r| r.name.name == group[0]).map(|r| r.name.span);
+            if let Some(span) = first {
+                self.report(
+                    Diagnostic::new(codes::E0602, format!("roles inherit each other in a cycle: {}", group.join(", ")))
+                        .at(span, "part of the cycle")
+                        .help("remove one of the `inherits` that close the cycle"),
+                );
             }
         }
     }
@@ -67,12 +84,18 @@ impl<'a> Analyzer<'a> {
         let roles: Vec<&ast::Ident> = grant.roles.iter().filter(|r| self.known_role(r)).collect();
         for privilege in &grant.privileges {
             if privilege.columns.is_some()
-                && !matches!(privilege.kind, PrivilegeKind::Select | PrivilegeKind::Insert | PrivilegeKind::Update | PrivilegeKind::References)
+                && !matches!(
+                    privilege.kind,
+                    PrivilegeKind::Select | PrivilegeKind::Insert | PrivilegeKind::Update | PrivilegeKind::References
+                )
             {
                 self.report(
-                    Diagnostic::new(codes::E0601, "only select, insert, update and references can be granted on columns")
-                        .at(privilege.span, "not a column privilege")
-                        .help("grant it on the whole entity"),
+                    Diagnostic::new(
+                        codes::E0601,
+                        "only select, insert, update and references can be granted on columns",
+                    )
+                    .at(privilege.span, "not a column privilege")
+                    .help("grant it on the whole entity"),
                 );
                 continue;
             }
@@ -83,7 +106,9 @@ impl<'a> Analyzer<'a> {
                 PrivilegeKind::Delete => &[ir::Privilege::Delete],
                 PrivilegeKind::References => &[ir::Privilege::References],
                 PrivilegeKind::Truncate => &[ir::Privilege::Truncate],
-                PrivilegeKind::All => &[ir::Privilege::Select, ir::Privilege::Insert, ir::Privilege::Update, ir::Privilege::Delete],
+                PrivilegeKind::All => {
+                    &[ir::Privilege::Select, ir::Privilege::Insert, ir::Privilege::Update, ir::Privilege::Delete]
+                }
             };
             for entity in &entities {
                 let columns = match &privilege.columns {
@@ -162,7 +187,9 @@ impl<'a> Analyzer<'a> {
         command_list.sort();
         command_list.dedup();
         let reads = command_list.iter().any(|c| c != &ir::PolicyCommand::Insert);
-        let writes = command_list.iter().any(|c| matches!(c, ir::PolicyCommand::All | ir::PolicyCommand::Insert | ir::PolicyCommand::Update));
+        let writes = command_list
+            .iter()
+            .any(|c| matches!(c, ir::PolicyCommand::All | ir::PolicyCommand::Insert | ir::PolicyCommand::Update));
         if let (Some((_, span)), false) = (using, reads) {
             self.report(
                 Diagnostic::new(codes::E0600, "an insert-only policy has no existing rows to filter with `using`")
@@ -173,9 +200,12 @@ impl<'a> Analyzer<'a> {
         }
         if let (Some((_, span)), false) = (check, writes) {
             self.report(
-                Diagnostic::new(codes::E0600, "`check` applies to rows being written; this policy covers only select or delete")
-                    .at(span, "nothing is written")
-                    .help("use `using (…)` to filter the rows"),
+                Diagnostic::new(
+                    codes::E0600,
+                    "`check` applies to rows being written; this policy covers only select or delete",
+                )
+                .at(span, "nothing is written")
+                .help("use `using (…)` to filter the rows"),
             );
             return;
         }
@@ -196,8 +226,11 @@ impl<'a> Analyzer<'a> {
             let id = format!("policy:{}.{}", entity.name, policy.name.name);
             if self.source_map.spans.contains_key(&id) {
                 self.report(
-                    Diagnostic::new(codes::E0100, format!("`{}` has two policies named `{}`", entity.name, policy.name.name))
-                        .at(policy.name.span, "declared again"),
+                    Diagnostic::new(
+                        codes::E0100,
+                        format!("`{}` has two policies named `{}`", entity.name, policy.name.name),
+                    )
+                    .at(policy.name.span, "declared again"),
                 );
                 continue;
             }
@@ -227,25 +260,4 @@ impl<'a> Analyzer<'a> {
             });
         }
     }
-}
-
-/// Depth-first search for a cycle through `path`'s last role.
-fn find_cycle<'r>(parents: &BTreeMap<&'r str, Vec<&'r str>>, path: &mut Vec<&'r str>) -> Option<Vec<&'r str>> {
-    let current = *path.last()?;
-    for parent in parents.get(current).into_iter().flatten() {
-        if let Some(position) = path.iter().position(|p| p == parent) {
-            let mut cycle = path[position..].to_vec();
-            cycle.push(parent);
-            return Some(cycle);
-        }
-        if path.len() > parents.len() {
-            return None;
-        }
-        path.push(parent);
-        if let Some(cycle) = find_cycle(parents, path) {
-            return Some(cycle);
-        }
-        path.pop();
-    }
-    None
 }

@@ -6,8 +6,28 @@ use super::ir::Type;
 
 /// Built-in type names, for lookups and "did you mean".
 pub const BUILTIN_TYPES: &[&str] = &[
-    "uuid", "text", "varchar", "smallint", "int", "bigint", "numeric", "decimal", "real", "float", "double", "bool",
-    "boolean", "date", "time", "timestamp", "timestamptz", "interval", "bytes", "bytea", "json", "jsonb",
+    "uuid",
+    "text",
+    "varchar",
+    "smallint",
+    "int",
+    "bigint",
+    "numeric",
+    "decimal",
+    "real",
+    "float",
+    "double",
+    "bool",
+    "boolean",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "bytes",
+    "bytea",
+    "json",
+    "jsonb",
 ];
 
 /// Type names from other databases and ORMs, with what schemac calls them.

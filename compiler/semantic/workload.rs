@@ -15,7 +15,10 @@ impl<'a> Analyzer<'a> {
     pub(super) fn lower_query(&mut self, query: &ast::Query) {
         let id = format!("query:{}", query.name.name);
         if self.source_map.spans.contains_key(&id) {
-            self.report(Diagnostic::new(codes::E0100, format!("query `{}` is declared twice", query.name.name)).at(query.name.span, "declared again"));
+            self.report(
+                Diagnostic::new(codes::E0100, format!("query `{}` is declared twice", query.name.name))
+                    .at(query.name.span, "declared again"),
+            );
             return;
         }
         self.source_map.spans.insert(id.clone(), query.name.span);
@@ -24,13 +27,27 @@ impl<'a> Analyzer<'a> {
         }
         let columns = self.entities[&query.entity.name].columns(|t| self.value_type(t));
         let enums = self.enum_values.clone();
-        let env = ExprEnv { columns: Some(&columns), entity: &query.entity.name, context: None, params: true, value: None, enums: &enums, what: "a query filter" };
+        let env = ExprEnv {
+            columns: Some(&columns),
+            entity: &query.entity.name,
+            context: None,
+            params: true,
+            value: None,
+            enums: &enums,
+            what: "a query filter",
+        };
         let filter = query.filter.as_ref().map(|f| expr::lower_condition(&env, f, &mut self.diagnostics));
         let order_by = query
             .order_by
             .iter()
             .map(|k| ir::IndexKey {
-                expr: expr::lower(&ExprEnv { what: "an order key", ..env.clone() }, &k.expr, None, &mut self.diagnostics).expr,
+                expr: expr::lower(
+                    &ExprEnv { what: "an order key", ..env.clone() },
+                    &k.expr,
+                    None,
+                    &mut self.diagnostics,
+                )
+                .expr,
                 descending: k.descending.unwrap_or(false),
                 nulls_first: None,
             })
@@ -45,15 +62,28 @@ impl<'a> Analyzer<'a> {
                 }
         });
         if query.limit == Some(0) {
-            self.report(Diagnostic::new(codes::E0700, "`limit 0` returns nothing").at(query.span, "query reads no rows"));
+            self.report(
+                Diagnostic::new(codes::E0700, "`limit 0` returns nothing").at(query.span, "query reads no rows"),
+            );
         }
-        self.ir.queries.push(ir::Query { id, name: query.name.name.clone(), entity: query.entity.name.clone(), filter, order_by, limit: query.limit, per_second });
+        self.ir.queries.push(ir::Query {
+            id,
+            name: query.name.name.clone(),
+            entity: query.entity.name.clone(),
+            filter,
+            order_by,
+            limit: query.limit,
+            per_second,
+        });
     }
 
     pub(super) fn lower_view(&mut self, view: &ast::View) {
         let id = format!("view:{}", view.name.name);
         if self.entities.contains_key(&view.name.name) || self.source_map.spans.contains_key(&id) {
-            self.report(Diagnostic::new(codes::E0100, format!("`{}` is declared twice", view.name.name)).at(view.name.span, "a view needs its own name"));
+            self.report(
+                Diagnostic::new(codes::E0100, format!("`{}` is declared twice", view.name.name))
+                    .at(view.name.span, "a view needs its own name"),
+            );
             return;
         }
         self.source_map.spans.insert(id.clone(), view.name.span);
@@ -70,7 +100,15 @@ impl<'a> Analyzer<'a> {
                 };
                 self.entities.insert(entity.name.clone(), build);
                 let enums = self.enum_values.clone();
-                let env = ExprEnv { columns: Some(&available), entity: &entity.name, context: None, params: false, value: None, enums: &enums, what: "a view filter" };
+                let env = ExprEnv {
+                    columns: Some(&available),
+                    entity: &entity.name,
+                    context: None,
+                    params: false,
+                    value: None,
+                    enums: &enums,
+                    what: "a view filter",
+                };
                 let filter = filter.as_ref().map(|f| expr::lower_condition(&env, f, &mut self.diagnostics));
                 let Some(columns) = selected else { return };
                 ir::ViewDefinition::Query { entity: entity.name.clone(), filter, columns }
@@ -87,7 +125,10 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     if !seen.insert(backend.name.clone()) {
-                        self.report(Diagnostic::new(codes::E0701, format!("two `{}` bodies", backend.name)).at(backend.span, "given again"));
+                        self.report(
+                            Diagnostic::new(codes::E0701, format!("two `{}` bodies", backend.name))
+                                .at(backend.span, "given again"),
+                        );
                         continue;
                     }
                     out.insert(backend.name.clone(), sql.value.clone());
@@ -101,12 +142,21 @@ impl<'a> Analyzer<'a> {
                     return;
                 }
                 self.report(
-                    Diagnostic::new(codes::W0102, format!("view `{}` is raw SQL, passed to the database unchecked", view.name.name))
-                        .at(view.name.span, "not type-checked, not portable"),
+                    Diagnostic::new(
+                        codes::W0102,
+                        format!("view `{}` is raw SQL, passed to the database unchecked", view.name.name),
+                    )
+                    .at(view.name.span, "not type-checked, not portable"),
                 );
                 ir::ViewDefinition::Sql { bodies: out }
             }
         };
-        self.ir.views.push(ir::View { id, name: view.name.name.clone(), materialized: view.materialized, definition, doc: doc(&view.docs) });
+        self.ir.views.push(ir::View {
+            id,
+            name: view.name.name.clone(),
+            materialized: view.materialized,
+            definition,
+            doc: doc(&view.docs),
+        });
     }
 }

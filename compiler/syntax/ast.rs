@@ -42,6 +42,8 @@ pub enum Declaration {
     Context(Context),
     Workload(Workload),
     View(View),
+    Function(Function),
+    Trigger(Trigger),
 }
 
 impl Declaration {
@@ -59,6 +61,8 @@ impl Declaration {
             Declaration::Context(d) => d.span,
             Declaration::Workload(d) => d.span,
             Declaration::View(d) => d.span,
+            Declaration::Function(d) => d.span,
+            Declaration::Trigger(d) => d.span,
         }
     }
 }
@@ -314,6 +318,8 @@ pub struct Relation {
     pub from: RelationEnd,
     pub cardinality: Cardinality,
     pub to: RelationEnd,
+    /// Further targets of a polymorphic relation: `-> Post | Photo | Video`.
+    pub alternatives: Vec<RelationEnd>,
     /// `None` when the relation has no `{ … }` body.
     pub body: Option<Vec<RelationItem>>,
     pub span: Span,
@@ -497,13 +503,50 @@ pub struct View {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ViewDefinition {
     /// `= Post where published select (id, title)`
-    Query {
-        entity: Ident,
-        filter: Option<Expr>,
-        columns: Option<Vec<Ident>>,
-    },
+    Query { entity: Ident, filter: Option<Expr>, columns: Option<Vec<Ident>> },
     /// `{ sql postgres "…" }`, one body per backend.
     Sql(Vec<(Ident, StringLit)>),
+}
+
+/// `function name(a type, …) returns T language plpgsql { sql "…" }`: hand-written
+/// procedural code, kept as written (one body for all backends, or one per backend).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub params: Vec<(Ident, TypeRef)>,
+    pub returns: TypeRef,
+    pub language: Ident,
+    pub bodies: Vec<(Option<Ident>, StringLit)>,
+    pub span: Span,
+}
+
+/// `trigger name on Entity before insert or update [for each row] execute function`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub entity: Ident,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    /// `Some(true)` for `for each row`, `Some(false)` for `for each statement`.
+    pub for_each_row: Option<bool>,
+    pub function: Ident,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
 }
 
 /// An expression of the small typed language used by defaults, checks,
@@ -530,9 +573,21 @@ pub enum ExprKind {
     Object(Vec<(StringLit, Expr)>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     /// `( … )` kept so the formatter prints what was written.
     Paren(Box<Expr>),
 }

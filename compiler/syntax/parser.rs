@@ -25,8 +25,10 @@ pub const MAX_NESTING: usize = 48;
 pub const MAX_EXPRESSION_NODES: usize = 1_000;
 
 /// Top-level keywords, for "did you mean" on a misspelt declaration.
-const DECLARATION_KEYWORDS: &[&str] =
-    &["use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view"];
+const DECLARATION_KEYWORDS: &[&str] = &[
+    "use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view",
+    "function", "trigger",
+];
 const MEMBER_KEYWORDS: &[&str] =
     &["primary", "unique", "index", "check", "search", "partition", "apply", "volume", "renamed_from", "behaviour"];
 const MODIFIER_KEYWORDS: &[&str] = &["primary", "unique", "check", "pii", "renamed_from", "doc"];
@@ -41,7 +43,8 @@ pub struct Parsed {
 pub fn parse(file: FileId, text: &str) -> Parsed {
     let scan = lexical::scan(text);
     let mut diagnostics = Vec::new();
-    let comments = scan.comments.iter().map(|c| Comment { text: c.text.clone(), span: Span::new(file, c.start, c.end) }).collect();
+    let comments =
+        scan.comments.iter().map(|c| Comment { text: c.text.clone(), span: Span::new(file, c.start, c.end) }).collect();
     let empty = |comments| SourceFile { file, declarations: Vec::new(), comments };
 
     if let Some((offset, depth)) = scan.first_too_deep(MAX_NESTING) {
@@ -70,7 +73,8 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         }
     };
 
-    let mut comment_ends: Vec<(usize, usize)> = scan.comments.iter().map(|c| (c.start + c.text.len(), c.start)).collect();
+    let mut comment_ends: Vec<(usize, usize)> =
+        scan.comments.iter().map(|c| (c.start + c.text.len(), c.start)).collect();
     comment_ends.sort_unstable();
     let mut converter = Converter { file, text, comment_ends, diagnostics, budget: 0, budget_reported: false };
     let mut declarations = Vec::new();
@@ -112,6 +116,7 @@ enum Block<'a> {
     Context,
     Workload,
     View(&'a str),
+    Function(&'a str),
 }
 
 impl Block<'_> {
@@ -126,6 +131,7 @@ impl Block<'_> {
             Block::Context => "context block".into(),
             Block::Workload => "workload".into(),
             Block::View(n) => format!("view `{n}`"),
+            Block::Function(n) => format!("function `{n}`"),
         }
     }
 
@@ -141,6 +147,7 @@ impl Block<'_> {
             Block::Context => "a context value (`name type`)",
             Block::Workload => "a query (`query name: Entity where … at 100/s`)",
             Block::View(_) => "sql <backend> \"…\"",
+            Block::Function(_) => "sql \"…\" or sql <backend> \"…\"",
         }
     }
 }
@@ -166,13 +173,19 @@ fn first_line(text: &str) -> &str {
     text.split('\n').next().unwrap_or("").trim_end()
 }
 
+/// The first line of `text`, at most 60 characters, control characters
+/// escaped so a hostile file cannot drive the user's terminal.
 fn shorten(text: &str) -> String {
     let line = first_line(text);
+    let mut out: String = line
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect();
     if line.chars().count() > 60 {
-        format!("{}…", line.chars().take(60).collect::<String>())
-    } else {
-        line.to_string()
+        out.push('…');
     }
+    out
 }
 
 impl<'t> Converter<'t> {
@@ -193,13 +206,14 @@ impl<'t> Converter<'t> {
         }
     }
 
-
     fn ident(&self, pair: Pair<Rule>) -> Ident {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn docs(&self, pair: Pair<Rule>) -> Vec<String> {
-        pair.into_inner().map(|d| d.as_str()[3..].strip_prefix(' ').unwrap_or(&d.as_str()[3..]).trim_end().to_string()).collect()
+        pair.into_inner()
+            .map(|d| d.as_str()[3..].strip_prefix(' ').unwrap_or(&d.as_str()[3..]).trim_end().to_string())
+            .collect()
     }
 
     // ------------------------------------------------------------ errors
@@ -220,7 +234,9 @@ impl<'t> Converter<'t> {
         }
         let mut d = Diagnostic::new(codes::E0001, format!("expected a declaration, found `{}`", shorten(text)))
             .at(span, "not a declaration");
-        if let Some(keyword) = did_you_mean(word, DECLARATION_KEYWORDS.iter().copied()) {
+        if text.starts_with('.') {
+            d = d.help("module paths are written with `::`, e.g. `use std::patterns::timestamps`");
+        } else if let Some(keyword) = did_you_mean(word, DECLARATION_KEYWORDS.iter().copied()) {
             d = d.help(format!("did you mean `{keyword}`?"));
         } else if let Some(detail) = self.first_failure(text, start) {
             d = d.at(detail.0, detail.1);
@@ -246,6 +262,8 @@ impl<'t> Converter<'t> {
             "workload" => Rule::workload,
             "context" => Rule::context,
             "view" | "materialized" => Rule::view,
+            "function" => Rule::function,
+            "trigger" => Rule::trigger,
             _ => return None,
         };
         self.pest_failure(rule, text, base)
@@ -279,6 +297,10 @@ impl<'t> Converter<'t> {
         let span = Span::new(self.file, start, start + first_line(text).len());
         let word = first_word(text);
         let same_line = previous_end.is_some_and(|end| !self.text[end..start].contains('\n'));
+        if let Some(d) = self.unbalanced(text, start) {
+            self.diagnostics.push(d);
+            return;
+        }
         if text.starts_with('=') {
             self.diagnostics.push(
                 Diagnostic::new(codes::E0001, "expected a default value after `=`")
@@ -304,8 +326,15 @@ impl<'t> Converter<'t> {
             }
             d
         } else {
-            let mut d = Diagnostic::new(codes::E0001, format!("unexpected `{}` in {}", shorten(text), context.describe()))
-                .note(format!("expected {}", context.expected()));
+            let mut d =
+                Diagnostic::new(codes::E0001, format!("unexpected `{}` in {}", shorten(text), context.describe()))
+                    .note(format!("expected {}", context.expected()));
+            if text[word.len()..].starts_with(':') && !word.is_empty() && !matches!(context, Block::Workload) {
+                d = d.help(format!(
+                    "fields are written without a colon: `{word}{}`",
+                    &first_line(text)[word.len() + 1..]
+                ));
+            }
             let keywords: &[&str] = match context {
                 Block::Entity(_) | Block::Pattern(_) | Block::Through(_) => MEMBER_KEYWORDS,
                 Block::Relation => &["required", "on", "deferrable", "through"],
@@ -335,6 +364,48 @@ impl<'t> Converter<'t> {
             d = d.at(span, "here");
         }
         self.diagnostics.push(d);
+    }
+
+    /// A bad line whose real problem is an unclosed string or bracket.
+    fn unbalanced(&self, text: &str, base: usize) -> Option<Diagnostic> {
+        let line = first_line(text);
+        let mut quote: Option<(char, usize)> = None;
+        let mut parens: Vec<usize> = Vec::new();
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match (quote, c) {
+                (Some(('\'', _)), '\'') if chars.peek().map(|(_, n)| *n) == Some('\'') => {
+                    chars.next();
+                }
+                (Some(('"', _)), '\\') => {
+                    chars.next();
+                }
+                (Some((q, _)), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some((c, i)),
+                (None, '/') if line[i..].starts_with("//") => break,
+                (None, '(') => parens.push(i),
+                (None, ')') => {
+                    parens.pop();
+                }
+                _ => {}
+            }
+        }
+        if let Some((q, at)) = quote {
+            let at = base + at;
+            return Some(
+                Diagnostic::new(codes::E0001, "this string is never closed")
+                    .at(Span::new(self.file, at, base + line.len()), format!("opened with {q} here"))
+                    .help(format!("close it with {q} on the same line; strings do not span lines")),
+            );
+        }
+        parens.first().map(|&at| {
+            let at = base + at;
+            Diagnostic::new(codes::E0001, "this `(` is never closed")
+                .at(Span::new(self.file, at, at + 1), "opened here")
+                .also(Span::new(self.file, base, base + line.len()), "in this line")
+                .help("add the missing `)`")
+        })
     }
 
     /// The furthest failure among the rules an entity member could be.
@@ -384,6 +455,8 @@ impl<'t> Converter<'t> {
             Rule::context => Declaration::Context(self.context(pair)),
             Rule::workload => Declaration::Workload(self.workload(pair)),
             Rule::view => Declaration::View(self.view(pair)),
+            Rule::function => Declaration::Function(self.function(pair)),
+            Rule::trigger => Declaration::Trigger(self.trigger(pair)),
             _ => return None,
         })
     }
@@ -532,7 +605,9 @@ impl<'t> Converter<'t> {
         let mut detached = Vec::new();
         field.modifiers.retain(|m| {
             let (start, member) = match m {
-                Modifier::Check(e) => (e.span.start, Member::Check(CheckAttr { name: None, expr: e.clone(), span: e.span })),
+                Modifier::Check(e) => {
+                    (e.span.start, Member::Check(CheckAttr { name: None, expr: e.clone(), span: e.span }))
+                }
                 Modifier::RenamedFrom(i) => (i.span.start, Member::RenamedFrom(i.clone())),
                 _ => return true,
             };
@@ -543,7 +618,12 @@ impl<'t> Converter<'t> {
             false
         });
         if !detached.is_empty() {
-            field.span = field.modifiers.iter().fold(field.default.as_ref().map_or(field.ty.span, default_span).to(field.ty.span), |s, m| s.to(modifier_span(m)));
+            field.span = field
+                .modifiers
+                .iter()
+                .fold(field.default.as_ref().map_or(field.ty.span, default_span).to(field.ty.span), |s, m| {
+                    s.to(modifier_span(m))
+                });
             field.span.start = field.name.span.start.min(field.span.start);
         }
         members.push(Member::Field(field));
@@ -568,7 +648,8 @@ impl<'t> Converter<'t> {
             }
             Rule::attr_index => {
                 inner.next();
-                let mut index = IndexAttr { keys: Vec::new(), include: Vec::new(), predicate: None, method: None, span };
+                let mut index =
+                    IndexAttr { keys: Vec::new(), include: Vec::new(), predicate: None, method: None, span };
                 for p in inner {
                     match p.as_rule() {
                         Rule::index_keys => {
@@ -756,8 +837,15 @@ impl<'t> Converter<'t> {
             _ => Cardinality::ManyToMany,
         };
         let to = self.relation_end(inner.next().expect("to"));
-        let body = inner.next().map(|b| self.relation_body(b, span));
-        Relation { docs, from, cardinality, to, body, span }
+        let mut alternatives = Vec::new();
+        let mut body = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::relation_end => alternatives.push(self.relation_end(p)),
+                _ => body = Some(self.relation_body(p, span)),
+            }
+        }
+        Relation { docs, from, cardinality, to, alternatives, body, span }
     }
 
     fn relation_end(&mut self, pair: Pair<Rule>) -> RelationEnd {
@@ -784,7 +872,11 @@ impl<'t> Converter<'t> {
                         Some(Rule::act_set_default) => RefAction::SetDefault,
                         _ => RefAction::NoAction,
                     };
-                    items.push(if delete { RelationItem::OnDelete(action, span) } else { RelationItem::OnUpdate(action, span) });
+                    items.push(if delete {
+                        RelationItem::OnDelete(action, span)
+                    } else {
+                        RelationItem::OnUpdate(action, span)
+                    });
                 }
                 Rule::rel_through => {
                     let mut t = p.into_inner();
@@ -792,7 +884,12 @@ impl<'t> Converter<'t> {
                     let entity = self.ident(t.next().expect("junction name"));
                     let junction = entity.name.clone();
                     let members = t.next().map(|body| {
-                        self.members(body.into_inner(), Block::Through(&junction), entity.span, format!("junction `{junction}`"))
+                        self.members(
+                            body.into_inner(),
+                            Block::Through(&junction),
+                            entity.span,
+                            format!("junction `{junction}`"),
+                        )
                     });
                     items.push(RelationItem::Through(Through { entity, members, span }));
                 }
@@ -913,9 +1010,10 @@ impl<'t> Converter<'t> {
             let end = self.span(&p).end as usize;
             let ispan = self.span(&p);
             match p.as_rule() {
-                Rule::policy_to => {
-                    items.push(PolicyItem::To(p.into_inner().nth(1).expect("roles").into_inner().map(|i| self.ident(i)).collect(), ispan))
-                }
+                Rule::policy_to => items.push(PolicyItem::To(
+                    p.into_inner().nth(1).expect("roles").into_inner().map(|i| self.ident(i)).collect(),
+                    ispan,
+                )),
                 Rule::policy_for => {
                     let commands = p
                         .into_inner()
@@ -930,8 +1028,12 @@ impl<'t> Converter<'t> {
                         .collect();
                     items.push(PolicyItem::For(commands, ispan));
                 }
-                Rule::policy_using => items.push(PolicyItem::Using(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan)),
-                Rule::policy_check => items.push(PolicyItem::Check(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan)),
+                Rule::policy_using => {
+                    items.push(PolicyItem::Using(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan))
+                }
+                Rule::policy_check => {
+                    items.push(PolicyItem::Check(self.expr_top(p.into_inner().nth(1).expect("expr")), ispan))
+                }
                 Rule::policy_mode => items.push(PolicyItem::Restrictive(p.as_str() == "restrictive", ispan)),
                 Rule::item_error => self.item_error(&p, Block::Policy(&context_name), previous_end),
                 Rule::block_end => self.missing_brace(&p, name.span, format!("policy `{}`", name.name)),
@@ -967,7 +1069,11 @@ impl<'t> Converter<'t> {
         let mut inner = pair.into_inner().peekable();
         let docs = self.docs(inner.next().expect("docs"));
         inner.next();
-        let name = if inner.peek().map(|p| p.as_rule()) == Some(Rule::ident) { inner.next().map(|n| self.ident(n)) } else { None };
+        let name = if inner.peek().map(|p| p.as_rule()) == Some(Rule::ident) {
+            inner.next().map(|n| self.ident(n))
+        } else {
+            None
+        };
         let mut queries = Vec::new();
         let mut previous_end = None;
         for p in inner {
@@ -1059,6 +1165,79 @@ impl<'t> Converter<'t> {
         View { docs, materialized, name, definition, span }
     }
 
+    fn function(&mut self, pair: Pair<Rule>) -> Function {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("function name"));
+        let mut params = Vec::new();
+        let mut returns = None;
+        let mut language = None;
+        let mut bodies = Vec::new();
+        let mut previous_end = None;
+        let function_name = name.name.clone();
+        for p in inner {
+            let end = self.span(&p).end as usize;
+            match p.as_rule() {
+                Rule::function_param => {
+                    let mut pi = p.into_inner();
+                    let param = self.ident(pi.next().expect("param name"));
+                    params.push((param, self.type_ref(pi.next().expect("param type"))));
+                }
+                Rule::type_ref => returns = Some(self.type_ref(p)),
+                Rule::ident => language = Some(self.ident(p)),
+                Rule::function_sql => {
+                    let mut parts: Vec<Pair<Rule>> = p.into_inner().skip(1).collect();
+                    let body = self.string_lit(parts.pop().expect("body"));
+                    bodies.push((parts.pop().map(|b| self.ident(b)), body));
+                }
+                Rule::item_error => self.item_error(&p, Block::Function(&function_name), previous_end),
+                Rule::block_end => self.missing_brace(&p, name.span, format!("function `{function_name}`")),
+                _ => {}
+            }
+            previous_end = Some(end);
+        }
+        let returns = returns.expect("return type");
+        let language = language.expect("language");
+        Function { docs, name, params, returns, language, bodies, span }
+    }
+
+    fn trigger(&mut self, pair: Pair<Rule>) -> Trigger {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("trigger name"));
+        inner.next(); // on
+        let entity = self.ident(inner.next().expect("entity"));
+        let mut timing = TriggerTiming::Before;
+        let mut events = Vec::new();
+        let mut for_each_row = None;
+        let mut function = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::trigger_timing => {
+                    timing = match p.as_str() {
+                        "before" => TriggerTiming::Before,
+                        "after" => TriggerTiming::After,
+                        _ => TriggerTiming::InsteadOf,
+                    }
+                }
+                Rule::trigger_event => events.push(match p.as_str() {
+                    "insert" => TriggerEvent::Insert,
+                    "update" => TriggerEvent::Update,
+                    _ => TriggerEvent::Delete,
+                }),
+                Rule::trigger_level => for_each_row = Some(p.as_str().ends_with("row")),
+                Rule::ident => function = Some(self.ident(p)),
+                _ => {}
+            }
+        }
+        let function = function.expect("trigger function");
+        Trigger { docs, name, entity, timing, events, for_each_row, function, span }
+    }
+
     fn string_lit(&mut self, pair: Pair<Rule>) -> StringLit {
         let span = self.span(&pair);
         let quoted = pair.as_str();
@@ -1093,7 +1272,14 @@ impl<'t> Converter<'t> {
                 self.budget_reported = true;
                 self.diagnostics.push(
                     Diagnostic::new(codes::E0004, format!("expression has more than {MAX_EXPRESSION_NODES} parts"))
-                        .at(Span::new(span.file, span.start as usize, span.start as usize + first_line(pair.as_str()).len()), "this expression")
+                        .at(
+                            Span::new(
+                                span.file,
+                                span.start as usize,
+                                span.start as usize + first_line(pair.as_str()).len(),
+                            ),
+                            "this expression",
+                        )
                         .help("split it into several checks or policies"),
                 );
             }
@@ -1132,7 +1318,12 @@ impl<'t> Converter<'t> {
                 let mut bounds = op.into_inner().filter(|p| p.as_rule() == Rule::bound).map(|b| self.bound(b));
                 let low = bounds.next().expect("low bound");
                 let high = bounds.next().expect("high bound");
-                ExprKind::Between { expr: Box::new(lhs), low: Box::new(low), high: Box::new(high), negated: rule == Rule::op_not_between }
+                ExprKind::Between {
+                    expr: Box::new(lhs),
+                    low: Box::new(low),
+                    high: Box::new(high),
+                    negated: rule == Rule::op_not_between,
+                }
             }
         };
         Expr { kind, span }
@@ -1186,7 +1377,6 @@ impl<'t> Converter<'t> {
         Expr { kind, span }
     }
 }
-
 
 fn default_span(default: &DefaultValue) -> Span {
     match default {
@@ -1250,7 +1440,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::postfix(Rule::op_not_between))
             .op(Op::infix(Rule::op_concat, Assoc::Left))
             .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left) | Op::infix(Rule::op_rem, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left)
+                | Op::infix(Rule::op_div, Assoc::Left)
+                | Op::infix(Rule::op_rem, Assoc::Left))
             .op(Op::prefix(Rule::op_neg))
     })
 }
@@ -1260,7 +1452,8 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
     let mut names: Vec<&str> = rules
         .iter()
         .map(|r| match r {
-            Rule::ident | Rule::type_name => "a name",
+            Rule::ident => "a name",
+            Rule::type_name => "a type",
             Rule::type_ref => "a type",
             Rule::expr | Rule::default_value => "an expression",
             Rule::int_lit | Rule::quantity => "a number",
@@ -1283,9 +1476,22 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
     names.sort_unstable();
     names.dedup();
     if names.is_empty() {
-        names = tokens.iter().map(String::as_str).filter(|t| !t.trim_matches('`').trim().is_empty()).take(6).collect();
-        names.sort_unstable();
-        names.dedup();
+        let noise = ["`////`", "`//`", "`_`"];
+        let mut useful: Vec<&str> = tokens
+            .iter()
+            .map(String::as_str)
+            .filter(|t| {
+                !t.trim_matches('`').trim().is_empty()
+                    && !noise.contains(t)
+                    && !t.contains('\u{feff}')
+                    && !t.contains("..")
+            })
+            .collect();
+        useful.sort_unstable();
+        useful.dedup();
+        // Closing brackets and separators first: they are what is usually missing.
+        useful.sort_by_key(|t| !matches!(*t, "`)`" | "`,`" | "`}`" | "`]`"));
+        names = useful.into_iter().take(6).collect();
     }
     match names.len() {
         0 => "unexpected text here".into(),

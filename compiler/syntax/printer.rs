@@ -271,7 +271,35 @@ impl<'a> Printer<'a> {
             }
             Declaration::Workload(d) => self.workload(d, limit),
             Declaration::View(d) => self.view(d, limit),
+            Declaration::Function(d) => self.function(d, limit),
+            Declaration::Trigger(d) => self.line(0, &d.docs, &trigger_text(d), d.span.start, d.span.end, limit),
         }
+    }
+
+    fn function(&mut self, d: &Function, limit: u32) {
+        let params: Vec<String> =
+            d.params.iter().map(|(name, ty)| format!("{} {}", name.name, type_text(ty))).collect();
+        let header = format!(
+            "function {}({}) returns {} language {}",
+            d.name.name,
+            params.join(", "),
+            type_text(&d.returns),
+            d.language.name
+        );
+        let open = self.open_brace(d.language.span.end);
+        let first = d.bodies.first().map(|(backend, body)| backend.as_ref().map_or(body.span.start, |b| b.span.start));
+        self.block(0, &d.docs, &header, d.span, open, first, limit, |p, close| {
+            for (i, (backend, body)) in d.bodies.iter().enumerate() {
+                let next =
+                    d.bodies.get(i + 1).map_or(close, |(b, s)| b.as_ref().map_or(s.span.start, |b| b.span.start));
+                let text = match backend {
+                    Some(b) => format!("sql {} {}", b.name, string_text(&body.value)),
+                    None => format!("sql {}", string_text(&body.value)),
+                };
+                let start = backend.as_ref().map_or(body.span.start, |b| b.span.start);
+                p.line(1, &[], &text, start, body.span.end, next);
+            }
+        });
     }
 
     fn enum_decl(&mut self, e: &Enum, limit: u32) {
@@ -326,17 +354,22 @@ impl<'a> Printer<'a> {
     }
 
     fn relation(&mut self, depth: usize, r: &Relation, limit: u32) {
-        let header = format!(
+        let mut header = format!(
             "relation {} {} {}",
             relation_end_text(&r.from),
             cardinality_text(r.cardinality),
             relation_end_text(&r.to)
         );
+        for alternative in &r.alternatives {
+            header.push_str(" | ");
+            header.push_str(&relation_end_text(alternative));
+        }
         let Some(items) = &r.body else {
             self.line(depth, &r.docs, &header, r.span.start, r.span.end, limit);
             return;
         };
-        let header_end = r.to.field.as_ref().map_or(r.to.entity.span.end, |f| f.span.end);
+        let last = r.alternatives.last().unwrap_or(&r.to);
+        let header_end = last.field.as_ref().map_or(last.entity.span.end, |f| f.span.end);
         let open = self.open_brace(header_end);
         let first = items.first().map(|i| i.span().start);
         self.block(depth, &r.docs, &header, r.span, open, first, limit, |p, close| {
@@ -675,6 +708,35 @@ fn ref_action_text(action: RefAction) -> &'static str {
         RefAction::SetDefault => "set default",
         RefAction::NoAction => "no action",
     }
+}
+
+fn trigger_text(t: &Trigger) -> String {
+    let timing = match t.timing {
+        TriggerTiming::Before => "before",
+        TriggerTiming::After => "after",
+        TriggerTiming::InsteadOf => "instead of",
+    };
+    let events: Vec<&str> = t
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "insert",
+            TriggerEvent::Update => "update",
+            TriggerEvent::Delete => "delete",
+        })
+        .collect();
+    let level = match t.for_each_row {
+        Some(true) => " for each row",
+        Some(false) => " for each statement",
+        None => "",
+    };
+    format!(
+        "trigger {} on {} {timing} {}{level} execute {}",
+        t.name.name,
+        t.entity.name,
+        events.join(" or "),
+        t.function.name
+    )
 }
 
 fn role_text(r: &Role) -> String {

@@ -1,0 +1,165 @@
+//! Functions and triggers: the escape hatch for hand-written procedural code.
+//! Bodies are kept as written (backends print them, migrations diff them);
+//! names, parameter types, the trigger's entity and function are checked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::ir;
+use super::lower::{doc, Analyzer};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId};
+use crate::syntax::ast;
+
+const BACKENDS: &[&str] = &["postgres", "mysql", "sqlite", "mongodb"];
+
+impl<'a> Analyzer<'a> {
+    pub(super) fn lower_function(&mut self, file: FileId, f: &ast::Function) {
+        let id = format!("function:{}", f.name.name);
+        if let Some(first) = self.source_map.get(&id) {
+            self.report(
+                Diagnostic::new(codes::E0100, format!("function `{}` is declared twice", f.name.name))
+                    .at(f.name.span, "declared again")
+                    .also(first, "first declared here"),
+            );
+            return;
+        }
+        self.source_map.spans.insert(id.clone(), f.name.span);
+        let mut params = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (name, ty) in &f.params {
+            if !seen.insert(name.name.as_str()) {
+                self.report(
+                    Diagnostic::new(codes::E0702, format!("parameter `{}` is given twice", name.name))
+                        .at(name.span, "repeated parameter"),
+                );
+            }
+            if let Some(ty) = self.resolve_type(file, ty) {
+                params.push(ir::FunctionParam { name: name.name.clone(), ty });
+            }
+        }
+        let returns = if f.returns.name.name == "trigger" && f.returns.args.is_empty() {
+            ir::FunctionReturns::Trigger
+        } else {
+            match self.resolve_type(file, &f.returns) {
+                Some(ty) => ir::FunctionReturns::Value { ty },
+                None => return,
+            }
+        };
+        let mut bodies = BTreeMap::new();
+        for (backend, body) in &f.bodies {
+            let key = match backend {
+                None => "any".to_string(),
+                Some(b) if BACKENDS.contains(&b.name.as_str()) => b.name.clone(),
+                Some(b) => {
+                    self.report(
+                        Diagnostic::new(codes::E0702, format!("`{}` is not a backend", b.name))
+                            .at(b.span, "expected postgres, mysql, sqlite or mongodb"),
+                    );
+                    continue;
+                }
+            };
+            if bodies.insert(key.clone(), body.value.clone()).is_some() {
+                self.report(Diagnostic::new(codes::E0702, format!("two `{key}` bodies")).at(body.span, "given again"));
+            }
+        }
+        if f.bodies.is_empty() {
+            self.report(
+                Diagnostic::new(codes::E0702, format!("function `{}` has no body", f.name.name))
+                    .at(f.name.span, "empty function")
+                    .help("write `sql \"…\"` (every backend) or `sql postgres \"…\"`"),
+            );
+        }
+        self.report(
+            Diagnostic::new(
+                codes::W0102,
+                format!("function `{}` is raw SQL, passed to the database unchecked", f.name.name),
+            )
+            .at(f.name.span, "not type-checked, not portable"),
+        );
+        self.ir.functions.push(ir::Function {
+            id,
+            name: f.name.name.clone(),
+            params,
+            returns,
+            language: f.language.name.clone(),
+            bodies,
+            doc: doc(&f.docs),
+        });
+    }
+
+    pub(super) fn lower_trigger(&mut self, t: &ast::Trigger) {
+        if !self.known_entity(&t.entity) {
+            return;
+        }
+        let id = format!("trigger:{}.{}", t.entity.name, t.name.name);
+        if let Some(first) = self.source_map.get(&id) {
+            self.report(
+                Diagnostic::new(codes::E0100, format!("`{}` has two triggers named `{}`", t.entity.name, t.name.name))
+                    .at(t.name.span, "declared again")
+                    .also(first, "first declared here"),
+            );
+            return;
+        }
+        self.source_map.spans.insert(id.clone(), t.name.span);
+        let function = self.ir.functions.iter().find(|f| f.name == t.function.name);
+        match function {
+            None => {
+                let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", t.function.name))
+                    .at(t.function.span, "no such function");
+                d = match did_you_mean(&t.function.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!(
+                        "declare it: `function {}() returns trigger language plpgsql {{ sql \"…\" }}`",
+                        t.function.name
+                    )),
+                };
+                self.report(d);
+                return;
+            }
+            Some(f) if f.returns != ir::FunctionReturns::Trigger => {
+                self.report(
+                    Diagnostic::new(codes::E0702, format!("`{}` does not return `trigger`", t.function.name))
+                        .at(t.function.span, "not a trigger function")
+                        .help("a trigger executes a function declared `returns trigger`"),
+                );
+                return;
+            }
+            Some(_) => {}
+        }
+        if t.timing == ast::TriggerTiming::InsteadOf {
+            self.report(
+                Diagnostic::new(codes::E0702, "`instead of` triggers belong on views, not entities")
+                    .at(t.span, "use before or after")
+                    .help("write `before …` to change or skip the write"),
+            );
+            return;
+        }
+        let mut events: Vec<ir::TriggerEvent> = t
+            .events
+            .iter()
+            .map(|e| match e {
+                ast::TriggerEvent::Insert => ir::TriggerEvent::Insert,
+                ast::TriggerEvent::Update => ir::TriggerEvent::Update,
+                ast::TriggerEvent::Delete => ir::TriggerEvent::Delete,
+            })
+            .collect();
+        events.sort();
+        if events.windows(2).any(|w| w[0] == w[1]) {
+            self.report(Diagnostic::new(codes::E0702, "an event is listed twice").at(t.span, "repeated event"));
+            events.dedup();
+        }
+        let timing = match t.timing {
+            ast::TriggerTiming::Before => ir::TriggerTiming::Before,
+            _ => ir::TriggerTiming::After,
+        };
+        self.ir.triggers.push(ir::Trigger {
+            id,
+            name: t.name.name.clone(),
+            entity: t.entity.name.clone(),
+            timing,
+            events,
+            for_each_row: t.for_each_row.unwrap_or(true),
+            function: t.function.name.clone(),
+            doc: doc(&t.docs),
+        });
+    }
+}
