@@ -61,5 +61,8 @@ pub fn run(path: Option<PathBuf>, emit: Option<Emit>, reporter: &Reporter, verbo
         }
     }
     reporter.status(&line);
+    // The process ends next; freeing a large compilation piece by piece
+    // would only delay the exit (about a sixth of the run at 10,000 entities).
+    std::mem::forget(loaded);
     Ok(true)
 }

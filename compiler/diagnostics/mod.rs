@@ -184,7 +184,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     candidates
         .into_iter()
         .filter(|c| *c != name)
-        .map(|c| (strsim::levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        // Optimal string alignment: a swapped pair of letters (`titel`) is one edit.
+        .map(|c| (strsim::osa_distance(&name.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
@@ -199,6 +200,7 @@ mod tests {
         assert_eq!(did_you_mean("Usr", ["User", "Post"]), Some("User"));
         assert_eq!(did_you_mean("timestmaps", ["timestamps", "audit"]), Some("timestamps"));
         assert_eq!(did_you_mean("Invoice", ["User", "Post"]), None);
+        assert_eq!(did_you_mean("titel", ["title", "body"]), Some("title"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn analyze(units: &[Unit]) -> Analysis {
         source_map: SourceMap::default(),
         enum_values: BTreeMap::new(),
         domain_bases: BTreeMap::new(),
+        circular_domains: std::collections::BTreeSet::new(),
         used_domains: BTreeMap::new(),
         context: BTreeMap::new(),
         entities: BTreeMap::new(),
@@ -64,6 +65,8 @@ pub(super) struct Analyzer<'a> {
     pub enum_values: BTreeMap<String, Vec<String>>,
     /// Type alias name → its base type.
     pub domain_bases: BTreeMap<String, Type>,
+    /// Aliases already reported as circular (reported once per circle).
+    pub circular_domains: std::collections::BTreeSet<String>,
     /// Aliases some field uses, with their declarations (emitted as domains).
     pub used_domains: BTreeMap<String, (&'a ast::TypeAlias, FileId)>,
     pub context: BTreeMap<String, (Type, ValueType)>,
@@ -192,14 +195,26 @@ impl<'a> Analyzer<'a> {
     /// The base type of an alias: a built-in type, or another alias (whose
     /// own check then still applies). Chains are resolved on demand and must
     /// end in a built-in type.
-    fn domain_base(&mut self, file: FileId, alias: &'a ast::TypeAlias, depth: usize) -> Option<Type> {
+    fn domain_base(&mut self, file: FileId, alias: &'a ast::TypeAlias, chain: &mut Vec<String>) -> Option<Type> {
         if let Some(t) = self.domain_bases.get(&alias.name.name) {
             return Some(t.clone());
         }
-        if depth > 16 || alias.target.name.name == alias.name.name {
+        if self.circular_domains.contains(&alias.name.name) {
+            return None;
+        }
+        if chain.contains(&alias.name.name) || alias.target.name.name == alias.name.name {
+            chain.push(alias.name.name.clone());
+            self.circular_domains.extend(chain.iter().cloned());
             self.report(
-                Diagnostic::new(codes::E0101, format!("type `{}` is defined in terms of itself", alias.name.name))
+                Diagnostic::new(codes::E0101, format!("type aliases are defined in a circle: {}", chain.join(" → ")))
                     .at(alias.target.span, "circular alias"),
+            );
+            return None;
+        }
+        if chain.len() > 64 {
+            self.report(
+                Diagnostic::new(codes::E0101, format!("type `{}` is more than 64 aliases deep", chain[0]))
+                    .at(alias.target.span, "alias chain too long"),
             );
             return None;
         }
@@ -213,7 +228,10 @@ impl<'a> Analyzer<'a> {
         let base = self.resolve_type(file, &alias.target)?;
         if let Type::Domain { name } = &base {
             let (inner, inner_file) = self.used_domains.get(name).copied()?;
-            self.domain_base(inner_file, inner, depth + 1)?;
+            chain.push(alias.name.name.clone());
+            let inner_base = self.domain_base(inner_file, inner, chain);
+            chain.pop();
+            inner_base?;
         }
         self.domain_bases.insert(alias.name.name.clone(), base.clone());
         Some(base)
@@ -238,7 +256,7 @@ impl<'a> Analyzer<'a> {
             };
             done.insert(name.clone());
             self.not_reserved(&alias.name);
-            let Some(base) = self.domain_base(file, alias, 0) else { continue };
+            let Some(base) = self.domain_base(file, alias, &mut Vec::new()) else { continue };
             let value = self.value_type(&base);
             let check = alias.check.as_ref().map(|c| {
                 let enums = self.enum_values.clone();
@@ -319,7 +337,7 @@ impl<'a> Analyzer<'a> {
                 let Some(ty) = self.resolve_type(file, &field.ty) else { continue };
                 if let Type::Domain { name } = &ty {
                     if let Some((alias, afile)) = self.used_domains.get(name).copied() {
-                        self.domain_base(afile, alias, 0);
+                        self.domain_base(afile, alias, &mut Vec::new());
                     }
                 }
                 let value = self.value_type(&ty);

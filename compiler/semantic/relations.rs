@@ -204,7 +204,7 @@ impl<'a> Analyzer<'a> {
             );
             return true;
         }
-        if !self.claim_navigation(&from, from_field, at) {
+        if !self.claim_navigation(&from, from_field, blame) {
             return true;
         }
         let mut back_claimed = true;
@@ -218,14 +218,14 @@ impl<'a> Analyzer<'a> {
             }
             // A clash on the back name is reported; the relation itself still
             // holds, so nothing that uses its key is reported again.
-            if !self.claim_navigation(&to, back, at) {
+            if !self.claim_navigation(&to, back, blame) {
                 back_claimed = false;
             }
         }
         if !alternatives.is_empty() {
             for (end, entity) in relation.alternatives.iter().zip(&alternatives) {
                 if let Some(back) = &end.field {
-                    self.claim_navigation(entity, back, at);
+                    self.claim_navigation(entity, back, blame);
                 }
             }
             return self.exclusive_arc(relation, &id, &from, from_field, &to, &alternatives, &options, origin);
@@ -368,7 +368,8 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Registers a navigation name; false (after reporting) when it is taken.
-    fn claim_navigation(&mut self, entity: &str, name: &ast::Ident, at: Span) -> bool {
+    /// `blame` is the `apply` line when the relation comes from a pattern.
+    fn claim_navigation(&mut self, entity: &str, name: &ast::Ident, blame: Option<Span>) -> bool {
         let Some(build) = self.entities.get_mut(entity) else { return false };
         let existing = build.navigations.get(&name.name).map(|n| n.span).or_else(|| {
             // A field of the same name is fine only if it is this relation's own key column.
@@ -380,7 +381,7 @@ impl<'a> Analyzer<'a> {
                     codes::E0300,
                     format!("`{entity}` already has a field or relation named `{}`", name.name),
                 )
-                .at(if at.same_place(&name.span) { name.span } else { at }, "this relation field")
+                .at(blame.unwrap_or(name.span), "this relation field")
                 .also(first, "the existing one")
                 .help("give the relation field a different name"),
             );
