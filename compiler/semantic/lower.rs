@@ -65,7 +65,7 @@ pub(super) struct Analyzer<'a> {
     pub enum_values: BTreeMap<String, Vec<String>>,
     /// Type alias name → its base type.
     pub domain_bases: BTreeMap<String, Type>,
-    /// Aliases already reported as circular (reported once per circle).
+    /// Aliases already reported as circular or too deep (reported once).
     pub circular_domains: std::collections::BTreeSet<String>,
     /// Aliases some field uses, with their declarations (emitted as domains).
     pub used_domains: BTreeMap<String, (&'a ast::TypeAlias, FileId)>,
@@ -212,6 +212,7 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         if chain.len() > 64 {
+            self.circular_domains.extend(chain.iter().cloned());
             self.report(
                 Diagnostic::new(codes::E0101, format!("type `{}` is more than 64 aliases deep", chain[0]))
                     .at(alias.target.span, "alias chain too long"),
