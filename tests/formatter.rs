@@ -6,79 +6,15 @@
 //! Tests only: they use the public `parse` and `printer::print` and must not
 //! depend on how the printer places things internally.
 
+mod support;
+
 use proptest::prelude::*;
 use proptest::sample::select;
 use schemac::diagnostics::FileId;
 use schemac::syntax::{parse, printer};
 
 /// The sample schema from the language reference.
-const SAMPLE: &str = r#"// examples/saas/app.schema
-use std::patterns::{timestamps, soft_delete, audit, temporal, tenant_scoped}
-use std::types::{email, slug, money}
-
-enum Plan { free, pro, enterprise }
-
-/// A customer organisation. Every row of tenant data belongs to one.
-entity Tenant {
-  id     uuid = uuid_v7()  primary
-  slug   slug              unique
-  plan   Plan = free
-  apply timestamps
-}
-
-/// A person who signs in.
-entity User {
-  id        uuid = uuid_v7()  primary
-  email     email                             // std type: text + check + citext on PG
-  name      text?             check (length(name) between 1 and 200)
-  settings  json = {}
-  ssn       text?             pii(encrypt)     // stored encrypted; see policies
-  phone     text?             pii(mask)
-  unique (tenant, email)
-  apply timestamps, soft_delete, audit, tenant_scoped
-  volume 2M rows, grows 5k/day
-}
-
-entity Post {
-  id          bigint = identity  primary
-  title       text
-  body        text
-  published   bool = false
-  published_at timestamptz?
-  check (published = false or published_at is not null)
-  index (author, published_at desc) include (title) where published
-  search (title weight A, body weight B) language english   // tsvector + GIN
-  apply timestamps, temporal                                  // history table + as-of
-  partition by range (created_at) every 1 month               // optional
-}
-
-relation Post.author -> User.posts {       // many Post to one User: author_id + FK + index
-  required
-  on delete restrict
-}
-relation User.teams <-> Team.members {     // many-to-many through a junction
-  through Membership { role Role = member  joined_at timestamptz = now() }
-  on delete cascade
-}
-relation User.profile -- Profile.user {    // one-to-one: FK + UNIQUE
-  on delete cascade
-}
-
-role app_user
-role support inherits app_user
-
-policy tenant_isolation on User, Post {     // row-level security
-  to app_user
-  for all
-  using (tenant == ctx.tenant_id)           // ctx.* = per-session context, typed
-}
-grant select, insert, update on User, Post to app_user
-grant select (id, name, email) on User to support
-
-workload {
-  query feed: Post where author == $user and published order by published_at desc limit 20 at 500/s
-}
-"#;
+use support::SAMPLE;
 
 /// Formats `source` and checks the whole contract; returns the printed text.
 fn format_checked(source: &str) -> Result<String, String> {

@@ -22,19 +22,15 @@
 //! under a time limit, so a crash is reported as that test's own failure. This
 //! file must not raise the stack size or the time limits to make an input pass.
 
-use std::io::Read;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use schemac::diagnostics::{render, Diagnostic, FileId};
 use schemac::driver::{self, Compilation, Input};
 use schemac::syntax::parser::{MAX_EXPRESSION_NODES, MAX_NESTING};
 
-/// The stack every test thread gets by default; compiling must fit in it.
-const DEFAULT_STACK: usize = 2 * 1024 * 1024;
-/// Set in the child process that runs one isolated test.
-const CHILD: &str = "SCHEMAC_INVALID_INPUTS_CHILD";
 /// Generous for a debug build on a busy machine; a hang takes far longer.
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -155,61 +151,7 @@ fn check_generated(name: &str, bytes: &[u8], expected: &[&str]) -> Compilation {
     compilation
 }
 
-/// Runs `body` in a child process (this binary, filtered to `test`) on a
-/// thread with the default stack, failing if the child crashes, fails, or
-/// runs longer than `limit`.
-fn isolated(test: &str, limit: Duration, body: fn()) {
-    if std::env::var_os(CHILD).is_some() {
-        let worker = std::thread::Builder::new()
-            .name("default-stack".into())
-            .stack_size(DEFAULT_STACK)
-            .spawn(body)
-            .expect("spawn the worker");
-        if let Err(panic) = worker.join() {
-            std::panic::resume_unwind(panic);
-        }
-        return;
-    }
-    let binary = std::env::current_exe().expect("the test binary");
-    let mut child = Command::new(binary)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .env_remove("RUST_MIN_STACK")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the child test process");
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("poll the child") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`{test}` did not finish within {limit:?}: compiling hangs (or is far too slow) on this input");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    assert!(
-        status.success() && stdout.contains("1 passed"),
-        "`{test}` failed in its child process ({status}) after {:?}:\n{stdout}\n{stderr}",
-        started.elapsed()
-    );
-}
+use support::isolated;
 
 fn check_source(inner: &str) -> String {
     format!("entity Deep {{\n  id int primary\n  n  int\n  b  bool\n  check ({inner})\n}}\n")

@@ -22,13 +22,9 @@ fn write(path: &Path, contents: &str) -> Result<(), UsageError> {
 
 pub fn run(path: Option<PathBuf>, emit: Option<Emit>, reporter: &Reporter, verbose: bool) -> Result<bool, UsageError> {
     let started = Instant::now();
-    let loaded = workspace::load(path)?;
-    if let Some((sources, d)) = &loaded.manifest_error {
-        reporter.diagnostics(sources, std::slice::from_ref(d));
+    let Some((loaded, diagnostics)) = workspace::compile_and_report(path, reporter)? else {
         return Ok(false);
-    }
-    let diagnostics = report::apply_lints(loaded.compilation.diagnostics.clone(), &loaded.lints());
-    reporter.diagnostics(&loaded.compilation.sources, &diagnostics);
+    };
     if diagnostics.iter().any(|d| d.is_error()) {
         reporter.status(&format!("build failed: {}", report::summary(&diagnostics)));
         return Ok(false);

@@ -9,13 +9,9 @@ use super::{workspace, UsageError};
 /// Compiles and prints diagnostics; Ok(false) when there are errors.
 pub fn run(path: Option<PathBuf>, reporter: &Reporter, verbose: bool) -> Result<bool, UsageError> {
     let started = Instant::now();
-    let loaded = workspace::load(path)?;
-    if let Some((sources, d)) = &loaded.manifest_error {
-        reporter.diagnostics(sources, std::slice::from_ref(d));
+    let Some((loaded, diagnostics)) = workspace::compile_and_report(path, reporter)? else {
         return Ok(false);
-    }
-    let diagnostics = report::apply_lints(loaded.compilation.diagnostics.clone(), &loaded.lints());
-    reporter.diagnostics(&loaded.compilation.sources, &diagnostics);
+    };
     let ok = !diagnostics.iter().any(|d| d.is_error());
     let ir = &loaded.compilation.ir;
     let mut line = format!(

@@ -233,13 +233,7 @@ impl Lowerer<'_, '_> {
                         ValueType::Enum(name.clone()),
                     );
                 }
-                let mut d = Diagnostic::new(codes::E0107, format!("`{value}` is not a value of enum `{name}`"))
-                    .at(span, "unknown value")
-                    .note(format!("`{name}` has: {}", values.join(", ")));
-                if let Some(s) = did_you_mean(value, values.iter().map(String::as_str)) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                return self.error(d);
+                return self.error(unknown_enum_value(name, value, values, span));
             }
         }
         Lowered::new(ir::Expr::String { value: value.to_string() }, ValueType::StringLiteral)
@@ -272,13 +266,7 @@ impl Lowerer<'_, '_> {
                     );
                 }
                 if self.env.columns.is_none() {
-                    let mut d = Diagnostic::new(codes::E0107, format!("`{name}` is not a value of enum `{enum_name}`"))
-                        .at(span, "unknown value")
-                        .note(format!("`{enum_name}` has: {}", values.join(", ")));
-                    if let Some(s) = did_you_mean(name, values.iter().map(String::as_str)) {
-                        d = d.help(format!("did you mean `{s}`?"));
-                    }
-                    return self.error(d);
+                    return self.error(unknown_enum_value(enum_name, name, values, span));
                 }
             }
         }
@@ -534,6 +522,16 @@ impl Lowerer<'_, '_> {
             Unknown
         })
     }
+}
+
+fn unknown_enum_value(enum_name: &str, value: &str, values: &[String], span: Span) -> Diagnostic {
+    let mut d = Diagnostic::new(codes::E0107, format!("`{value}` is not a value of enum `{enum_name}`"))
+        .at(span, "unknown value")
+        .note(format!("`{enum_name}` has: {}", values.join(", ")));
+    if let Some(s) = did_you_mean(value, values.iter().map(String::as_str)) {
+        d = d.help(format!("did you mean `{s}`?"));
+    }
+    d
 }
 
 fn join(segments: &[ast::Ident]) -> String {
