@@ -16,13 +16,18 @@ use clap::{Parser, Subcommand};
 
 use crate::diagnostics::render::Format;
 
-/// schemac compiles database schemas written as code (`.schema` files) into
-/// a typed model, DDL, diagrams and migration plans.
+/// schemac checks database schemas written as code (`.schema` files) and
+/// compiles them into a typed model (the IR) that backends build on.
 ///
 /// A project is a directory with a `schemac.toml`; commands find the nearest
 /// one above the path you give (or the current directory).
 #[derive(Parser, Debug)]
-#[command(name = "schemac", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "schemac",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  schemac build examples/saas      compile a project, write build/ir.json\n  schemac check --format github    report problems as GitHub annotations\n  schemac fmt --check              list files that are not formatted\n  schemac explain E0102            what a diagnostic code means"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
