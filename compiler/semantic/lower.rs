@@ -1,10 +1,10 @@
 //! AST → IR: the driver of semantic analysis.
 //!
-//! Runs the phases in the order their inputs need: symbols and imports, enums
-//! and type aliases, context values, entity fields (with patterns expanded),
-//! relations (foreign key fields and navigation names), entity attributes
-//! (keys, indexes, checks — which may name relation fields), then roles,
-//! grants, policies, views and queries. Every phase reports and goes on, so
+//! Runs the phases in the order their inputs need: symbols and imports, enums,
+//! context values, entity fields (with patterns expanded; unapplied patterns
+//! checked), relations (foreign key fields and navigation names), entity
+//! attributes (keys, indexes, checks — which may name relation fields), type
+//! aliases, then roles, grants, policies, views, functions, triggers and queries. Every phase reports and goes on, so
 //! one compile lists every problem. The result is sorted for determinism.
 
 use std::collections::BTreeMap;
