@@ -224,13 +224,14 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             let id = format!("policy:{}.{}", entity.name, policy.name.name);
-            if self.source_map.spans.contains_key(&id) {
+            if let Some(first) = self.source_map.get(&id) {
                 self.report(
                     Diagnostic::new(
                         codes::E0100,
                         format!("`{}` has two policies named `{}`", entity.name, policy.name.name),
                     )
-                    .at(policy.name.span, "declared again"),
+                    .at(policy.name.span, "declared again")
+                    .also(first, "first declared here"),
                 );
                 continue;
             }

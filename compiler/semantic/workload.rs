@@ -14,10 +14,11 @@ const BACKENDS: &[&str] = &["postgres", "mysql", "sqlite", "mongodb"];
 impl<'a> Analyzer<'a> {
     pub(super) fn lower_query(&mut self, query: &ast::Query) {
         let id = format!("query:{}", query.name.name);
-        if self.source_map.spans.contains_key(&id) {
+        if let Some(first) = self.source_map.get(&id) {
             self.report(
                 Diagnostic::new(codes::E0100, format!("query `{}` is declared twice", query.name.name))
-                    .at(query.name.span, "declared again"),
+                    .at(query.name.span, "declared again")
+                    .also(first, "first declared here"),
             );
             return;
         }
@@ -79,10 +80,12 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn lower_view(&mut self, view: &ast::View) {
         let id = format!("view:{}", view.name.name);
-        if self.entities.contains_key(&view.name.name) || self.source_map.spans.contains_key(&id) {
+        let first = self.entities.get(&view.name.name).map(|e| e.name_span).or_else(|| self.source_map.get(&id));
+        if let Some(first) = first {
             self.report(
                 Diagnostic::new(codes::E0100, format!("`{}` is declared twice", view.name.name))
-                    .at(view.name.span, "a view needs its own name"),
+                    .at(view.name.span, "a view needs its own name")
+                    .also(first, "first declared here"),
             );
             return;
         }

@@ -578,12 +578,23 @@ impl<'t> Converter<'t> {
     fn members(&mut self, pairs: Pairs<Rule>, context: Block, opener: Span, what: String) -> Vec<Member> {
         let mut members = Vec::new();
         let mut previous_end = None;
+        // A `=` left at the end of a field line: the value that follows on the
+        // next line is part of that one mistake, not a second one.
+        let mut dangling_default: Option<usize> = None;
         for p in pairs {
             let end = self.span(&p).end as usize;
+            let start = p.as_span().start();
+            let next_line = |at: usize| self.text.get(at..start).is_some_and(|gap| gap.matches('\n').count() == 1);
             match p.as_rule() {
-                Rule::item_error => self.item_error(&p, context, previous_end),
+                Rule::item_error if dangling_default.is_some_and(next_line) => dangling_default = None,
+                Rule::item_error => {
+                    let dangling = p.as_str().starts_with('=') && self.unbalanced(p.as_str(), 0).is_none();
+                    dangling_default = dangling.then_some(end);
+                    self.item_error(&p, context, previous_end);
+                }
                 Rule::block_end => self.missing_brace(&p, opener, what.clone()),
                 _ => {
+                    dangling_default = None;
                     if let Some(member) = self.member(p) {
                         self.push_member(&mut members, member);
                     }
