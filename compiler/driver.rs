@@ -123,7 +123,7 @@ fn broken_declarations(parsed: &syntax::Parsed) -> Vec<Span> {
 
 /// Stack for compiler threads: expressions at the size limits recurse deeply
 /// in unoptimised builds, and callers' threads may be small (tests use 2 MiB).
-const STACK: usize = 256 * 1024 * 1024;
+const STACK: usize = 64 * 1024 * 1024;
 
 /// Runs `work` on a thread with [`STACK`] bytes of stack (address space only
 /// until used).
