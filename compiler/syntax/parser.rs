@@ -760,10 +760,7 @@ impl<'t> Converter<'t> {
                 let args = inner.next().map(|a| a.into_inner().map(|e| self.expr_top(e)).collect());
                 Member::Behaviour(Behaviour { name, args, span })
             }
-            Rule::relation => {
-                // Rebuild the pair stream: `relation` consumes the whole pair.
-                return Some(Member::Relation(self.relation_parts(span, inner)));
-            }
+            Rule::relation => Member::Relation(self.relation_parts(span, inner)),
             _ => return None,
         })
     }
