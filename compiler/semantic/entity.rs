@@ -401,7 +401,6 @@ impl<'a> Analyzer<'a> {
         for name in names {
             let mut build = self.entities.remove(&name).expect("entity exists");
             self.finish_entity(&mut build);
-            self.ir.entities.push(build.entity.clone());
             self.entities.insert(name, build);
         }
     }

@@ -105,6 +105,9 @@ impl<'a> Analyzer<'a> {
                 self.lower_trigger(t);
             }
         }
+        // Later phases read the builds; the finished entities move into the IR last.
+        let builds = std::mem::take(&mut self.entities);
+        self.ir.entities = builds.into_values().map(|b| b.entity).collect();
         self.sort();
     }
 
