@@ -17,6 +17,9 @@ use super::types::{self, ValueType};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 use crate::syntax::ast::{self, Declaration};
 
+/// Backend names a per-backend body (views, functions) may be written for.
+pub(super) const BACKENDS: &[&str] = &["postgres", "mysql", "sqlite", "mongodb"];
+
 pub struct Analysis {
     pub ir: Ir,
     pub source_map: SourceMap,
@@ -118,6 +121,17 @@ impl<'a> Analyzer<'a> {
 
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Records where the object `id` is declared; when it already was,
+    /// reports E0100 with both places and returns false.
+    pub fn claim_id(&mut self, id: &str, span: Span, message: impl FnOnce() -> String, label: &str) -> bool {
+        if let Some(first) = self.source_map.get(id) {
+            self.report(Diagnostic::new(codes::E0100, message()).at(span, label).also(first, "first declared here"));
+            return false;
+        }
+        self.source_map.spans.insert(id.to_string(), span);
+        true
     }
 
     fn sort(&mut self) {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::entity::{EntityBuild, Navigation, Pending};
 use super::ir::{self, Origin, Type};
 use super::lower::{doc, snake_case, Analyzer};
-use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
+use crate::diagnostics::{codes, Diagnostic, FileId, Span};
 use crate::syntax::ast::{self, Cardinality, Declaration, RelationItem};
 
 /// A relation waiting to be lowered: declared, or copied from a pattern
@@ -103,15 +103,7 @@ impl<'a> Analyzer<'a> {
             }
             (name, _) => name.to_string(),
         };
-        if self.entities.contains_key(&name) {
-            return Some(name);
-        }
-        let mut d = Diagnostic::new(codes::E0102, format!("unknown entity `{name}`")).at(ident.span, "no such entity");
-        if let Some(s) = did_you_mean(&name, self.entities.keys().map(String::as_str)) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        self.report(d);
-        None
+        (name != ident.name || self.known_entity(ident)).then_some(name)
     }
 
     fn relation_options<'r>(&mut self, relation: &'r ast::Relation) -> Options<'r> {

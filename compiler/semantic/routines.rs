@@ -5,24 +5,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ir;
-use super::lower::{doc, Analyzer};
+use super::lower::{doc, Analyzer, BACKENDS};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId};
 use crate::syntax::ast;
-
-const BACKENDS: &[&str] = &["postgres", "mysql", "sqlite", "mongodb"];
 
 impl<'a> Analyzer<'a> {
     pub(super) fn lower_function(&mut self, file: FileId, f: &ast::Function) {
         let id = format!("function:{}", f.name.name);
-        if let Some(first) = self.source_map.get(&id) {
-            self.report(
-                Diagnostic::new(codes::E0100, format!("function `{}` is declared twice", f.name.name))
-                    .at(f.name.span, "declared again")
-                    .also(first, "first declared here"),
-            );
+        if !self.claim_id(
+            &id,
+            f.name.span,
+            || format!("function `{}` is declared twice", f.name.name),
+            "declared again",
+        ) {
             return;
         }
-        self.source_map.spans.insert(id.clone(), f.name.span);
         let mut params = Vec::new();
         let mut seen = BTreeSet::new();
         for (name, ty) in &f.params {
@@ -91,15 +88,10 @@ impl<'a> Analyzer<'a> {
             return;
         }
         let id = format!("trigger:{}.{}", t.entity.name, t.name.name);
-        if let Some(first) = self.source_map.get(&id) {
-            self.report(
-                Diagnostic::new(codes::E0100, format!("`{}` has two triggers named `{}`", t.entity.name, t.name.name))
-                    .at(t.name.span, "declared again")
-                    .also(first, "first declared here"),
-            );
+        let duplicate = || format!("`{}` has two triggers named `{}`", t.entity.name, t.name.name);
+        if !self.claim_id(&id, t.name.span, duplicate, "declared again") {
             return;
         }
-        self.source_map.spans.insert(id.clone(), t.name.span);
         let function = self.ir.functions.iter().find(|f| f.name == t.function.name);
         match function {
             None => {

@@ -224,18 +224,10 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             let id = format!("policy:{}.{}", entity.name, policy.name.name);
-            if let Some(first) = self.source_map.get(&id) {
-                self.report(
-                    Diagnostic::new(
-                        codes::E0100,
-                        format!("`{}` has two policies named `{}`", entity.name, policy.name.name),
-                    )
-                    .at(policy.name.span, "declared again")
-                    .also(first, "first declared here"),
-                );
+            let duplicate = || format!("`{}` has two policies named `{}`", entity.name, policy.name.name);
+            if !self.claim_id(&id, policy.name.span, duplicate, "declared again") {
                 continue;
             }
-            self.source_map.spans.insert(id.clone(), policy.name.span);
             let columns = self.entities[&entity.name].columns(|t| self.value_type(t));
             let env = ExprEnv {
                 columns: Some(&columns),

@@ -5,24 +5,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::expr::{self, ExprEnv};
 use super::ir;
-use super::lower::{doc, Analyzer};
+use super::lower::{doc, Analyzer, BACKENDS};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::syntax::ast;
-
-const BACKENDS: &[&str] = &["postgres", "mysql", "sqlite", "mongodb"];
 
 impl<'a> Analyzer<'a> {
     pub(super) fn lower_query(&mut self, query: &ast::Query) {
         let id = format!("query:{}", query.name.name);
-        if let Some(first) = self.source_map.get(&id) {
-            self.report(
-                Diagnostic::new(codes::E0100, format!("query `{}` is declared twice", query.name.name))
-                    .at(query.name.span, "declared again")
-                    .also(first, "first declared here"),
-            );
+        if !self.claim_id(
+            &id,
+            query.name.span,
+            || format!("query `{}` is declared twice", query.name.name),
+            "declared again",
+        ) {
             return;
         }
-        self.source_map.spans.insert(id.clone(), query.name.span);
         if !self.known_entity(&query.entity) {
             return;
         }

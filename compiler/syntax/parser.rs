@@ -575,7 +575,13 @@ impl<'t> Converter<'t> {
         Entity { docs, name, members, span }
     }
 
-    fn members(&mut self, pairs: Pairs<Rule>, context: Block, opener: Span, what: String) -> Vec<Member> {
+    fn members<'i>(
+        &mut self,
+        pairs: impl IntoIterator<Item = Pair<'i, Rule>>,
+        context: Block,
+        opener: Span,
+        what: String,
+    ) -> Vec<Member> {
         let mut members = Vec::new();
         let mut previous_end = None;
         // A `=` left at the end of a field line: the value that follows on the
@@ -931,22 +937,8 @@ impl<'t> Converter<'t> {
             None
         };
         let context_name = name.name.clone();
-        let rest: Vec<Pair<Rule>> = inner.collect();
-        let mut members = Vec::new();
-        let mut previous_end = None;
-        for p in rest {
-            let end = self.span(&p).end as usize;
-            match p.as_rule() {
-                Rule::item_error => self.item_error(&p, Block::Pattern(&context_name), previous_end),
-                Rule::block_end => self.missing_brace(&p, name.span, format!("pattern `{}`", name.name)),
-                _ => {
-                    if let Some(member) = self.member(p) {
-                        self.push_member(&mut members, member);
-                    }
-                }
-            }
-            previous_end = Some(end);
-        }
+        let members =
+            self.members(inner, Block::Pattern(&context_name), name.span, format!("pattern `{context_name}`"));
         Pattern { docs, name, params, members, span }
     }
 
