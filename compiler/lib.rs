@@ -6,9 +6,12 @@
 //! does all file and terminal I/O, `schemac.toml` included.
 //! ARCHITECTURE.md states the rules that keep the layers apart.
 
+pub mod backends;
 pub mod cli;
 pub mod diagnostics;
 pub mod driver;
+pub mod passes;
+pub mod pipeline;
 pub mod semantic;
 pub mod stdlib;
 pub mod syntax;

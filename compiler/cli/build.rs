@@ -1,17 +1,15 @@
-//! `schemac build`: compile, report, and write the artifacts into the
-//! project's output directory. Artifacts are byte-identical for the same input.
+//! `schemac build`: compile, run the passes and backends, report, and write
+//! the artifacts into the project's output directory (ir.json,
+//! postgres/schema.sql, …). Artifacts are byte-identical for the same input.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::report::{self, Reporter};
-use super::{workspace, Emit, UsageError};
-use crate::semantic::ir::Ir;
-
-/// The IR as canonical JSON (the form `--emit ir` prints and build writes).
-pub fn ir_json(ir: &Ir) -> String {
-    serde_json::to_string_pretty(ir).expect("the IR serializes") + "\n"
-}
+use super::workspace::{self, Loaded};
+use super::{Emit, UsageError};
+use crate::diagnostics::Diagnostic;
+use crate::pipeline;
 
 fn write(path: &Path, contents: &str) -> Result<(), UsageError> {
     if let Some(dir) = path.parent() {
@@ -20,26 +18,81 @@ fn write(path: &Path, contents: &str) -> Result<(), UsageError> {
     std::fs::write(path, contents).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
 }
 
-pub fn run(path: Option<PathBuf>, emit: Option<Emit>, reporter: &Reporter, verbose: bool) -> Result<bool, UsageError> {
+/// The pipeline's options for a loaded project (defaults for a single file).
+pub fn options(loaded: &Loaded, no_reorder: bool) -> pipeline::Options {
+    let mut options = pipeline::Options::default();
+    if let Some(project) = &loaded.project {
+        options.project = project.name.clone();
+        options.targets = project.targets.clone();
+        options.passes = project.passes.clone();
+        options.postgres = project.postgres.clone();
+    } else if let Some(file) = loaded.compilation.sources.ids().next() {
+        options.project = loaded.compilation.sources.get(file).name.clone();
+    }
+    if no_reorder {
+        options.passes.reorder_columns = false;
+    }
+    options
+}
+
+/// Compiles and runs the pipeline; diagnostics of every stage are reported.
+/// `None` when something failed (already reported).
+pub fn produce(
+    path: Option<PathBuf>,
+    no_reorder: bool,
+    reporter: &Reporter,
+) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
+    let Some((mut loaded, mut diagnostics)) = workspace::compile_and_report(path, reporter)? else {
+        return Ok(None);
+    };
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Ok(Some((loaded, pipeline::Output::failed(), diagnostics)));
+    }
+    let options = options(&loaded, no_reorder);
+    let output = pipeline::build(&mut loaded.compilation, &options);
+    let later = report::apply_lints(output.diagnostics.clone(), &loaded.lints());
+    reporter.diagnostics(&loaded.compilation.sources, &later);
+    diagnostics.extend(later);
+    for target in &output.unavailable {
+        reporter.status(&format!("note: the `{target}` backend is not available yet; nothing was generated for it"));
+    }
+    Ok(Some((loaded, output, diagnostics)))
+}
+
+pub fn run(
+    path: Option<PathBuf>,
+    emit: Option<Emit>,
+    no_reorder: bool,
+    reporter: &Reporter,
+    verbose: bool,
+) -> Result<bool, UsageError> {
     let started = Instant::now();
-    let Some((loaded, diagnostics)) = workspace::compile_and_report(path, reporter)? else {
+    let Some((loaded, output, diagnostics)) = produce(path, no_reorder, reporter)? else {
         return Ok(false);
     };
     if diagnostics.iter().any(|d| d.is_error()) {
         reporter.status(&format!("build failed: {}", report::summary(&diagnostics)));
         return Ok(false);
     }
-    let ir = &loaded.compilation.ir;
-    let json = ir_json(ir);
-    if emit == Some(Emit::Ir) {
-        super::out(&json);
+    let wanted = match emit {
+        Some(Emit::Ir) => Some("ir.json"),
+        Some(Emit::Postgres) => Some("postgres/schema.sql"),
+        None => None,
+    };
+    if let Some(artifact) = output.artifacts.iter().find(|a| Some(a.path.as_str()) == wanted) {
+        super::out(&artifact.contents);
+    } else if let Some(wanted) = wanted {
+        return Err(UsageError(format!("{wanted} is not built: add its target to [build] targets in schemac.toml")));
     }
     let mut written = Vec::new();
     if let Some(project) = &loaded.project {
-        let target = project.out.join("ir.json");
-        write(&target, &json)?;
-        written.push(super::project::display(&target));
+        for artifact in &output.artifacts {
+            let target = project.out.join(&artifact.path);
+            write(&target, &artifact.contents)?;
+            written.push(super::project::display(&target));
+        }
     }
+    let ir = &loaded.compilation.ir;
     let mut line = format!(
         "built {}: {} entities, {} relations, {} policies",
         loaded.project.as_ref().map_or("file", |p| p.name.as_str()),
@@ -60,5 +113,6 @@ pub fn run(path: Option<PathBuf>, emit: Option<Emit>, reporter: &Reporter, verbo
     // The process ends next; freeing a large compilation piece by piece
     // would only delay the exit (about a sixth of the run at 10,000 entities).
     std::mem::forget(loaded);
+    std::mem::forget(output);
     Ok(true)
 }

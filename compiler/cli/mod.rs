@@ -26,7 +26,7 @@ use crate::diagnostics::render::Format;
     name = "schemac",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  schemac build examples/saas      compile a project, write build/ir.json\n  schemac check --format github    report problems as GitHub annotations\n  schemac fmt --check              list files that are not formatted\n  schemac explain E0102            what a diagnostic code means"
+    after_help = "Examples:\n  schemac build examples/saas      compile a project, write build/ (ir.json, postgres/schema.sql)\n  schemac build --emit postgres    print the PostgreSQL DDL too\n  schemac check --format github    report problems as GitHub annotations\n  schemac fmt --check              list files that are not formatted\n  schemac explain E0102            what a diagnostic code means"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -54,9 +54,12 @@ pub enum Command {
     Build {
         /// A project directory, a path inside one, or a single .schema file.
         path: Option<PathBuf>,
-        /// Print an artifact on standard output instead of only writing files.
+        /// Print an artifact on standard output as well as writing the files.
         #[arg(long, value_enum)]
         emit: Option<Emit>,
+        /// Keep columns in declared order (no reordering for alignment).
+        #[arg(long)]
+        no_reorder: bool,
     },
     /// Check a project without writing anything: for CI and editors.
     ///
@@ -64,6 +67,9 @@ pub enum Command {
     Check {
         /// A project directory, a path inside one, or a single .schema file.
         path: Option<PathBuf>,
+        /// Keep columns in declared order (as `build --no-reorder`).
+        #[arg(long)]
+        no_reorder: bool,
     },
     /// Format .schema files in the canonical style, keeping comments.
     ///
@@ -89,6 +95,8 @@ pub enum Command {
 pub enum Emit {
     /// The typed intermediate representation, as canonical JSON.
     Ir,
+    /// The PostgreSQL DDL (build/postgres/schema.sql).
+    Postgres,
 }
 
 /// A failure that is not about the schema: a missing file, a bad argument.
@@ -118,8 +126,8 @@ pub fn out(text: &str) {
 pub fn run(cli: Cli) -> ExitCode {
     let reporter = report::Reporter { format: cli.format, quiet: cli.quiet };
     let result = match cli.command {
-        Command::Build { path, emit } => build::run(path, emit, &reporter, cli.verbose),
-        Command::Check { path } => check::run(path, &reporter, cli.verbose),
+        Command::Build { path, emit, no_reorder } => build::run(path, emit, no_reorder, &reporter, cli.verbose),
+        Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
         Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
     };

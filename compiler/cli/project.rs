@@ -20,6 +20,25 @@ struct Manifest {
     build: BuildSection,
     #[serde(default)]
     lint: BTreeMap<String, LintLevel>,
+    #[serde(default)]
+    passes: PassesSection,
+    #[serde(default)]
+    postgres: PostgresSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PassesSection {
+    fk_indexes: Option<bool>,
+    reorder_columns: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PostgresSection {
+    schema: Option<String>,
+    partitions_ahead: Option<u32>,
+    hash_partitions: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -52,6 +71,8 @@ pub struct Project {
     pub out: PathBuf,
     pub targets: Vec<String>,
     pub lints: BTreeMap<Code, LintLevel>,
+    pub passes: crate::passes::Options,
+    pub postgres: crate::backends::postgres::Options,
 }
 
 /// The nearest `schemac.toml` at or above `start`.
@@ -103,7 +124,24 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
         .unwrap_or_else(|| root.file_name().map_or("schema".into(), |n| n.to_string_lossy().into_owned()));
     let sources = manifest.project.sources.unwrap_or_else(|| vec![".".into()]).iter().map(|s| root.join(s)).collect();
     let out = root.join(manifest.build.out.unwrap_or_else(|| "build".into()));
-    Ok(Project { root, name, sources, out, targets, lints })
+    let defaults = crate::passes::Options::default();
+    let passes = crate::passes::Options {
+        fk_indexes: manifest.passes.fk_indexes.unwrap_or(defaults.fk_indexes),
+        reorder_columns: manifest.passes.reorder_columns.unwrap_or(defaults.reorder_columns),
+    };
+    let pg = crate::backends::postgres::Options::default();
+    let postgres = crate::backends::postgres::Options {
+        schema: manifest.postgres.schema.unwrap_or(pg.schema),
+        partitions_ahead: manifest.postgres.partitions_ahead.unwrap_or(pg.partitions_ahead),
+        hash_partitions: manifest.postgres.hash_partitions.unwrap_or(pg.hash_partitions),
+    };
+    if postgres.schema.is_empty() || !(1..=1024).contains(&postgres.hash_partitions) {
+        let offset = text.find("[postgres]").unwrap_or(0);
+        return Err(Diagnostic::new(codes::E0900, "invalid [postgres] settings")
+            .at(Span::new(file, offset, offset + 10), "here")
+            .help("`schema` must not be empty and `hash_partitions` must be between 1 and 1024"));
+    }
+    Ok(Project { root, name, sources, out, targets, lints, passes, postgres })
 }
 
 /// Every `.schema` file under the given roots, sorted, without the build output.

@@ -91,11 +91,20 @@ codes! {
     E0700 = "invalid workload query";
     E0701 = "invalid view";
     E0702 = "invalid function or trigger";
+    E0800 = "name too long for the backend";
+    E0801 = "two objects with one name on the backend";
+    E0802 = "not expressible on the backend";
     E0900 = "invalid project file";
     W0001 = "empty file";
     W0100 = "naming convention";
     W0101 = "unused import";
     W0102 = "raw SQL escape hatch";
+    W0200 = "text primary key";
+    W0201 = "foreign key without an index";
+    W0202 = "nullable boolean";
+    W0203 = "timestamp without time zone";
+    W0204 = "money stored as floating point";
+    W0205 = "redundant index";
 }
 
 #[cfg(test)]

@@ -14,5 +14,5 @@ mod security;
 pub mod types;
 mod workload;
 
-pub use lower::{analyze, Analysis};
+pub use lower::{analyze, snake_case, Analysis};
 pub use resolve::Unit;

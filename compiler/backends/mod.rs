@@ -1,0 +1,51 @@
+//! Backends: the IR lowered to one database engine's DDL. Each backend
+//! declares what it can express ([`Capabilities`]); a construct a backend
+//! cannot honour is reported with a diagnostic that names the backend and the
+//! construct, never dropped silently.
+//!
+//! Backends read the IR only (never syntax, never the CLI).
+
+pub mod postgres;
+
+/// What a backend can express natively. Later backends (MySQL, SQLite) fill
+/// in the same table; spec/backends.md documents it.
+#[derive(Debug, Clone, Copy)]
+pub struct Capabilities {
+    pub name: &'static str,
+    pub transactional_ddl: bool,
+    pub enum_types: bool,
+    pub domains: bool,
+    pub partial_indexes: bool,
+    pub include_columns: bool,
+    pub expression_indexes: bool,
+    pub deferrable_foreign_keys: bool,
+    pub partitioning: bool,
+    pub row_level_security: bool,
+    pub roles: bool,
+    pub generated_columns: bool,
+    pub max_identifier_bytes: usize,
+}
+
+pub const POSTGRES: Capabilities = Capabilities {
+    name: "postgres",
+    transactional_ddl: true,
+    enum_types: true,
+    domains: true,
+    partial_indexes: true,
+    include_columns: true,
+    expression_indexes: true,
+    deferrable_foreign_keys: true,
+    partitioning: true,
+    row_level_security: true,
+    roles: true,
+    generated_columns: true,
+    max_identifier_bytes: postgres::names::MAX_IDENTIFIER,
+};
+
+/// The capabilities of a backend by its name in schemac.toml.
+pub fn capabilities(target: &str) -> Option<Capabilities> {
+    match target {
+        "postgres" => Some(POSTGRES),
+        _ => None,
+    }
+}

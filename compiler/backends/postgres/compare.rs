@@ -1,0 +1,1 @@
+//! Comparison of two catalogs (filled in next).

@@ -1,0 +1,202 @@
+//! The PostgreSQL physical model: what the catalog of a database built from the
+//! IR holds — tables with their column types as `format_type` prints them,
+//! named constraints, indexes, views, routines and comments.
+//!
+//! The model is produced two ways and compared: from the IR by this backend's
+//! lowering (`lower.rs`), and from a live database by introspection
+//! (`import/introspect/postgres.rs`). `render.rs` prints it as DDL. It holds
+//! names and SQL text only; it must not hold spans or language-level concepts.
+
+use serde::Serialize;
+
+/// Everything schemac creates in one PostgreSQL schema (namespace).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Catalog {
+    /// The namespace every object lives in (`public` unless configured).
+    pub schema: String,
+    pub extensions: Vec<String>,
+    pub enums: Vec<EnumType>,
+    pub domains: Vec<DomainType>,
+    pub tables: Vec<Table>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub triggers: Vec<Trigger>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumType {
+    pub name: String,
+    pub labels: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainType {
+    pub name: String,
+    /// The base type as `format_type` prints it.
+    pub base: String,
+    pub check: Option<Check>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Key>,
+    /// UNIQUE constraints (partial uniques are unique indexes instead).
+    pub uniques: Vec<Key>,
+    pub checks: Vec<Check>,
+    pub partition: Option<PartitionBy>,
+    pub partitions: Vec<Partition>,
+    pub comment: Option<String>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as `format_type` prints it; user types schema-qualified.
+    pub ty: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub identity: bool,
+    /// A stored generated column's expression.
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A PRIMARY KEY or UNIQUE constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Key {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub name: String,
+    /// The condition, without the surrounding `CHECK (…)`.
+    pub expr: String,
+    /// The expression is hand-written SQL (`sql("…")`): PostgreSQL's own
+    /// rendering of it is not expected to match the text character for character.
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForeignKey {
+    pub table: String,
+    pub name: String,
+    pub columns: Vec<String>,
+    pub references: String,
+    pub referenced_columns: Vec<String>,
+    /// `NO ACTION`, `RESTRICT`, `CASCADE`, `SET NULL` or `SET DEFAULT`.
+    pub on_delete: String,
+    pub on_update: String,
+    pub deferrable: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub unique: bool,
+    /// `btree`, `hash`, `gin`, `gist` or `brin`.
+    pub method: String,
+    /// Each key as SQL: a quoted column or a parenthesised expression, then
+    /// `DESC` / `NULLS FIRST|LAST` when not the default.
+    pub keys: Vec<String>,
+    pub include: Vec<String>,
+    pub predicate: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionBy {
+    /// `RANGE`, `LIST` or `HASH`.
+    pub strategy: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Partition {
+    pub name: String,
+    pub bound: PartitionBound,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PartitionBound {
+    Default,
+    /// `FOR VALUES IN (…)`, values as SQL literals.
+    List(Vec<String>),
+    Hash {
+        modulus: u32,
+        remainder: u32,
+    },
+    /// Range partitions made when the schema is applied, relative to that day:
+    /// the current period and `ahead` more, each `step` long (an interval
+    /// literal such as `1 month`), by `schemac_ensure_partitions`.
+    RangeSeries {
+        step: String,
+        unit: String,
+        ahead: u32,
+    },
+    /// A range partition seen in a live database.
+    Range {
+        from: String,
+        to: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub name: String,
+    pub materialized: bool,
+    /// The SELECT statement.
+    pub query: String,
+    /// Output column names, in order (what introspection can compare).
+    pub columns: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Function {
+    pub name: String,
+    /// `name type` pairs, as SQL.
+    pub params: Vec<(String, String)>,
+    /// `trigger` or a type.
+    pub returns: String,
+    pub language: String,
+    pub body: String,
+    pub volatility: Option<String>,
+    /// Created by schemac itself (a helper), not declared in the sources.
+    pub helper: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    /// `BEFORE`, `AFTER` or `INSTEAD OF`.
+    pub timing: String,
+    /// `INSERT`, `UPDATE`, `DELETE`, in that order.
+    pub events: Vec<String>,
+    pub for_each_row: bool,
+    pub function: String,
+    pub comment: Option<String>,
+}

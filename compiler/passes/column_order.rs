@@ -1,0 +1,57 @@
+//! Column ordering for alignment: PostgreSQL pads each column to its type's
+//! alignment, so `bool, bigint, bool, bigint` wastes 14 bytes a row that
+//! `bigint, bigint, bool, bool` does not. The primary key stays first (people
+//! read tables that way); the other fixed-width columns follow by alignment,
+//! widest first, then the variable-width ones, each group in declared order.
+//!
+//! This pass orders the fields of the IR for new tables only. The migration
+//! planner never reorders an existing table (that would rewrite it); it
+//! appends new columns. `--no-reorder` turns the pass off.
+
+use super::Context;
+use crate::backends::postgres::types::storage;
+use crate::diagnostics::Diagnostic;
+use crate::semantic::ir::{Field, Ir, Type};
+
+pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
+    let domains: Vec<(String, Type)> = ir.domains.iter().map(|d| (d.name.clone(), d.base.clone())).collect();
+    let base = |name: &str| domains.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone());
+    for entity in &mut ir.entities {
+        let key = |f: &Field| -> (u8, u8, u8) {
+            if let Some(position) = entity.primary_key.iter().position(|k| k == &f.name) {
+                return (0, 0, position.min(255) as u8);
+            }
+            match storage(&f.ty, &base) {
+                Some((align, length)) => (1, 255 - align, 255 - length.min(254)),
+                None => (2, 0, 0),
+            }
+        };
+        let mut keyed: Vec<((u8, u8, u8), usize)> =
+            entity.fields.iter().enumerate().map(|(i, f)| (key(f), i)).collect();
+        keyed.sort();
+        if keyed.iter().enumerate().all(|(position, (_, i))| position == *i) {
+            continue;
+        }
+        let mut old: Vec<Option<Field>> = std::mem::take(&mut entity.fields).into_iter().map(Some).collect();
+        entity.fields = keyed.into_iter().filter_map(|(_, i)| old[i].take()).collect();
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::passes::{Context, Options};
+
+    #[test]
+    fn fixed_width_by_alignment_then_variable_width_with_the_key_first() {
+        let mut c = crate::driver::compile_str(
+            "test.schema",
+            "entity A { name text\n flag bool\n id uuid primary\n n int\n at timestamptz\n small smallint\n big bigint }\n",
+        );
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        let options = Options::default();
+        super::run(&mut c.ir, &Context { options: &options, source_map: &c.source_map });
+        let names: Vec<&str> = c.ir.entity("A").unwrap().fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["id", "at", "big", "n", "small", "flag", "name"]);
+    }
+}

@@ -1,0 +1,36 @@
+//! Schema lints: warnings about designs that work but hurt later. One file
+//! per rule; each rule reads the IR and returns diagnostics, never changes it.
+//! Levels are set per code in schemac.toml's `[lint]` table.
+//!
+//! A missing primary key is not a lint but an error (E0500) from the
+//! semantic analysis.
+
+mod fk_without_index;
+mod money_as_float;
+mod nullable_boolean;
+mod text_primary_key;
+mod timestamp_without_time_zone;
+
+use super::Context;
+use crate::diagnostics::Diagnostic;
+use crate::semantic::ir::Ir;
+
+pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    out.extend(text_primary_key::run(ir, cx));
+    if !cx.options.fk_indexes {
+        out.extend(fk_without_index::run(ir, cx));
+    }
+    out.extend(nullable_boolean::run(ir, cx));
+    out.extend(timestamp_without_time_zone::run(ir, cx));
+    out.extend(money_as_float::run(ir, cx));
+    out
+}
+
+/// Attaches the source place of an IR object, when it has one.
+fn at(d: Diagnostic, cx: &Context, id: &str, label: &str) -> Diagnostic {
+    match cx.source_map.get(id) {
+        Some(span) => d.at(span, label.to_string()),
+        None => d,
+    }
+}
