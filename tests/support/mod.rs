@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: the design's sample schema, and
 //! running a test body in a child process on a default-size stack with a time
 //! limit (so a stack overflow or a hang fails one test instead of the run).
+//! `pg` makes a throw-away PostgreSQL database per test.
 
 #![allow(dead_code)]
+
+pub mod pg;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

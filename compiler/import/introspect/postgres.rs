@@ -1,0 +1,673 @@
+//! Reads one namespace of a live PostgreSQL (15+) database into the backend's
+//! physical model ([`Catalog`]), so `backends::postgres::compare` can hold it
+//! against what schemac lowered.
+//!
+//! Everything comes from `pg_catalog`, printed by PostgreSQL itself
+//! (`format_type`, `pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`,
+//! `pg_get_viewdef`), with user types schema-qualified the way `types.rs`
+//! spells them. Every query is a constant with the schema name as `$1`: no
+//! user text is ever formatted into SQL. This module only reads; it must not
+//! change the database, and it does not judge what it reads. Every list is
+//! sorted by name, so two reads of one database are equal.
+//!
+//! Not read (the model has no place for them): partitions of partitions,
+//! exclusion constraints, non-default operator classes and collations of
+//! index keys, domain defaults and NOT NULL, trigger conditions and column
+//! lists, `INITIALLY DEFERRED` apart from `DEFERRABLE`.
+
+use std::collections::BTreeMap;
+
+use postgres::types::Oid;
+use postgres::{Client, Error, Row};
+
+use crate::backends::postgres::model::*;
+
+/// Reads every object schemac models in `schema`.
+pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error> {
+    let mut catalog = Catalog {
+        schema: schema.to_string(),
+        extensions: read_extensions(client)?,
+        enums: read_enums(client, schema)?,
+        domains: read_domains(client, schema)?,
+        tables: read_tables(client, schema)?,
+        foreign_keys: read_foreign_keys(client, schema)?,
+        indexes: read_indexes(client, schema)?,
+        views: read_views(client, schema)?,
+        functions: read_functions(client, schema)?,
+        triggers: read_triggers(client, schema)?,
+    };
+    sort(&mut catalog);
+    Ok(catalog)
+}
+
+/// Byte order, not the server's collation: two reads on any server agree.
+fn sort(catalog: &mut Catalog) {
+    catalog.extensions.sort();
+    catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
+    catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
+    catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
+    for table in &mut catalog.tables {
+        table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.partitions.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    catalog.foreign_keys.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+    catalog.indexes.sort_by(|a, b| (&a.name, &a.table).cmp(&(&b.name, &b.table)));
+    catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
+    catalog.functions.sort_by(|a, b| (&a.name, &a.params).cmp(&(&b.name, &b.params)));
+    catalog.triggers.sort_by(|a, b| (&a.name, &a.table).cmp(&(&b.name, &b.table)));
+}
+
+/// SQL for a type as `types.rs` spells it: `format_type` for built-in
+/// (`pg_catalog`) types, `schema.name` for every other type, and for an
+/// array of such a type its element qualified that way plus `[]`.
+/// `oid` and `typmod` are SQL expressions of the calling query (constants of
+/// this module, never user text).
+fn type_sql(oid: &str, typmod: &str) -> String {
+    format!(
+        "(SELECT CASE \
+           WHEN tn.nspname = 'pg_catalog' THEN format_type(ty.oid, {typmod}) \
+           WHEN ty.typcategory = 'A' AND ty.typelem <> 0 THEN \
+             (SELECT CASE WHEN en.nspname = 'pg_catalog' THEN format_type(ty.oid, {typmod}) \
+                     ELSE quote_ident(en.nspname) || '.' || quote_ident(et.typname) || '[]' END \
+                FROM pg_type et JOIN pg_namespace en ON en.oid = et.typnamespace WHERE et.oid = ty.typelem) \
+           ELSE quote_ident(tn.nspname) || '.' || quote_ident(ty.typname) END \
+         FROM pg_type ty JOIN pg_namespace tn ON tn.oid = ty.typnamespace WHERE ty.oid = {oid})"
+    )
+}
+
+/// SQL: whether the object `oid` of the system catalog `class` was created
+/// by an extension (and so is the extension's, not the schema's).
+fn from_extension(class: &str, oid: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '{class}'::regclass \
+         AND dep.objid = {oid} AND dep.deptype = 'e')"
+    )
+}
+
+/// SQL: the names of the columns `attnums` (an `int2[]`) of relation `rel`, in array order.
+fn column_names(attnums: &str, rel: &str) -> String {
+    format!(
+        "ARRAY(SELECT a.attname::text FROM unnest({attnums}) WITH ORDINALITY k(attnum, ord) \
+         JOIN pg_attribute a ON a.attrelid = {rel} AND a.attnum = k.attnum ORDER BY k.ord)"
+    )
+}
+
+/// SQL: the tables schemac models (alias `c`): ordinary and partitioned,
+/// not partitions, not an extension's.
+const TABLE_FILTER: &str = "c.relkind IN ('r', 'p') AND NOT c.relispartition AND NOT EXISTS \
+     (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')";
+
+fn read_extensions(client: &mut Client) -> Result<Vec<String>, Error> {
+    let rows = client.query("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql'", &[])?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+fn read_enums(client: &mut Client, schema: &str) -> Result<Vec<EnumType>, Error> {
+    let sql = format!(
+        "SELECT t.typname::text, \
+                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+                obj_description(t.oid, 'pg_type') \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = $1 AND t.typtype = 'e' AND NOT {}",
+        from_extension("pg_type", "t.oid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter().map(|r| Ok(EnumType { name: r.try_get(0)?, labels: r.try_get(1)?, comment: r.try_get(2)? })).collect()
+}
+
+fn read_domains(client: &mut Client, schema: &str) -> Result<Vec<DomainType>, Error> {
+    // The model holds one check per domain: the first by name.
+    let sql = format!(
+        "SELECT t.typname::text, {}, con.conname::text, pg_get_constraintdef(con.oid), \
+                obj_description(t.oid, 'pg_type') \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         LEFT JOIN LATERAL (SELECT c.oid, c.conname FROM pg_constraint c \
+                            WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname LIMIT 1) con ON true \
+         WHERE n.nspname = $1 AND t.typtype = 'd' AND NOT {}",
+        type_sql("t.typbasetype", "t.typtypmod"),
+        from_extension("pg_type", "t.oid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            let check = match (r.try_get::<_, Option<String>>(2)?, r.try_get::<_, Option<String>>(3)?) {
+                (Some(name), Some(def)) => Some(Check { name, expr: check_expr(&def), raw: false }),
+                _ => None,
+            };
+            Ok(DomainType { name: r.try_get(0)?, base: r.try_get(1)?, check, comment: r.try_get(4)? })
+        })
+        .collect()
+}
+
+/// The condition of `CHECK (…)` as `pg_get_constraintdef` prints it.
+pub fn check_expr(definition: &str) -> String {
+    let mut text = definition.trim();
+    for suffix in [" NOT VALID", " NO INHERIT"] {
+        text = text.strip_suffix(suffix).unwrap_or(text).trim_end();
+    }
+    match text.strip_prefix("CHECK (").and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => inner.to_string(),
+        None => text.to_string(),
+    }
+}
+
+fn read_tables(client: &mut Client, schema: &str) -> Result<Vec<Table>, Error> {
+    let sql = format!(
+        "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class') \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND {TABLE_FILTER}"
+    );
+    let mut tables: BTreeMap<Oid, Table> = BTreeMap::new();
+    for row in client.query(&sql, &[&schema])? {
+        let table = Table {
+            name: row.try_get(1)?,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            partition: None,
+            partitions: Vec::new(),
+            comment: row.try_get(2)?,
+        };
+        tables.insert(row.try_get(0)?, table);
+    }
+    read_columns(client, schema, &mut tables)?;
+    read_constraints(client, schema, &mut tables)?;
+    read_partition_keys(client, schema, &mut tables)?;
+    read_partitions(client, schema, &mut tables)?;
+    Ok(tables.into_values().collect())
+}
+
+fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
+    let sql = format!(
+        "SELECT a.attrelid, a.attname::text, {}, a.attnotnull, \
+                CASE WHEN a.attgenerated = '' AND a.attidentity = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                a.attidentity <> '', \
+                CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                col_description(a.attrelid, a.attnum) \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE n.nspname = $1 AND {TABLE_FILTER} AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+        type_sql("a.atttypid", "a.atttypmod")
+    );
+    for row in client.query(&sql, &[&schema])? {
+        let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        table.columns.push(Column {
+            name: row.try_get(1)?,
+            ty: row.try_get(2)?,
+            not_null: row.try_get(3)?,
+            default: row.try_get(4)?,
+            identity: row.try_get(5)?,
+            generated: row.try_get(6)?,
+            comment: row.try_get(7)?,
+        });
+    }
+    Ok(())
+}
+
+/// Primary keys, UNIQUE constraints and the table's own CHECK constraints.
+fn read_constraints(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
+    let sql = format!(
+        "SELECT con.conrelid, con.contype::text, con.conname::text, {}, pg_get_constraintdef(con.oid) \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND {TABLE_FILTER} \
+           AND (con.contype IN ('p', 'u') OR (con.contype = 'c' AND con.conislocal))",
+        column_names("con.conkey", "con.conrelid")
+    );
+    for row in client.query(&sql, &[&schema])? {
+        let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        let kind: String = row.try_get(1)?;
+        let name: String = row.try_get(2)?;
+        match kind.as_str() {
+            "p" => table.primary_key = Some(Key { name, columns: row.try_get(3)? }),
+            "u" => table.uniques.push(Key { name, columns: row.try_get(3)? }),
+            _ => {
+                let definition: String = row.try_get(4)?;
+                table.checks.push(Check { name, expr: check_expr(&definition), raw: false });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_partition_keys(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
+    // A key that is an expression has attnum 0: its name comes back empty and
+    // the expression is taken from pg_get_partkeydef instead.
+    let sql = "SELECT pt.partrelid, pg_get_partkeydef(pt.partrelid), \
+                      ARRAY(SELECT COALESCE(a.attname::text, '') \
+                            FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, ord) \
+                            LEFT JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.attnum \
+                            ORDER BY k.ord) \
+               FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid \
+               JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE n.nspname = $1";
+    for row in client.query(sql, &[&schema])? {
+        let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        let definition: String = row.try_get(1)?;
+        let names: Vec<String> = row.try_get(2)?;
+        table.partition = Some(partition_by(&definition, &names));
+    }
+    Ok(())
+}
+
+/// `RANGE (created_at)` → strategy and columns; expression keys keep their text.
+fn partition_by(definition: &str, names: &[String]) -> PartitionBy {
+    let (strategy, rest) = definition.split_once(' ').unwrap_or((definition, ""));
+    let inner = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+    let items = split_top_level(inner);
+    let columns = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match (name.is_empty(), items.get(i)) {
+            (true, Some(item)) => item.clone(),
+            _ => name.clone(),
+        })
+        .collect();
+    PartitionBy { strategy: strategy.to_ascii_uppercase(), columns }
+}
+
+fn read_partitions(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
+    let sql = "SELECT i.inhparent, c.relname::text, pg_get_expr(c.relpartbound, c.oid) \
+               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+               JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace \
+               WHERE n.nspname = $1 AND c.relispartition AND c.relkind IN ('r', 'p')";
+    for row in client.query(sql, &[&schema])? {
+        let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        let bound: Option<String> = row.try_get(2)?;
+        table
+            .partitions
+            .push(Partition { name: row.try_get(1)?, bound: partition_bound(bound.as_deref().unwrap_or("")) });
+    }
+    Ok(())
+}
+
+/// A partition bound as `pg_get_expr(relpartbound, oid)` prints it. A form
+/// this does not know is kept whole as the `from` of a range with an empty
+/// `to`, so a comparison shows it rather than losing it.
+pub fn partition_bound(text: &str) -> PartitionBound {
+    let text = text.trim();
+    if text == "DEFAULT" {
+        return PartitionBound::Default;
+    }
+    let unknown = || PartitionBound::Range { from: text.to_string(), to: String::new() };
+    if let Some(list) = text.strip_prefix("FOR VALUES IN (").and_then(|t| t.strip_suffix(')')) {
+        return PartitionBound::List(split_top_level(list));
+    }
+    if let Some(hash) = text.strip_prefix("FOR VALUES WITH (").and_then(|t| t.strip_suffix(')')) {
+        let mut modulus = None;
+        let mut remainder = None;
+        for part in split_top_level(hash) {
+            match part.split_once(' ') {
+                Some(("modulus", n)) => modulus = n.trim().parse().ok(),
+                Some(("remainder", n)) => remainder = n.trim().parse().ok(),
+                _ => {}
+            }
+        }
+        return match (modulus, remainder) {
+            (Some(modulus), Some(remainder)) => PartitionBound::Hash { modulus, remainder },
+            _ => unknown(),
+        };
+    }
+    if let Some(range) = text.strip_prefix("FOR VALUES FROM (").and_then(|t| t.strip_suffix(')')) {
+        if let Some(at) = find_top_level(range, ") TO (") {
+            return PartitionBound::Range { from: range[..at].to_string(), to: range[at + 6..].to_string() };
+        }
+    }
+    unknown()
+}
+
+/// The byte offset of the `)` that starts `needle` (`) TO (`), outside
+/// quotes and nested brackets.
+fn find_top_level(text: &str, needle: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' => depth += 1,
+                ')' | ']' => {
+                    if depth == 0 && text[i..].starts_with(needle) {
+                        return Some(i);
+                    }
+                    depth -= 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// Splits at commas outside quotes and brackets; items trimmed. A doubled
+/// quote inside a literal closes and reopens it, which splits nothing.
+pub fn split_top_level(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(text[start..i].trim().to_string());
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    let last = text[start..].trim();
+    if !last.is_empty() || !items.is_empty() {
+        items.push(last.to_string());
+    }
+    items
+}
+
+/// SQL: a relation's name, qualified when it lives outside the schema read.
+fn relation_name(class: &str) -> String {
+    format!(
+        "(SELECT CASE WHEN rn.nspname = $1 THEN rc.relname::text \
+                 ELSE quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) END \
+          FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = {class})"
+    )
+}
+
+fn read_foreign_keys(client: &mut Client, schema: &str) -> Result<Vec<ForeignKey>, Error> {
+    let sql = format!(
+        "SELECT c.relname::text, con.conname::text, {}, {}, {}, \
+                con.confdeltype::text, con.confupdtype::text, con.condeferrable, \
+                obj_description(con.oid, 'pg_constraint') \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND {TABLE_FILTER} AND con.contype = 'f' AND con.conparentid = 0",
+        column_names("con.conkey", "con.conrelid"),
+        relation_name("con.confrelid"),
+        column_names("con.confkey", "con.confrelid"),
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            Ok(ForeignKey {
+                table: r.try_get(0)?,
+                name: r.try_get(1)?,
+                columns: r.try_get(2)?,
+                references: r.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
+                referenced_columns: r.try_get(4)?,
+                on_delete: action(&r.try_get::<_, String>(5)?),
+                on_update: action(&r.try_get::<_, String>(6)?),
+                deferrable: r.try_get(7)?,
+                comment: r.try_get(8)?,
+            })
+        })
+        .collect()
+}
+
+/// `confdeltype` / `confupdtype` as the SQL words.
+fn action(code: &str) -> String {
+    match code {
+        "r" => "RESTRICT",
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        _ => "NO ACTION",
+    }
+    .into()
+}
+
+fn read_indexes(client: &mut Client, schema: &str) -> Result<Vec<Index>, Error> {
+    let sql = format!(
+        "SELECT ic.relname::text, c.relname::text, x.indisunique, am.amname::text, x.indnkeyatts::int4, \
+                x.indoption::int2[], \
+                ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) \
+                      FROM generate_series(1, x.indnkeyatts::int4) k ORDER BY k), \
+                ARRAY(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord) \
+                      JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum \
+                      WHERE k.ord > x.indnkeyatts ORDER BY k.ord), \
+                pg_get_expr(x.indpred, x.indrelid), obj_description(ic.oid, 'pg_class') \
+         FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid \
+         JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_am am ON am.oid = ic.relam \
+         WHERE n.nspname = $1 AND {TABLE_FILTER} \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = x.indrelid \
+                           AND con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))"
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter().map(index).collect()
+}
+
+fn index(row: &Row) -> Result<Index, Error> {
+    let options: Vec<i16> = row.try_get(5)?;
+    let definitions: Vec<String> = row.try_get(6)?;
+    let keys = definitions
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| key + &ordering(options.get(i).copied().unwrap_or(0)))
+        .collect();
+    Ok(Index {
+        name: row.try_get(0)?,
+        table: row.try_get(1)?,
+        unique: row.try_get(2)?,
+        method: row.try_get(3)?,
+        keys,
+        include: row.try_get(7)?,
+        predicate: row.try_get(8)?,
+        comment: row.try_get(9)?,
+    })
+}
+
+/// `indoption` bits (1 = DESC, 2 = NULLS FIRST) as the words PostgreSQL
+/// needs beyond its defaults (NULLS LAST ascending, NULLS FIRST descending).
+fn ordering(option: i16) -> String {
+    let descending = option & 1 != 0;
+    let nulls_first = option & 2 != 0;
+    match (descending, nulls_first) {
+        (false, false) => "",
+        (false, true) => " NULLS FIRST",
+        (true, true) => " DESC",
+        (true, false) => " DESC NULLS LAST",
+    }
+    .into()
+}
+
+fn read_views(client: &mut Client, schema: &str) -> Result<Vec<View>, Error> {
+    let sql = format!(
+        "SELECT c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid, true), \
+                ARRAY(SELECT a.attname::text FROM pg_attribute a \
+                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+                obj_description(c.oid, 'pg_class') \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND NOT {}",
+        from_extension("pg_class", "c.oid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            let query: Option<String> = r.try_get(2)?;
+            Ok(View {
+                name: r.try_get(0)?,
+                materialized: r.try_get(1)?,
+                // As lowering writes it: no surrounding space, no semicolon.
+                query: query.unwrap_or_default().trim().trim_end_matches(';').trim_end().to_string(),
+                columns: r.try_get(3)?,
+                comment: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+fn read_functions(client: &mut Client, schema: &str) -> Result<Vec<Function>, Error> {
+    // Parameters are the IN, INOUT and VARIADIC arguments; when every argument
+    // is IN, proallargtypes and proargmodes are NULL.
+    let sql = format!(
+        "SELECT p.proname::text, p.prokind::text, p.proretset, \
+                CASE WHEN p.prorettype = 'trigger'::regtype THEN 'trigger' ELSE {} END, \
+                ARRAY(SELECT {} FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) \
+                      WITH ORDINALITY u(t, ord) ORDER BY ord), \
+                COALESCE(p.proargmodes::text[], '{{}}'), COALESCE(p.proargnames, '{{}}'), \
+                l.lanname::text, p.prosrc, obj_description(p.oid, 'pg_proc') \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
+         WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
+        type_sql("p.prorettype", "NULL"),
+        type_sql("u.t", "NULL"),
+        from_extension("pg_proc", "p.oid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter().map(function).collect()
+}
+
+fn function(row: &Row) -> Result<Function, Error> {
+    let name: String = row.try_get(0)?;
+    let kind: String = row.try_get(1)?;
+    let set: bool = row.try_get(2)?;
+    let return_type: Option<String> = row.try_get(3)?;
+    let types: Vec<Option<String>> = row.try_get(4)?;
+    let modes: Vec<Option<String>> = row.try_get(5)?;
+    let names: Vec<Option<String>> = row.try_get(6)?;
+    let params = types
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| matches!(modes.get(*i).cloned().flatten().as_deref(), None | Some("i" | "b" | "v")))
+        .map(|(i, ty)| (names.get(i).cloned().flatten().unwrap_or_default(), ty.unwrap_or_default()))
+        .collect();
+    let returns = match (kind.as_str(), return_type) {
+        ("p", _) => "procedure".to_string(),
+        (_, Some(ty)) if set => format!("SETOF {ty}"),
+        (_, ty) => ty.unwrap_or_default(),
+    };
+    Ok(Function {
+        helper: name.starts_with("schemac_"),
+        name,
+        params,
+        returns,
+        language: row.try_get(7)?,
+        body: row.try_get(8)?,
+        volatility: None,
+        comment: row.try_get(9)?,
+    })
+}
+
+fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Error> {
+    let sql = format!(
+        "SELECT tg.tgname::text, c.relname::text, tg.tgtype::int4, {}, obj_description(tg.oid, 'pg_trigger') \
+         FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND NOT tg.tgisinternal AND tg.tgparentid = 0 \
+           AND c.relkind IN ('r', 'p', 'v', 'f') AND NOT c.relispartition",
+        function_name("tg.tgfoid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            let tgtype: i32 = r.try_get(2)?;
+            Ok(Trigger {
+                name: r.try_get(0)?,
+                table: r.try_get(1)?,
+                timing: timing(tgtype).into(),
+                events: events(tgtype),
+                for_each_row: tgtype & TRIGGER_ROW != 0,
+                function: r.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
+                comment: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// SQL: a function's name, qualified when it lives outside the schema read.
+fn function_name(oid: &str) -> String {
+    format!(
+        "(SELECT CASE WHEN fn.nspname = $1 THEN fp.proname::text \
+                 ELSE quote_ident(fn.nspname) || '.' || quote_ident(fp.proname) END \
+          FROM pg_proc fp JOIN pg_namespace fn ON fn.oid = fp.pronamespace WHERE fp.oid = {oid})"
+    )
+}
+
+// pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h).
+const TRIGGER_ROW: i32 = 1 << 0;
+const TRIGGER_BEFORE: i32 = 1 << 1;
+const TRIGGER_INSERT: i32 = 1 << 2;
+const TRIGGER_DELETE: i32 = 1 << 3;
+const TRIGGER_UPDATE: i32 = 1 << 4;
+const TRIGGER_TRUNCATE: i32 = 1 << 5;
+const TRIGGER_INSTEAD: i32 = 1 << 6;
+
+fn timing(tgtype: i32) -> &'static str {
+    if tgtype & TRIGGER_INSTEAD != 0 {
+        "INSTEAD OF"
+    } else if tgtype & TRIGGER_BEFORE != 0 {
+        "BEFORE"
+    } else {
+        "AFTER"
+    }
+}
+
+fn events(tgtype: i32) -> Vec<String> {
+    [(TRIGGER_INSERT, "INSERT"), (TRIGGER_UPDATE, "UPDATE"), (TRIGGER_DELETE, "DELETE"), (TRIGGER_TRUNCATE, "TRUNCATE")]
+        .iter()
+        .filter(|(bit, _)| tgtype & bit != 0)
+        .map(|(_, event)| event.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_bounds_parse() {
+        assert_eq!(partition_bound("DEFAULT"), PartitionBound::Default);
+        assert_eq!(
+            partition_bound("FOR VALUES IN ('placed', 'a,b', 'it''s')"),
+            PartitionBound::List(vec!["'placed'".into(), "'a,b'".into(), "'it''s'".into()])
+        );
+        assert_eq!(
+            partition_bound("FOR VALUES WITH (modulus 4, remainder 3)"),
+            PartitionBound::Hash { modulus: 4, remainder: 3 }
+        );
+        assert_eq!(
+            partition_bound("FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00')"),
+            PartitionBound::Range { from: "'2024-01-01 00:00:00+00'".into(), to: "'2024-02-01 00:00:00+00'".into() }
+        );
+        assert_eq!(
+            partition_bound("FOR VALUES FROM (1, ') TO (') TO (MAXVALUE, MAXVALUE)"),
+            PartitionBound::Range { from: "1, ') TO ('".into(), to: "MAXVALUE, MAXVALUE".into() }
+        );
+        assert_eq!(partition_bound("nonsense"), PartitionBound::Range { from: "nonsense".into(), to: String::new() });
+    }
+
+    #[test]
+    fn check_definitions_lose_their_wrapper() {
+        assert_eq!(check_expr("CHECK ((price >= (0)::numeric))"), "(price >= (0)::numeric)");
+        assert_eq!(check_expr("CHECK ((x > 0)) NOT VALID"), "(x > 0)");
+        assert_eq!(check_expr("CHECK ((x > 0)) NO INHERIT"), "(x > 0)");
+    }
+
+    #[test]
+    fn partition_keys_keep_expressions() {
+        let by = partition_by("RANGE (a, lower(b))", &["a".into(), String::new()]);
+        assert_eq!(by, PartitionBy { strategy: "RANGE".into(), columns: vec!["a".into(), "lower(b)".into()] });
+    }
+
+    #[test]
+    fn trigger_types_decode() {
+        // BEFORE INSERT OR UPDATE FOR EACH ROW
+        let t = TRIGGER_ROW | TRIGGER_BEFORE | TRIGGER_INSERT | TRIGGER_UPDATE;
+        assert_eq!((timing(t), events(t)), ("BEFORE", vec!["INSERT".to_string(), "UPDATE".to_string()]));
+        assert_eq!(timing(TRIGGER_INSTEAD | TRIGGER_ROW), "INSTEAD OF");
+        assert_eq!(timing(TRIGGER_DELETE), "AFTER");
+        assert_eq!(ordering(3), " DESC");
+        assert_eq!(ordering(1), " DESC NULLS LAST");
+        assert_eq!(ordering(2), " NULLS FIRST");
+    }
+}
