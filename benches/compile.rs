@@ -1,7 +1,7 @@
 //! Compile throughput on generated schemas of 100, 1,000 and 10,000 entities:
 //! parse alone, parse + semantic analysis (what `schemac check` does), and the
-//! full build (analysis + canonical IR JSON). Run `scripts/bench` for a table
-//! with peak memory.
+//! full build (analysis, passes, canonical IR JSON and PostgreSQL DDL: what
+//! `schemac build` computes). Run `scripts/bench` for a table with peak memory.
 //!
 //! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
 //! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
@@ -11,6 +11,7 @@ mod synthetic;
 
 use schemac::diagnostics::Sources;
 use schemac::driver::{self, Input};
+use schemac::pipeline;
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
@@ -40,10 +41,17 @@ fn check(bencher: divan::Bencher, entities: usize) {
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn build(bencher: divan::Bencher, entities: usize) {
     let inputs = inputs(entities);
-    bencher.bench(|| {
-        let compilation = driver::compile(&inputs);
-        serde_json::to_string_pretty(&compilation.ir).map(|s| s.len()).unwrap_or(0)
-    });
+    let options = pipeline::Options::default();
+    bencher.bench(|| full_build(&inputs, &options));
+}
+
+/// Everything `schemac build` computes; the bytes of the artifacts.
+fn full_build(inputs: &[Input], options: &pipeline::Options) -> usize {
+    let mut compilation = driver::compile(inputs);
+    assert!(!compilation.has_errors());
+    let output = pipeline::build(&mut compilation, options);
+    assert!(!output.diagnostics.iter().any(|d| d.is_error()));
+    output.artifacts.iter().map(|a| a.contents.len()).sum()
 }
 
 fn peak_rss_kib() -> u64 {
@@ -71,9 +79,8 @@ fn main() {
     if let Some(entities) = std::env::var("SCHEMAC_BENCH_MEMORY").ok().and_then(|n| n.parse().ok()) {
         let inputs = inputs(entities);
         let before = peak_rss_kib();
-        let compilation = driver::compile(&inputs);
-        let json = serde_json::to_string_pretty(&compilation.ir).unwrap_or_default();
-        println!("{entities} {} {} {}", before, peak_rss_kib(), json.len() + compilation.diagnostics.len());
+        let bytes = full_build(&inputs, &pipeline::Options::default());
+        println!("{entities} {} {} {}", before, peak_rss_kib(), bytes);
         return;
     }
     divan::main();

@@ -7,6 +7,7 @@ mod explain;
 mod fmt;
 pub mod project;
 mod report;
+mod verify;
 mod workspace;
 
 use std::path::PathBuf;
@@ -81,6 +82,25 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Prove the PostgreSQL schema on a real server: apply it to a scratch
+    /// database, read the catalog back and compare it with the IR.
+    ///
+    /// Example: `schemac verify examples/saas --pg postgres://postgres@127.0.0.1/test`.
+    /// The scratch database is created next to the one the URL names and
+    /// dropped afterwards. Exits with 1 on any difference or notice.
+    Verify {
+        /// A project directory, a path inside one, or a single .schema file.
+        path: Option<PathBuf>,
+        /// A connection string (URL or `host=… user=…`) for a user that may create databases.
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
+        pg: String,
+        /// Keep the scratch database for inspection.
+        #[arg(long)]
+        keep: bool,
+        /// Keep columns in declared order (as `build --no-reorder`).
+        #[arg(long)]
+        no_reorder: bool,
+    },
     /// Explain a diagnostic code, with an example: `schemac explain E0102`.
     Explain {
         /// The code, like E0102 or W0100.
@@ -128,6 +148,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build { path, emit, no_reorder } => build::run(path, emit, no_reorder, &reporter, cli.verbose),
         Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
+        Command::Verify { path, pg, keep, no_reorder } => {
+            verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter)
+        }
         Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
     };

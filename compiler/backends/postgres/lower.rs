@@ -162,8 +162,10 @@ impl<'a> Lowering<'a> {
             let table = self.lower_table(entity);
             self.catalog.tables.push(table);
         }
-        for entity in &self.ir.entities {
-            self.lower_foreign_keys(entity);
+        let relation_docs: BTreeMap<&str, &str> =
+            self.ir.relations.iter().filter_map(|r| Some((r.id.as_str(), r.doc.as_deref()?))).collect();
+        for (position, entity) in self.ir.entities.iter().enumerate() {
+            self.lower_foreign_keys(entity, position, &relation_docs);
         }
         for entity in &self.ir.entities {
             self.lower_indexes(entity);
@@ -517,9 +519,11 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn lower_foreign_keys(&mut self, entity: &ir::Entity) {
+    /// `position`: the entity's place in the IR, which is its table's place
+    /// in the catalog.
+    fn lower_foreign_keys(&mut self, entity: &ir::Entity, position: usize, relation_docs: &BTreeMap<&str, &str>) {
         let mut taken: Namespace = Namespace::default();
-        if let Some(table) = self.catalog.table(&entity.table) {
+        if let Some(table) = self.catalog.tables.get(position) {
             for c in table.checks.iter().map(|c| &c.name).chain(table.uniques.iter().map(|u| &u.name)) {
                 taken.claim(c);
             }
@@ -534,7 +538,7 @@ impl<'a> Lowering<'a> {
             parts.extend(columns.iter().map(String::as_str));
             parts.push("fkey");
             let name = taken.generate(&parts);
-            let comment = self.ir.relations.iter().find(|r| r.id == fk.relation).and_then(|r| r.doc.clone());
+            let comment = relation_docs.get(fk.relation.as_str()).map(|d| d.to_string());
             self.catalog.foreign_keys.push(ForeignKey {
                 table: entity.table.clone(),
                 name,

@@ -17,10 +17,21 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     for line in header.lines() {
         let _ = writeln!(out, "-- {line}");
     }
-    out.push_str("\nBEGIN;\n");
-    // Function bodies are checked when they run, as pg_dump does: a view a
-    // function reads may come later in the script.
-    out.push_str("SET LOCAL check_function_bodies = false;\n");
+    let transactional = lock_count(catalog) <= MAX_LOCKS_IN_ONE_TRANSACTION;
+    if transactional {
+        out.push_str("\nBEGIN;\n");
+        // Function bodies are checked when they run, as pg_dump does: a view
+        // a function reads may come later in the script.
+        out.push_str("SET LOCAL check_function_bodies = false;\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "\n-- Not one transaction: creating these objects takes about {} locks, more than PostgreSQL's default\n\
+             -- lock table holds (max_locks_per_transaction = 64). Apply to an empty database and\n\
+             -- drop it if a statement fails.\nSET check_function_bodies = false;",
+            lock_count(catalog)
+        );
+    }
     let r = Renderer { schema: &catalog.schema };
     if catalog.schema != "public" {
         let _ = writeln!(out, "\nCREATE SCHEMA {};", ident(&catalog.schema));
@@ -40,8 +51,27 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     section(&mut out, "Functions", &functions, |out, f| r.function(out, f));
     section(&mut out, "Views", &catalog.views.iter().collect::<Vec<_>>(), |out, v| r.view(out, v));
     section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
-    out.push_str("\nCOMMIT;\n");
+    if transactional {
+        out.push_str("\nCOMMIT;\n");
+    }
     out
+}
+
+/// Locks one transaction may take with PostgreSQL's default settings
+/// (max_locks_per_transaction 64 × max_connections 100 is the shared lock
+/// table; leave room for other sessions).
+const MAX_LOCKS_IN_ONE_TRANSACTION: usize = 2_000;
+
+/// Roughly how many relation locks creating the catalog takes: one per
+/// table, partition, index, view and sequence, two per foreign key.
+fn lock_count(catalog: &Catalog) -> usize {
+    let tables: usize = catalog
+        .tables
+        .iter()
+        .map(|t| 1 + t.partitions.len() * 2 + t.columns.iter().filter(|c| c.identity).count())
+        .sum();
+    let keys: usize = catalog.tables.iter().map(|t| t.uniques.len() + usize::from(t.primary_key.is_some())).sum();
+    tables + keys + catalog.indexes.len() + catalog.views.len() + catalog.foreign_keys.len() * 2
 }
 
 fn section<T>(out: &mut String, title: &str, items: &[&T], mut render: impl FnMut(&mut String, &T)) {
