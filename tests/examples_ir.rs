@@ -4,23 +4,10 @@
 
 use std::path::Path;
 
-use schemac::driver::{compile, Input};
+use schemac::driver::compile;
 
-fn example_inputs(dir: &Path) -> Vec<Input> {
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("schema"))
-        .expect("example has a schema/ directory")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "schema"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| Input {
-            name: p.file_name().unwrap().to_string_lossy().into_owned(),
-            bytes: std::fs::read(&p).unwrap(),
-        })
-        .collect()
-}
+mod support;
+use support::example_inputs;
 
 #[test]
 fn example_ir_snapshots() {

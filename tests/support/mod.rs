@@ -8,6 +8,7 @@
 pub mod pg;
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -139,4 +140,21 @@ pub fn isolated(test: &str, limit: Duration, body: fn()) {
         "`{test}` failed in its child process ({status}) after {:?}:\n{stdout}\n{stderr}",
         started.elapsed()
     );
+}
+
+/// The `.schema` files of a bundled example project, in path order.
+pub fn example_inputs(dir: &Path) -> Vec<schemac::driver::Input> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("schema"))
+        .expect("example has a schema/ directory")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "schema"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| schemac::driver::Input {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            bytes: std::fs::read(&p).unwrap(),
+        })
+        .collect()
 }

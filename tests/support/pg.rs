@@ -7,6 +7,7 @@
 //! test with the command that starts one: these tests are never skipped.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use postgres::{Client, Config, NoTls};
 use schemac::backends::postgres::quote;
@@ -45,6 +46,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 pub struct TestDb {
     pub name: String,
     pub client: Client,
+    notices: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestDb {
@@ -58,8 +60,19 @@ impl TestDb {
         admin()
             .batch_execute(&format!("CREATE DATABASE {}", quote::ident(&name)))
             .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {}", describe(&e, "")));
-        let client = connect(config().dbname(&name));
-        TestDb { name, client }
+        let notices: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&notices);
+        let mut config = config();
+        config.dbname(&name).notice_callback(move |n| {
+            sink.lock().expect("notice list").push(format!("{}: {}", n.severity(), n.message()))
+        });
+        let client = connect(&config);
+        TestDb { name, client, notices }
+    }
+
+    /// NOTICE/WARNING messages the server sent on this connection so far.
+    pub fn notices(&self) -> Vec<String> {
+        self.notices.lock().expect("notice list").clone()
     }
 
     /// Runs a script (a generated schema.sql, say); fails the test with the

@@ -115,8 +115,10 @@ impl Comparison<'_> {
         }
     }
 
+    /// An empty comment is none: `COMMENT ON … IS ''` drops the comment.
     fn comment(&mut self, object: &str, expected: &Option<String>, actual: &Option<String>) {
-        if expected != actual {
+        let (e, a) = (expected.as_deref().filter(|c| !c.is_empty()), actual.as_deref().filter(|c| !c.is_empty()));
+        if e != a {
             self.differ(format!("{object} comment"), optional(expected), optional(actual));
         }
     }
@@ -464,11 +466,84 @@ pub fn normalize(sql: &str, schema: &str) -> String {
     let tokens = tokenize(sql);
     let tokens = drop_qualifiers(tokens, schema);
     let tokens = drop_casts(tokens);
+    let tokens = canonical_intervals(tokens);
     let tokens = single_in(tokens);
     let tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Punct('(' | ')'))).collect();
     let tokens = spell_operators(tokens);
     let tokens = any_array(tokens);
     tokens.iter().map(Token::text).collect::<Vec<_>>().join(" ")
+}
+
+/// String literals that spell an interval (`'1 month'`, `'15 minutes'`,
+/// `'01:00:00'`) in the form PostgreSQL prints intervals (`'1 mon'`,
+/// `'00:15:00'`), so both spellings compare equal. Other strings are kept.
+fn canonical_intervals(tokens: Vec<Token>) -> Vec<Token> {
+    tokens
+        .into_iter()
+        .map(|t| match &t {
+            Token::Str(quoted) => match interval(quoted.trim_matches('\'')) {
+                Some(canonical) => Token::Str(format!("'{canonical}'")),
+                None => t,
+            },
+            _ => t,
+        })
+        .collect()
+}
+
+/// `text` as PostgreSQL's interval output (IntervalStyle `postgres`), when it
+/// is a plain interval: `N unit` pairs and/or one `HH:MM[:SS]`, no signs.
+fn interval(text: &str) -> Option<String> {
+    let (mut months, mut days, mut seconds) = (0u64, 0u64, 0u64);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut i = 0;
+    while i < words.len() {
+        if let Some(clock) = clock_seconds(words[i]) {
+            seconds += clock;
+            i += 1;
+            continue;
+        }
+        let n: u64 = words[i].parse().ok()?;
+        let unit = words.get(i + 1)?.trim_end_matches('s');
+        match unit {
+            "year" | "yr" | "y" => months += n * 12,
+            "mon" | "month" => months += n,
+            "week" | "w" => days += n * 7,
+            "day" | "d" => days += n,
+            "hour" | "hr" | "h" => seconds += n * 3600,
+            "minute" | "min" | "m" => seconds += n * 60,
+            "second" | "sec" => seconds += n,
+            _ => return None,
+        }
+        i += 2;
+    }
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if months >= 12 {
+        parts.push(plural(months / 12, "year"));
+    }
+    if months % 12 > 0 {
+        parts.push(plural(months % 12, "mon"));
+    }
+    if days > 0 {
+        parts.push(plural(days, "day"));
+    }
+    if seconds > 0 || parts.is_empty() {
+        parts.push(format!("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60));
+    }
+    Some(parts.join(" "))
+}
+
+/// `HH:MM` or `HH:MM:SS` in seconds.
+fn clock_seconds(word: &str) -> Option<u64> {
+    let parts: Vec<&str> = word.split(':').collect();
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let n: Vec<u64> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
+    Some(n[0] * 3600 + n[1] * 60 + n.get(2).copied().unwrap_or(0))
 }
 
 const OPERATOR_CHARS: &str = "+-*/<>=~!@#%^&|`?";
@@ -1002,5 +1077,23 @@ mod tests {
             d.to_string(),
             "column post.title: expected \"text NOT NULL\", found \"character varying(20) NOT NULL\""
         );
+    }
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use super::interval;
+
+    #[test]
+    fn intervals_are_spelled_the_way_postgres_prints_them() {
+        assert_eq!(interval("1 month").as_deref(), Some("1 mon"));
+        assert_eq!(interval("15 minutes").as_deref(), Some("00:15:00"));
+        assert_eq!(interval("1 hour").as_deref(), Some("01:00:00"));
+        assert_eq!(interval("2 weeks 1 day").as_deref(), Some("15 days"));
+        assert_eq!(interval("14 months").as_deref(), Some("1 year 2 mons"));
+        assert_eq!(interval("01:00:00").as_deref(), Some("01:00:00"));
+        assert_eq!(interval("hello"), None);
+        assert_eq!(interval("1 apple"), None);
+        assert_eq!(interval("2020-01-01"), None);
     }
 }

@@ -205,6 +205,8 @@ fn write_expr(out: &mut String, expr: &Expr, scope: &Scope, nested: bool) {
             let _ = write!(out, ":{name}");
         }
         Expr::Call { function, args } => write_call(out, function, args, scope),
+        // An empty array literal takes its type from the other side.
+        Expr::Array { items } if items.is_empty() => out.push_str("'{}'"),
         Expr::Array { items } => {
             out.push_str("ARRAY[");
             write_list(out, items, scope);

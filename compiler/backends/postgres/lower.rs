@@ -521,6 +521,43 @@ impl<'a> Lowering<'a> {
 
     /// `position`: the entity's place in the IR, which is its table's place
     /// in the catalog.
+    /// Whether PostgreSQL has an operator class of `method` for the key's
+    /// type, possibly from an extension (which is then created).
+    fn check_operator_class(&mut self, entity: &ir::Entity, method: ir::IndexMethod, key: &Expr) {
+        let Expr::Column { name } = key else { return };
+        let Some(field) = entity.field(name) else { return };
+        let ty = self.base_type(&field.ty);
+        let array_or_json = matches!(ty, Type::Array { .. } | Type::Json);
+        let needs = match method {
+            ir::IndexMethod::Btree | ir::IndexMethod::Hash => Ok(None),
+            ir::IndexMethod::Gin if array_or_json => Ok(None),
+            ir::IndexMethod::Gin => Ok(Some("btree_gin")),
+            ir::IndexMethod::Gist if array_or_json => Err("GiST has no operator class for arrays or json"),
+            ir::IndexMethod::Gist => Ok(Some("btree_gist")),
+            ir::IndexMethod::Brin if array_or_json || ty == Type::Bool => {
+                Err("BRIN has no operator class for arrays, json or booleans")
+            }
+            ir::IndexMethod::Brin => Ok(None),
+        };
+        match needs {
+            Ok(Some(extension)) => {
+                if !self.catalog.extensions.iter().any(|e| e == extension) {
+                    self.catalog.extensions.push(extension.into());
+                    self.catalog.extensions.sort();
+                }
+            }
+            Ok(None) => {}
+            Err(why) => {
+                let d = Diagnostic::new(
+                    codes::E0802,
+                    format!("PostgreSQL cannot index `{}.{}` with this method: {why}", entity.name, field.name),
+                );
+                let d = self.at(d, &field.id, "this field");
+                self.report(d.help("use `using gin` for arrays and json, btree for scalars"));
+            }
+        }
+    }
+
     fn lower_foreign_keys(&mut self, entity: &ir::Entity, position: usize, relation_docs: &BTreeMap<&str, &str>) {
         let mut taken: Namespace = Namespace::default();
         if let Some(table) = self.catalog.tables.get(position) {
@@ -579,6 +616,7 @@ impl<'a> Lowering<'a> {
             let mut keys = Vec::with_capacity(index.keys.len());
             for key in &index.keys {
                 self.check_immutable(entity, &key.expr, &entity.id, "an index expression");
+                self.check_operator_class(entity, index.method, &key.expr);
                 let text = match &key.expr {
                     Expr::Column { name } => {
                         let column = Self::column_of(entity, name);
