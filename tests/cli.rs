@@ -213,3 +213,90 @@ fn help_teaches_the_commands() {
         assert!(help.contains(command), "{help}");
     }
 }
+
+#[test]
+fn build_writes_the_postgres_schema_and_emit_prints_it() {
+    let dir = project("build_postgres", &[("app.schema", GOOD)]);
+    let out = schemac(&["build", "--emit", "postgres"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read(dir.join("build/postgres/schema.sql")).unwrap();
+    assert_eq!(written, out.stdout, "--emit postgres prints what build writes");
+    assert!(text(&written).contains("CREATE TABLE public.\"user\" ("), "{}", text(&written));
+}
+
+#[test]
+fn check_fails_on_stale_committed_artifacts() {
+    let dir = project("stale", &[("app.schema", GOOD)]);
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[build]\ncommitted = true\n").unwrap();
+    let missing = schemac(&["check"], &dir);
+    assert_eq!(missing.status.code(), Some(1), "nothing built yet: {}", text(&missing.stderr));
+    assert!(text(&missing.stderr).contains("out of date"), "{}", text(&missing.stderr));
+    assert!(schemac(&["build"], &dir).status.success());
+    assert!(schemac(&["check"], &dir).status.success(), "fresh after a build");
+    std::fs::write(dir.join("app.schema"), format!("{GOOD}\nentity Extra {{\n  id int primary\n}}\n")).unwrap();
+    let stale = schemac(&["check"], &dir);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(text(&stale.stderr).contains("build/postgres/schema.sql"), "{}", text(&stale.stderr));
+}
+
+#[test]
+fn no_reorder_keeps_the_declared_column_order() {
+    let dir =
+        project("no_reorder", &[("app.schema", "entity Row {\n  id int primary\n  flag bool\n  at timestamptz\n}\n")]);
+    let reordered = text(&schemac(&["build", "--emit", "postgres"], &dir).stdout);
+    assert!(reordered.find("  at ").unwrap() < reordered.find("  flag ").unwrap(), "{reordered}");
+    let declared = text(&schemac(&["build", "--no-reorder", "--emit", "postgres"], &dir).stdout);
+    assert!(declared.find("  flag ").unwrap() < declared.find("  at ").unwrap(), "{declared}");
+}
+
+fn pg_url() -> String {
+    std::env::var("SCHEMAC_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+}
+
+#[test]
+fn verify_proves_the_examples_on_postgres() {
+    for example in ["examples/saas", "examples/ecommerce"] {
+        let out = schemac(&["verify", example, "--pg", &pg_url()], &repo());
+        assert!(out.status.success(), "{example}:\n{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("match the IR"), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn verify_without_a_server_says_how_to_start_one() {
+    let out = schemac(&["verify", "examples/saas", "--pg", "host=127.0.0.1 port=1 user=postgres dbname=test"], &repo());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pg_ctlcluster"), "{}", text(&out.stderr));
+}
+
+/// The generated script as users apply it: psql, stop on the first error,
+/// and not a single notice on stderr.
+#[test]
+fn psql_applies_each_example_without_a_notice() {
+    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
+    for example in ["saas", "ecommerce"] {
+        let dir = scratch(&format!("psql_{example}"));
+        let out = schemac(&["build", &format!("examples/{example}"), "--emit", "postgres"], &repo());
+        assert!(out.status.success());
+        std::fs::write(dir.join("schema.sql"), &out.stdout).unwrap();
+        let db = format!("schemac_psql_{}_{example}", std::process::id());
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+        let config: postgres::Config = pg_url().parse().unwrap();
+        let host = match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".into(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+        let user = config.get_user().unwrap_or("postgres").to_string();
+        let psql = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", &host, "-p", &port, "-U", &user, "-d", &db, "-f"])
+            .arg(dir.join("schema.sql"))
+            .output()
+            .expect("psql is installed with PostgreSQL (Debian package postgresql-client)");
+        admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
+        assert!(psql.status.success(), "{example}: {}", text(&psql.stderr));
+        assert_eq!(text(&psql.stderr), "", "{example}: psql printed notices or warnings");
+    }
+}

@@ -1,6 +1,7 @@
-//! The typed IR of every bundled example, as a reviewed snapshot: a change in
-//! the front end that alters what the backends will see shows up here.
-//! (Correctness of the DDL is proven on real databases by the backend tests.)
+//! The typed IR and the PostgreSQL DDL of every bundled example, as reviewed
+//! snapshots: a change in the front end that alters what the backends see, or
+//! in a backend that alters the DDL, shows up here. (Correctness of the DDL is
+//! proven on the real server by tests/postgres_backend.rs.)
 
 use std::path::Path;
 
@@ -26,8 +27,12 @@ fn example_ir_snapshots() {
             assert!(allowed, "{name}: {} {}", d.code, d.message);
         }
         let json = serde_json::to_string_pretty(&compilation.ir).unwrap();
+        let mut compilation = compilation;
+        let output = schemac::pipeline::build(&mut compilation, &schemac::pipeline::Options::default());
+        let ddl = &output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").unwrap().contents;
         insta::with_settings!({ snapshot_path => "snapshots/examples", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("ir_{name}"), json);
+            insta::assert_snapshot!(format!("postgres_{name}"), ddl);
         });
     }
 }

@@ -1,6 +1,6 @@
 //! `schemac check`: compile, run the passes and backends, report; write
-//! nothing. Fails on errors, and on artifacts in the output directory that
-//! a build would change (stale artifacts checked into the repository).
+//! nothing. Fails on errors, and — when schemac.toml says the build output is
+//! committed (`[build] committed = true`) — on artifacts a build would change.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,13 +18,10 @@ pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose
     let mut ok = !diagnostics.iter().any(|d| d.is_error());
     let mut stale = Vec::new();
     if let (true, Some(project)) = (ok, &loaded.project) {
-        for artifact in &output.artifacts {
+        for artifact in output.artifacts.iter().filter(|_| project.committed) {
             let on_disk = project.out.join(&artifact.path);
-            // Only artifacts that exist are compared: build/ is usually not committed.
-            if let Ok(existing) = std::fs::read_to_string(&on_disk) {
-                if existing != artifact.contents {
-                    stale.push(super::project::display(&on_disk));
-                }
+            if std::fs::read_to_string(&on_disk).ok().as_deref() != Some(artifact.contents.as_str()) {
+                stale.push(super::project::display(&on_disk));
             }
         }
     }

@@ -53,6 +53,7 @@ struct ProjectSection {
 struct BuildSection {
     out: Option<String>,
     targets: Option<Vec<String>>,
+    committed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -70,6 +71,8 @@ pub struct Project {
     pub sources: Vec<PathBuf>,
     pub out: PathBuf,
     pub targets: Vec<String>,
+    /// The build output is committed: `schemac check` fails when it is stale.
+    pub committed: bool,
     pub lints: BTreeMap<Code, LintLevel>,
     pub passes: crate::passes::Options,
     pub postgres: crate::backends::postgres::Options,
@@ -141,7 +144,8 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
             .at(Span::new(file, offset, offset + 10), "here")
             .help("`schema` must not be empty and `hash_partitions` must be between 1 and 1024"));
     }
-    Ok(Project { root, name, sources, out, targets, lints, passes, postgres })
+    let committed = manifest.build.committed.unwrap_or(false);
+    Ok(Project { root, name, sources, out, targets, committed, lints, passes, postgres })
 }
 
 /// Every `.schema` file under the given roots, sorted, without the build output.

@@ -158,7 +158,9 @@ impl Comparison<'_> {
             let name = pair.0.or(pair.1).map(|d| d.name.clone()).unwrap_or_default();
             let object = format!("domain {name}");
             let Some((e, a)) = self.both(&object, pair, |d| d.base.clone()) else { continue };
-            self.text(&object, &e.base, &a.base);
+            if !same_type(&e.base, &a.base) {
+                self.differ(&object, &e.base, &a.base);
+            }
             let checks = |d: &DomainType| d.check.iter().cloned().collect::<Vec<_>>();
             self.checks(&format!("domain {name}"), &checks(e), &checks(a));
             self.comment(&object, &e.comment, &a.comment);
@@ -207,7 +209,7 @@ impl Comparison<'_> {
             let name = pair.0.or(pair.1).map(|c| c.name.clone()).unwrap_or_default();
             let object = format!("column {table}.{name}");
             let Some((e, a)) = self.both(&object, pair, describe_column) else { continue };
-            let same = e.ty == a.ty
+            let same = same_type(&e.ty, &a.ty)
                 && e.not_null == a.not_null
                 && e.identity == a.identity
                 && self.same_optional_expr(&e.default, &a.default)
@@ -331,7 +333,10 @@ impl Comparison<'_> {
             let Some(any) = pair.0.or(pair.1) else { continue };
             let object = format!("function {}", any.name);
             let Some((e, a)) = self.both(&object, pair, describe_signature) else { continue };
-            self.text(&object, &describe_signature(e), &describe_signature(a));
+            let (es, as_) = (describe_signature(e), describe_signature(a));
+            if !same_type(&es, &as_) {
+                self.differ(&object, es, as_);
+            }
             if e.body.trim() != a.body.trim() {
                 self.differ(format!("body of {object}"), e.body.trim(), a.body.trim());
             }
@@ -348,6 +353,45 @@ impl Comparison<'_> {
             self.comment(&object, &e.comment, &a.comment);
         }
     }
+}
+
+/// Type names compare as text, up to quotes PostgreSQL would read the same
+/// without: `"system_user"` (quoted by `quote::ident`, which knows the words
+/// newer servers reserve) is `system_user` (as PostgreSQL 15's `quote_ident`
+/// prints it in an introspected type).
+fn same_type(expected: &str, actual: &str) -> bool {
+    expected == actual || unquote_plain_names(expected) == unquote_plain_names(actual)
+}
+
+/// `text` with every quoted name that is plain lower case (`"order"`) unquoted.
+fn unquote_plain_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let bytes = after.as_bytes();
+        let mut i = 0;
+        let close = loop {
+            match bytes.get(i) {
+                Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                Some(b'"') => break Some(i),
+                Some(_) => i += 1,
+                None => break None,
+            }
+        };
+        let Some(close) = close else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = &after[..close];
+        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        out.push_str(if plain { name } else { &rest[open..open + close + 2] });
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn describe_key(k: &Key) -> String {
@@ -1064,6 +1108,15 @@ mod tests {
         for sql in ["'abc", "\"abc", "/* x", "x::", "x = ANY (ARRAY[1", "IN (", "'-'::integer", "''::int", "\""] {
             let _ = n(sql);
         }
+    }
+
+    #[test]
+    fn type_names_compare_up_to_unneeded_quotes() {
+        assert!(same_type("\"App\".\"system_user\"[]", "\"App\".system_user[]"));
+        assert!(same_type("public.\"order\"", "public.\"order\""));
+        assert!(!same_type("public.\"Order\"", "public.order"));
+        assert!(!same_type("public.\"a\"\"b\"", "public.a\"b"));
+        assert_eq!(unquote_plain_names("\"x\"\"y\".\"z\" \"unclosed"), "\"x\"\"y\".z \"unclosed");
     }
 
     #[test]
