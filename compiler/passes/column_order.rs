@@ -9,7 +9,6 @@
 //! appends new columns. `--no-reorder` turns the pass off.
 
 use super::Context;
-use crate::backends::postgres::types::storage;
 use crate::diagnostics::Diagnostic;
 use crate::semantic::ir::{Field, Ir, Type};
 
@@ -36,6 +35,24 @@ pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
         entity.fields = keyed.into_iter().filter_map(|(_, i)| old[i].take()).collect();
     }
     Vec::new()
+}
+
+/// How a type is stored in a row (PostgreSQL's typalign and typlen, which
+/// the storage estimate will use too): (alignment in bytes, fixed length in
+/// bytes), or `None` for variable width.
+pub fn storage(ty: &Type, domain_base: &dyn Fn(&str) -> Option<Type>) -> Option<(u8, u8)> {
+    Some(match ty {
+        Type::BigInt | Type::Double | Type::Timestamp | Type::Timestamptz | Type::Time => (8, 8),
+        Type::Interval => (8, 16),
+        Type::Int | Type::Real | Type::Date | Type::Enum { .. } => (4, 4),
+        Type::SmallInt => (2, 2),
+        Type::Uuid => (1, 16),
+        Type::Bool => (1, 1),
+        Type::Domain { name } => return storage(&domain_base(name)?, domain_base),
+        Type::Text | Type::Varchar { .. } | Type::Numeric { .. } | Type::Bytes | Type::Json | Type::Array { .. } => {
+            return None
+        }
+    })
 }
 
 #[cfg(test)]
