@@ -1,7 +1,7 @@
 //! Compile throughput on generated schemas of 100, 1,000 and 10,000 entities:
 //! parse alone, parse + semantic analysis (what `schemac check` does), and the
 //! full build (analysis, passes, canonical IR JSON and PostgreSQL DDL: what
-//! `schemac build` computes). Run `scripts/bench` for a table with peak memory.
+//! `schemac build` computes), and the passes plus PostgreSQL backend alone. Run `scripts/bench` for a table with peak memory.
 //!
 //! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
 //! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
@@ -43,6 +43,19 @@ fn build(bencher: divan::Bencher, entities: usize) {
     let inputs = inputs(entities);
     let options = pipeline::Options::default();
     bencher.bench(|| full_build(&inputs, &options));
+}
+
+/// The passes and the PostgreSQL backend alone, on an analysed IR.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn postgres(bencher: divan::Bencher, entities: usize) {
+    let compilation = driver::compile(&inputs(entities));
+    let options = pipeline::Options::default();
+    bencher.with_inputs(|| compilation.ir.clone()).bench_values(|mut ir| {
+        let cx = schemac::passes::Context { options: &options.passes, source_map: &compilation.source_map };
+        schemac::passes::run_all(&mut ir, &cx);
+        let out = schemac::backends::postgres::generate(&ir, &compilation.source_map, &options.postgres, "bench");
+        out.sql.len()
+    });
 }
 
 /// Everything `schemac build` computes; the bytes of the artifacts.

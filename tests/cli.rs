@@ -300,3 +300,12 @@ fn psql_applies_each_example_without_a_notice() {
         assert_eq!(text(&psql.stderr), "", "{example}: psql printed notices or warnings");
     }
 }
+
+#[test]
+fn a_reserved_postgres_schema_name_is_a_manifest_error() {
+    let dir = project("pg_schema", &[("app.schema", GOOD)]);
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[postgres]\nschema = \"pg_app\"\n").unwrap();
+    let out = schemac(&["check"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("E0900") && text(&out.stderr).contains("pg_"), "{}", text(&out.stderr));
+}

@@ -138,11 +138,12 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
         partitions_ahead: manifest.postgres.partitions_ahead.unwrap_or(pg.partitions_ahead),
         hash_partitions: manifest.postgres.hash_partitions.unwrap_or(pg.hash_partitions),
     };
-    if postgres.schema.is_empty() || !(1..=1024).contains(&postgres.hash_partitions) {
+    let reserved = postgres.schema.starts_with("pg_") || postgres.schema == "information_schema";
+    if postgres.schema.is_empty() || reserved || !(1..=1024).contains(&postgres.hash_partitions) {
         let offset = text.find("[postgres]").unwrap_or(0);
         return Err(Diagnostic::new(codes::E0900, "invalid [postgres] settings")
             .at(Span::new(file, offset, offset + 10), "here")
-            .help("`schema` must not be empty and `hash_partitions` must be between 1 and 1024"));
+            .help("`schema` must be a name PostgreSQL accepts for a new schema (not empty, not `pg_…`, not `information_schema`), and `hash_partitions` between 1 and 1024"));
     }
     let committed = manifest.build.committed.unwrap_or(false);
     Ok(Project { root, name, sources, out, targets, committed, lints, passes, postgres })

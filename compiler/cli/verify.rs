@@ -62,6 +62,11 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
             }
         });
         connect(&scratch_config, &scratch).and_then(|mut client| {
+            // The script sets this too, but the server parses a whole batch
+            // before running any of it.
+            client
+                .batch_execute("SET standard_conforming_strings = on")
+                .map_err(|e| UsageError(format!("cannot prepare the session: {e}")))?;
             client.batch_execute(&sql.contents).map_err(|e| {
                 let detail = e.as_db_error().map_or(String::new(), |d| {
                     format!("{}{}", d.message(), d.position().map_or(String::new(), |p| format!(" (at {p:?})")))

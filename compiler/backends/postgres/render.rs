@@ -14,12 +14,16 @@ use super::quote::{self, ident, ident_list, literal};
 /// The statements of one script, with section headings.
 pub fn script(catalog: &Catalog, header: &str) -> String {
     let mut out = String::with_capacity(4096 + catalog.tables.len() * 1024);
-    for line in header.lines() {
+    // PostgreSQL ends a `--` comment at `\r` as well as at `\n`.
+    for line in header.lines().flat_map(|line| line.split('\r')) {
         let _ = writeln!(out, "-- {line}");
     }
+    // Literals are written for standard-conforming strings (a backslash is
+    // an ordinary character); make sure the session reads them that way.
+    out.push_str("\nSET standard_conforming_strings = on;\n");
     let transactional = lock_count(catalog) <= MAX_LOCKS_IN_ONE_TRANSACTION;
     if transactional {
-        out.push_str("\nBEGIN;\n");
+        out.push_str("BEGIN;\n");
         // Function bodies are checked when they run, as pg_dump does: a view
         // a function reads may come later in the script.
         out.push_str("SET LOCAL check_function_bodies = false;\n");
