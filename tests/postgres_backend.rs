@@ -570,3 +570,14 @@ fn what_postgres_would_refuse_is_a_diagnostic_at_compile_time() {
     assert_eq!(diagnostics.iter().map(|d| d.code.0).collect::<Vec<_>>(), ["E0800", "E0800"]);
     assert!(diagnostics[1].notes.iter().any(|n| n.contains("stored as already")), "{:?}", diagnostics[1]);
 }
+
+#[test]
+fn long_column_names_are_reported_per_table() {
+    let column = "c".repeat(70);
+    let source = format!(
+        "entity A {{\n  id int primary\n  {column} int\n}}\nentity B {{\n  id int primary\n  {column} int\n}}\n"
+    );
+    let diagnostics = backend_errors(&source);
+    assert_eq!(diagnostics.len(), 2, "one too-long name per table: {diagnostics:#?}");
+    assert!(diagnostics.iter().all(|d| d.code.0 == "E0800" && d.notes.len() == 1), "no collision across tables");
+}

@@ -64,7 +64,6 @@ pub fn lower(ir: &Ir, source_map: &SourceMap, options: &Options) -> (Catalog, Ve
         catalog: Catalog { schema: options.schema.clone(), ..Catalog::default() },
         diagnostics: Vec::new(),
         relations: Namespace::default(),
-        types: Namespace::default(),
         owners: BTreeMap::new(),
     };
     lowering.run();
@@ -79,9 +78,9 @@ struct Lowering<'a> {
     diagnostics: Vec<Diagnostic>,
     /// pg_class: tables, partitions, views, indexes.
     relations: Namespace,
-    /// pg_type: enums, domains and the row type of every table and view.
-    types: Namespace,
-    /// Who claimed a user-chosen name first, per namespace, for E0801.
+    /// Who claimed a user-chosen name first, per namespace (`relation`:
+    /// pg_class; `type`: pg_type, which holds the row type of every table
+    /// and view too; `column`, `function`, `trigger`, `schema`), for E0801.
     owners: BTreeMap<(&'static str, String), (String, String)>,
 }
 
@@ -110,14 +109,8 @@ impl<'a> Lowering<'a> {
         let owner = self.owners.get(&key).cloned();
         if owner.is_none() {
             self.owners.insert(key, (what.to_string(), id.to_string()));
-            match namespace {
-                "relation" => {
-                    self.relations.claim(&stored);
-                }
-                "type" => {
-                    self.types.claim(&stored);
-                }
-                _ => {}
+            if namespace == "relation" {
+                self.relations.claim(&stored);
             }
         }
         if name.len() > MAX_IDENTIFIER {
@@ -208,11 +201,14 @@ impl<'a> Lowering<'a> {
                 let what = format!("the row type of entity `{}`", entity.name);
                 self.claim_user_name("type", &entity.table, &what, &entity.id);
             }
-            for field in &entity.fields {
-                if field.column.len() > MAX_IDENTIFIER {
-                    let what = format!("the column of `{}.{}`", entity.name, field.name);
-                    self.claim_user_name("column", &field.column, &what, &field.id);
-                }
+            let long: Vec<&ir::Field> = entity.fields.iter().filter(|f| f.column.len() > MAX_IDENTIFIER).collect();
+            for field in &long {
+                let what = format!("the column of `{}.{}`", entity.name, field.name);
+                self.claim_user_name("column", &field.column, &what, &field.id);
+            }
+            if !long.is_empty() {
+                // Column names are per table.
+                self.owners.retain(|(namespace, _), _| *namespace != "column");
             }
         }
         for view in &ir.views {
@@ -227,6 +223,8 @@ impl<'a> Lowering<'a> {
         for trigger in &ir.triggers {
             if trigger.name.len() > MAX_IDENTIFIER {
                 self.claim_user_name("trigger", &trigger.name, &format!("trigger `{}`", trigger.name), &trigger.id);
+                // Trigger names are per table: only the length matters here.
+                self.owners.retain(|(namespace, _), _| *namespace != "trigger");
             }
         }
     }
@@ -290,9 +288,6 @@ impl<'a> Lowering<'a> {
             columns.push(self.search_column(entity, search));
         }
         let mut constraints = Namespace::default();
-        for column in &columns {
-            constraints.claim(&format!("column {}", column.name));
-        }
         let primary_key = (!entity.primary_key.is_empty()).then(|| {
             let name = self.relations.generate(&[&entity.table, "pkey"]);
             constraints.claim(&name);

@@ -320,54 +320,55 @@ pub fn partition_bound(text: &str) -> PartitionBound {
     unknown()
 }
 
+/// Calls `visit(offset, char, depth)` for every character outside quotes,
+/// with the bracket depth before it; stops when `visit` returns true. A
+/// doubled quote inside a literal closes and reopens it, which changes nothing.
+fn outside_quotes(text: &str, mut visit: impl FnMut(usize, char, i32) -> bool) {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => {
+                if visit(i, c, depth) {
+                    return;
+                }
+                match c {
+                    '\'' | '"' => quote = Some(c),
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth -= 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// The byte offset of the `)` that starts `needle` (`) TO (`), outside
 /// quotes and nested brackets.
 fn find_top_level(text: &str, needle: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' => depth += 1,
-                ')' | ']' => {
-                    if depth == 0 && text[i..].starts_with(needle) {
-                        return Some(i);
-                    }
-                    depth -= 1;
-                }
-                _ => {}
-            },
+    let mut found = None;
+    outside_quotes(text, |i, c, depth| {
+        if c == ')' && depth == 0 && text[i..].starts_with(needle) {
+            found = Some(i);
         }
-    }
-    None
+        found.is_some()
+    });
+    found
 }
 
-/// Splits at commas outside quotes and brackets; items trimmed. A doubled
-/// quote inside a literal closes and reopens it, which splits nothing.
+/// Splits at commas outside quotes and brackets; items trimmed.
 pub fn split_top_level(text: &str) -> Vec<String> {
     let mut items = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth -= 1,
-                ',' if depth == 0 => {
-                    items.push(text[start..i].trim().to_string());
-                    start = i + 1;
-                }
-                _ => {}
-            },
+    outside_quotes(text, |i, c, depth| {
+        if c == ',' && depth == 0 {
+            items.push(text[start..i].trim().to_string());
+            start = i + 1;
         }
-    }
+        false
+    });
     let last = text[start..].trim();
     if !last.is_empty() || !items.is_empty() {
         items.push(last.to_string());
