@@ -581,3 +581,22 @@ fn long_column_names_are_reported_per_table() {
     assert_eq!(diagnostics.len(), 2, "one too-long name per table: {diagnostics:#?}");
     assert!(diagnostics.iter().all(|d| d.code.0 == "E0800" && d.notes.len() == 1), "no collision across tables");
 }
+
+#[test]
+fn generated_names_over_63_bytes_are_shortened_stably_without_a_notice() {
+    let entity = format!("Very{}", "Long".repeat(10));
+    let field = "a_rather_long_field_name_for_an_index";
+    let source = format!(
+        "entity {entity} {{\n  id int primary\n  {field} int unique\n  other int\n  index ({field}, other)\n  check ({field} > other)\n}}\n"
+    );
+    let p = prove("long_names", &source);
+    let table = &p.actual.tables[0];
+    let mut names: Vec<&str> = p.actual.indexes.iter().map(|i| i.name.as_str()).collect();
+    names.extend(table.uniques.iter().map(|u| u.name.as_str()));
+    names.extend(table.checks.iter().map(|c| c.name.as_str()));
+    assert_eq!(names.len(), 3);
+    for name in names {
+        assert_eq!(name.len(), 63, "{name}");
+        assert!(name.starts_with(&table.name[..20]), "{name}");
+    }
+}
