@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod driver;
 pub mod import;
+pub mod migrate;
 pub mod passes;
 pub mod pipeline;
 pub mod semantic;

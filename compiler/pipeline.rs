@@ -6,7 +6,9 @@
 use crate::backends::postgres;
 use crate::diagnostics::Diagnostic;
 use crate::driver::Compilation;
+use crate::migrate;
 use crate::passes;
+use crate::semantic::ir::Ir;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -15,6 +17,9 @@ pub struct Options {
     pub targets: Vec<String>,
     pub passes: passes::Options,
     pub postgres: postgres::Options,
+    /// The compiled state migrations start from (schema.lock), if any:
+    /// tables it has keep their column order.
+    pub previous: Option<std::sync::Arc<Ir>>,
 }
 
 impl Default for Options {
@@ -24,6 +29,7 @@ impl Default for Options {
             targets: vec!["postgres".into()],
             passes: passes::Options::default(),
             postgres: postgres::Options::default(),
+            previous: None,
         }
     }
 }
@@ -51,14 +57,23 @@ impl Output {
 }
 
 /// The IR as canonical JSON.
-pub fn ir_json(ir: &crate::semantic::ir::Ir) -> String {
+pub fn ir_json(ir: &Ir) -> String {
     serde_json::to_string_pretty(ir).expect("the IR serializes") + "\n"
 }
 
 /// Runs the passes on `compilation.ir` (in place) and every backend.
 /// Call only when the compilation has no errors.
 pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
-    let cx = passes::Context { options: &options.passes, source_map: &compilation.source_map };
+    let mut pass_options = options.passes.clone();
+    if let Some(previous) = &options.previous {
+        let renamed = migrate::rename::apply(previous, &migrate::rename::declared(previous, &compilation.ir));
+        pass_options.existing_fields = renamed
+            .entities
+            .iter()
+            .map(|e| (e.name.clone(), e.fields.iter().map(|f| f.name.clone()).collect()))
+            .collect();
+    }
+    let cx = passes::Context { options: &pass_options, source_map: &compilation.source_map };
     let mut diagnostics = passes::run_all(&mut compilation.ir, &cx);
     let mut artifacts = vec![Artifact { path: "ir.json".into(), contents: ir_json(&compilation.ir) }];
     let mut catalog = None;

@@ -48,7 +48,10 @@ pub fn produce(
     if diagnostics.iter().any(|d| d.is_error()) {
         return Ok(Some((loaded, pipeline::Output::failed(), diagnostics)));
     }
-    let options = options(&loaded, no_reorder);
+    let mut options = options(&loaded, no_reorder);
+    if let Some(project) = &loaded.project {
+        options.previous = super::state::base(project)?.map(std::sync::Arc::new);
+    }
     let output = pipeline::build(&mut loaded.compilation, &options);
     let later = report::apply_lints(output.diagnostics.clone(), &loaded.lints());
     reporter.diagnostics(&loaded.compilation.sources, &later);
@@ -92,6 +95,13 @@ pub fn run(
             written.push(super::project::display(&target));
         }
     }
+    if let Some(project) = &loaded.project {
+        match lock_status(project, &loaded.compilation.ir, true)? {
+            LockStatus::Fresh => {}
+            LockStatus::Written => written.push(super::project::display(&project.lock)),
+            LockStatus::Stale(message) => reporter.status(&format!("note: {message}")),
+        }
+    }
     let ir = &loaded.compilation.ir;
     let mut line = format!(
         "built {}: {} entities, {} relations, {} policies",
@@ -115,4 +125,41 @@ pub fn run(
     std::mem::forget(loaded);
     std::mem::forget(output);
     Ok(true)
+}
+
+/// What schema.lock says about the compiled sources.
+pub enum LockStatus {
+    Fresh,
+    /// Refreshed by this build (a project without migrations).
+    Written,
+    /// Out of date, with what to do.
+    Stale(String),
+}
+
+/// schema.lock against the compiled sources. Without migrations the lock is
+/// the compiled state itself: `write_lock` refreshes it, else it is reported
+/// stale. With migrations it is the state of the last one and only
+/// `migrate new` moves it: a difference means a migration is due.
+pub fn lock_status(
+    project: &super::project::Project,
+    ir: &crate::semantic::ir::Ir,
+    write_lock: bool,
+) -> Result<LockStatus, UsageError> {
+    let lock = super::state::read_lock(&project.lock)?;
+    if lock.as_ref() == Some(ir) {
+        return Ok(LockStatus::Fresh);
+    }
+    if !super::state::migration_dirs(project)?.is_empty() {
+        return Ok(LockStatus::Stale(
+            "the schema changed since the last migration: see `schemac plan`, then `schemac migrate new NAME`".into(),
+        ));
+    }
+    if write_lock {
+        write(&project.lock, &crate::migrate::state::write(ir))?;
+        return Ok(LockStatus::Written);
+    }
+    Ok(LockStatus::Stale(format!(
+        "{} is not the compiled state of the sources: run `schemac build` and commit it",
+        super::project::display(&project.lock)
+    )))
 }

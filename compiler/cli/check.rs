@@ -25,6 +25,17 @@ pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose
             }
         }
     }
+    let mut problems = Vec::new();
+    if let (true, Some(project)) = (ok, &loaded.project) {
+        let migrations = !super::state::migration_dirs(project)?.is_empty();
+        if migrations || project.lock.exists() {
+            if let super::build::LockStatus::Stale(message) =
+                super::build::lock_status(project, &loaded.compilation.ir, false)?
+            {
+                problems.push(message);
+            }
+        }
+    }
     let ir = &loaded.compilation.ir;
     let mut line = format!(
         "checked {} file(s): {} entities, {} relations, {} policies — {}",
@@ -42,10 +53,14 @@ pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose
             stale.join(", ")
         ));
     }
+    for problem in &problems {
+        ok = false;
+        line.push_str(&format!("\nerror: {problem}"));
+    }
     if verbose {
         line.push_str(&format!(" ({} ms)", started.elapsed().as_millis()));
     }
-    if stale.is_empty() {
+    if stale.is_empty() && problems.is_empty() {
         reporter.status(&line);
     } else {
         eprintln!("{line}");

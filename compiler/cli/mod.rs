@@ -5,8 +5,11 @@ mod build;
 mod check;
 mod explain;
 mod fmt;
+mod migrate;
+mod plan;
 pub mod project;
 mod report;
+mod state;
 mod verify;
 mod workspace;
 
@@ -82,6 +85,25 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Show the next migration: the steps from schema.lock to the sources.
+    ///
+    /// Each step says its phase (expand, backfill, contract), the lock it
+    /// takes, whether it rewrites or scans the table, and its hazards
+    /// (H codes; `schemac explain H0002`). `--sql` prints up.sql instead,
+    /// `--format json` the plan as data.
+    Plan {
+        /// A project directory or a path inside one.
+        path: Option<PathBuf>,
+        /// Print the up.sql the migration would have.
+        #[arg(long)]
+        sql: bool,
+        /// Acknowledge a hazard, like `--allow H0002:order.note` (repeatable).
+        #[arg(long, value_name = "CODE:OBJECT")]
+        allow: Vec<String>,
+    },
+    /// Write migrations and apply them.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
     /// Prove the PostgreSQL schema on a real server: apply it to a scratch
     /// database, read the catalog back and compare it with the IR.
     ///
@@ -108,6 +130,34 @@ pub enum Command {
         /// List every code with its title.
         #[arg(long)]
         list: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MigrateCommand {
+    /// Write migrations/NNNN_NAME/ (up.sql, down.sql, plan.json) for the
+    /// changes since schema.lock, and update schema.lock.
+    ///
+    /// Refuses while a hazard is unacknowledged: data loss, rewrites,
+    /// renames… `--allow CODE:OBJECT` acknowledges one.
+    New {
+        /// What the migration does, like `add_order_notes`.
+        name: String,
+        /// A project directory or a path inside one.
+        path: Option<PathBuf>,
+        /// Acknowledge a hazard, like `--allow H0002:order.note` (repeatable).
+        #[arg(long, value_name = "CODE:OBJECT")]
+        allow: Vec<String>,
+    },
+    /// Apply the migrations a database has not finished, in order. Progress
+    /// is recorded per step in `schemac_migrations`; a run that stopped
+    /// resumes at the step that did not finish.
+    Apply {
+        /// A project directory or a path inside one.
+        path: Option<PathBuf>,
+        /// A connection string (URL or `host=… user=… dbname=…`).
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
+        pg: String,
     },
 }
 
@@ -148,6 +198,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build { path, emit, no_reorder } => build::run(path, emit, no_reorder, &reporter, cli.verbose),
         Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
+        Command::Plan { path, sql, allow } => plan::run(path, sql, allow, &reporter),
+        Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
+        Command::Migrate(MigrateCommand::Apply { path, pg }) => migrate::apply(path, pg, &reporter),
         Command::Verify { path, pg, keep, no_reorder } => {
             verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter)
         }

@@ -24,6 +24,17 @@ struct Manifest {
     passes: PassesSection,
     #[serde(default)]
     postgres: PostgresSection,
+    #[serde(default)]
+    migrations: MigrationsSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MigrationsSection {
+    dir: Option<String>,
+    allow: Option<Vec<String>>,
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,6 +87,12 @@ pub struct Project {
     pub lints: BTreeMap<Code, LintLevel>,
     pub passes: crate::passes::Options,
     pub postgres: crate::backends::postgres::Options,
+    /// `schema.lock`, next to schemac.toml.
+    pub lock: PathBuf,
+    pub migrations: PathBuf,
+    /// Hazards acknowledged in schemac.toml (`H0002:order.note`).
+    pub allow: Vec<String>,
+    pub timeouts: crate::migrate::plan::Timeouts,
 }
 
 /// The nearest `schemac.toml` at or above `start`.
@@ -131,6 +148,7 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
     let passes = crate::passes::Options {
         fk_indexes: manifest.passes.fk_indexes.unwrap_or(defaults.fk_indexes),
         reorder_columns: manifest.passes.reorder_columns.unwrap_or(defaults.reorder_columns),
+        existing_fields: Default::default(),
     };
     let pg = crate::backends::postgres::Options::default();
     let postgres = crate::backends::postgres::Options {
@@ -146,7 +164,29 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
             .help("`schema` must be a name PostgreSQL accepts for a new schema (not empty, not `pg_…`, not `information_schema`), and `hash_partitions` between 1 and 1024"));
     }
     let committed = manifest.build.committed.unwrap_or(false);
-    Ok(Project { root, name, sources, out, targets, committed, lints, passes, postgres })
+    let migrations = root.join(manifest.migrations.dir.unwrap_or_else(|| "migrations".into()));
+    let lock = root.join("schema.lock");
+    let allow = manifest.migrations.allow.unwrap_or_default();
+    let defaults = crate::migrate::plan::Timeouts::default();
+    let timeouts = crate::migrate::plan::Timeouts {
+        lock_timeout: manifest.migrations.lock_timeout.unwrap_or(defaults.lock_timeout),
+        statement_timeout: manifest.migrations.statement_timeout.unwrap_or(defaults.statement_timeout),
+    };
+    Ok(Project {
+        root,
+        name,
+        sources,
+        out,
+        targets,
+        committed,
+        lints,
+        passes,
+        postgres,
+        lock,
+        migrations,
+        allow,
+        timeouts,
+    })
 }
 
 /// Every `.schema` file under the given roots, sorted, without the build output.

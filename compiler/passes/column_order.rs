@@ -4,29 +4,43 @@
 //! read tables that way); the other fixed-width columns follow by alignment,
 //! widest first, then the variable-width ones, each group in declared order.
 //!
-//! This pass orders the fields of the IR for new tables only. The migration
-//! planner never reorders an existing table (that would rewrite it); it
-//! appends new columns. `--no-reorder` turns the pass off.
+//! Only new tables are ordered: a table the compiled state has already
+//! (`Options::existing_fields`) keeps its columns' order, and new columns go
+//! after them — exactly where a migration's ADD COLUMN puts them, so the
+//! migrated database and a fresh one agree. `--no-reorder` keeps declared order.
 
 use super::Context;
 use crate::diagnostics::Diagnostic;
 use crate::semantic::ir::{Field, Ir, Type};
 
-pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
+pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
     let domains: Vec<(String, Type)> = ir.domains.iter().map(|d| (d.name.clone(), d.base.clone())).collect();
     let base = |name: &str| domains.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone());
     for entity in &mut ir.entities {
-        let key = |f: &Field| -> (u8, u8, u8) {
-            if let Some(position) = entity.primary_key.iter().position(|k| k == &f.name) {
-                return (0, 0, position.min(255) as u8);
+        let existing = cx.options.existing_fields.get(&entity.name);
+        if existing.is_none() && !cx.options.reorder_columns {
+            continue;
+        }
+        let key = |position: usize, f: &Field| -> (u32, u32, u32) {
+            if let Some(at) = existing.and_then(|e| e.iter().position(|n| n == &f.name)) {
+                return (0, 0, at as u32);
+            }
+            // New columns of an existing table go last, in declared order
+            // unless reordering is on.
+            let group = if existing.is_some() { 10 } else { 0 };
+            if !cx.options.reorder_columns {
+                return (group + 1, 0, position as u32);
+            }
+            if let Some(at) = entity.primary_key.iter().position(|k| k == &f.name).filter(|_| existing.is_none()) {
+                return (group + 1, 0, at as u32);
             }
             match storage(&f.ty, &base) {
-                Some((align, length)) => (1, 255 - align, 255 - length.min(254)),
-                None => (2, 0, 0),
+                Some((align, length)) => (group + 2, 255 - u32::from(align), 255 - u32::from(length)),
+                None => (group + 3, 0, 0),
             }
         };
-        let mut keyed: Vec<((u8, u8, u8), usize)> =
-            entity.fields.iter().enumerate().map(|(i, f)| (key(f), i)).collect();
+        let mut keyed: Vec<((u32, u32, u32), usize)> =
+            entity.fields.iter().enumerate().map(|(i, f)| (key(i, f), i)).collect();
         keyed.sort();
         if keyed.iter().enumerate().all(|(position, (_, i))| position == *i) {
             continue;

@@ -19,11 +19,15 @@ pub struct Options {
     pub fk_indexes: bool,
     /// Order the columns of new tables to waste no alignment padding.
     pub reorder_columns: bool,
+    /// The field order of entities that exist already (from the compiled
+    /// state, renames applied): their columns keep that order and new ones
+    /// go last, as a migration adds them.
+    pub existing_fields: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { fk_indexes: true, reorder_columns: true }
+        Options { fk_indexes: true, reorder_columns: true, existing_fields: Default::default() }
     }
 }
 
@@ -40,9 +44,7 @@ pub fn run_all(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
         diagnostics.extend(fk_index::run(ir, cx));
     }
     diagnostics.extend(redundant_index::run(ir, cx));
-    if cx.options.reorder_columns {
-        diagnostics.extend(column_order::run(ir, cx));
-    }
+    diagnostics.extend(column_order::run(ir, cx));
     diagnostics.extend(lints::run(ir, cx));
     diagnostics
 }

@@ -164,6 +164,11 @@ impl Renderer<'_> {
         for c in &t.columns {
             self.comment(out, &format!("COLUMN {table}.{}", ident(&c.name)), &c.comment);
         }
+        self.partitions(out, t);
+    }
+
+    /// The partitions of a partitioned table (for a new table, or one added later).
+    pub fn partitions(&self, out: &mut String, t: &Table) {
         for p in &t.partitions {
             self.partition(out, t, p);
         }

@@ -1,0 +1,87 @@
+//! `schemac migrate new NAME`: writes the next migration (up.sql, down.sql,
+//! plan.json) and moves schema.lock to the new state — refusing while a
+//! hazard is unacknowledged. `schemac migrate apply --pg URL`: runs the
+//! migrations a database has not finished, resuming an interrupted one.
+
+use std::path::PathBuf;
+
+use postgres::{Config, NoTls};
+
+use super::report::Reporter;
+use super::UsageError;
+use crate::migrate::{apply, script, state};
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), UsageError> {
+    std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &Reporter) -> Result<bool, UsageError> {
+    let Some(planned) = super::plan::compute(path, &allow, reporter)? else { return Ok(false) };
+    let project = planned.loaded.project.as_ref().expect("computed with a project");
+    if planned.plan.is_empty() {
+        reporter.status("nothing to migrate: the sources match schema.lock");
+        return Ok(true);
+    }
+    if !planned.unacknowledged.is_empty() {
+        eprint!("{}", super::plan::human(&planned.plan, &planned.unacknowledged));
+        let flags: Vec<String> = planned.unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
+        eprintln!(
+            "error: the plan has {} unacknowledged hazard(s); nothing was written\n  help: read them above; to go ahead, run again with {}\n        (or list them under [migrations] allow in schemac.toml)",
+            planned.unacknowledged.len(),
+            flags.join(" ")
+        );
+        return Ok(false);
+    }
+    let dir_name = super::state::next_name(project, &name)?;
+    let dir = project.migrations.join(&dir_name);
+    std::fs::create_dir_all(&dir).map_err(|e| UsageError(format!("cannot create {}: {e}", dir.display())))?;
+    let stored = script::stored(&dir_name, &planned.plan, &project.timeouts);
+    write(&dir.join("up.sql"), &script::up_sql(&stored))?;
+    write(&dir.join("down.sql"), &script::down_sql(&stored))?;
+    write(&dir.join("plan.json"), &script::plan_json(&stored))?;
+    write(&project.lock, &state::write(&planned.loaded.compilation.ir))?;
+    reporter.status(&format!(
+        "wrote {} ({} step(s){}) and updated {}",
+        super::project::display(&dir),
+        stored.steps.len(),
+        if planned.plan.reversible() { "" } else { ", irreversible" },
+        super::project::display(&project.lock)
+    ));
+    std::mem::forget(planned);
+    Ok(true)
+}
+
+pub fn apply(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<bool, UsageError> {
+    let loaded = super::workspace::load(path)?;
+    let Some(project) = loaded.project.as_ref() else {
+        return Err(UsageError("migrations need a project: create a schemac.toml next to the sources".into()));
+    };
+    let plans = super::state::stored_plans(project)?;
+    if plans.is_empty() {
+        reporter.status("no migrations to apply (create one with `schemac migrate new NAME`)");
+        return Ok(true);
+    }
+    let config: Config = pg.parse().map_err(|e| UsageError(format!("invalid --pg connection string: {e}")))?;
+    let mut client = config.connect(NoTls).map_err(|e| {
+        UsageError(format!(
+            "cannot connect to PostgreSQL: {e}\n  help: is it running? `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` starts the local one"
+        ))
+    })?;
+    match apply::apply(&mut client, &project.postgres.schema, &plans) {
+        Ok(report) => {
+            for (name, steps) in &report.applied {
+                reporter.status(&format!("applied {name}: {steps} step(s)"));
+            }
+            reporter.status(&format!(
+                "database is up to date: {} migration(s) applied now, {} already",
+                report.applied.len(),
+                report.already
+            ));
+            Ok(true)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(false)
+        }
+    }
+}

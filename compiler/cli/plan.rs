@@ -1,0 +1,97 @@
+//! `schemac plan`: what the next migration would do — the steps from the
+//! compiled state of the last migration (schema.lock) to the sources, with
+//! their phases, locks, rewrites and hazards. `--sql` prints up.sql,
+//! `--format json` the plan as data. Writes nothing.
+
+use std::path::PathBuf;
+
+use super::report::Reporter;
+use super::{workspace::Loaded, UsageError};
+use crate::diagnostics::render::Format;
+use crate::migrate::{self, script, Plan};
+
+/// A plan with what it was computed from.
+pub struct Planned {
+    pub loaded: Loaded,
+    pub plan: Plan,
+    /// Hazards not acknowledged by `--allow` or `[migrations] allow`.
+    pub unacknowledged: Vec<String>,
+    pub had_base: bool,
+}
+
+/// Compiles the project and plans from its base state. `None` when the
+/// sources have errors (reported).
+pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> Result<Option<Planned>, UsageError> {
+    let Some((mut loaded, output, diagnostics)) = super::build::produce(path, false, reporter)? else {
+        return Ok(None);
+    };
+    std::mem::forget(output);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Ok(None);
+    }
+    let Some(project) = loaded.project.take() else {
+        return Err(UsageError("migrations need a project: create a schemac.toml next to the sources".into()));
+    };
+    let base = super::state::base(&project)?;
+    let had_base = base.is_some();
+    let base = base.unwrap_or_default();
+    let plan = migrate::plan(&base, &loaded.compilation.ir, &project.postgres);
+    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).collect();
+    let mut unacknowledged: Vec<String> =
+        plan.hazards().map(|h| h.key()).filter(|k| !acknowledged.contains(&k)).collect();
+    unacknowledged.dedup();
+    loaded.project = Some(project);
+    Ok(Some(Planned { loaded, plan, unacknowledged, had_base }))
+}
+
+/// The plan as a reviewer reads it.
+pub fn human(plan: &Plan, unacknowledged: &[String]) -> String {
+    let mut out = String::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let mut facts = vec![format!("{:?}", step.phase).to_lowercase(), format!("lock {}", step.lock)];
+        if step.rewrite {
+            facts.push("rewrites the table".into());
+        } else if step.scan {
+            facts.push("scans the table".into());
+        }
+        if !step.transactional {
+            facts.push("not in a transaction".into());
+        }
+        if step.down.is_none() {
+            facts.push("irreversible".into());
+        }
+        out.push_str(&format!("{:>3}. {}\n     {}\n", i + 1, step.summary, facts.join(", ")));
+        for h in &step.hazards {
+            let state = if unacknowledged.contains(&h.key()) { "" } else { " (acknowledged)" };
+            out.push_str(&format!("     hazard {} {}: {}{state}\n", h.code, h.object, h.message));
+        }
+    }
+    out
+}
+
+pub fn run(path: Option<PathBuf>, sql: bool, allow: Vec<String>, reporter: &Reporter) -> Result<bool, UsageError> {
+    let Some(planned) = compute(path, &allow, reporter)? else { return Ok(false) };
+    let project = planned.loaded.project.as_ref().expect("computed with a project");
+    let stored = script::stored("next", &planned.plan, &project.timeouts);
+    let from = if planned.had_base { "schema.lock" } else { "an empty database (no migrations yet)" };
+    if reporter.format == Format::Json {
+        super::out(&script::plan_json(&stored));
+    } else if sql {
+        super::out(&script::up_sql(&stored));
+    } else if planned.plan.is_empty() {
+        reporter.status(&format!("nothing to migrate: the sources match {from}"));
+    } else {
+        super::out(&format!("plan from {from} to the sources: {} step(s)\n\n", planned.plan.steps.len()));
+        super::out(&human(&planned.plan, &planned.unacknowledged));
+    }
+    if !planned.unacknowledged.is_empty() {
+        let flags: Vec<String> = planned.unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
+        reporter.status(&format!(
+            "{} hazard(s) need acknowledgement before `schemac migrate new`: {}",
+            planned.unacknowledged.len(),
+            flags.join(" ")
+        ));
+    }
+    std::mem::forget(planned);
+    Ok(true)
+}

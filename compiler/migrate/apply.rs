@@ -1,0 +1,145 @@
+//! Runs stored plans on PostgreSQL, step by step, with a journal
+//! (`schemac_migrations`: name, checksum, steps done) so a run that stops —
+//! an error, a lock timeout, a killed connection — resumes at the step that
+//! did not finish. A transactional step and its journal update commit
+//! together; a non-transactional step (CONCURRENTLY, batched backfills) is
+//! written to be safe to run again and is recorded right after it.
+//!
+//! Refuses a migration whose plan changed after it was (partly) applied.
+
+use postgres::Client;
+
+use super::script::{checksum, plan_json, StoredPlan};
+use crate::backends::postgres::quote::{literal, qualified};
+
+/// The journal table, in the schema the migrations manage.
+pub const JOURNAL: &str = "schemac_migrations";
+
+#[derive(Debug)]
+pub enum ApplyError {
+    Database { migration: String, step: usize, summary: String, message: String },
+    Changed { migration: String },
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApplyError::Database { migration, step, summary, message } => write!(
+                f,
+                "migration {migration}, step {step} ({summary}) failed: {message}\n  \
+                 help: fix the cause and run `schemac migrate apply` again; it resumes at this step"
+            ),
+            ApplyError::Changed { migration } => write!(
+                f,
+                "migration {migration} was changed after it was applied (its checksum differs)\n  \
+                 help: restore it from version control; make a new migration for new changes"
+            ),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// (migration, steps run now).
+    pub applied: Vec<(String, usize)>,
+    pub already: usize,
+}
+
+fn message(e: &postgres::Error) -> String {
+    e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// Creates the journal when missing.
+fn journal(client: &mut Client, schema: &str) -> Result<String, postgres::Error> {
+    let table = qualified(schema, JOURNAL);
+    let exists: bool = client.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?.get(0);
+    if !exists {
+        client.batch_execute(&format!(
+            "CREATE TABLE {table} (name text PRIMARY KEY, checksum text NOT NULL, steps integer NOT NULL, \
+             steps_done integer NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)"
+        ))?;
+    }
+    Ok(table)
+}
+
+/// Applies every migration not yet finished, in the order given.
+pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Result<Report, ApplyError> {
+    let db = |migration: &str, step: usize, summary: &str| {
+        let (migration, summary) = (migration.to_string(), summary.to_string());
+        move |e: postgres::Error| ApplyError::Database {
+            migration: migration.clone(),
+            step,
+            summary: summary.clone(),
+            message: message(&e),
+        }
+    };
+    let table = journal(client, schema).map_err(db("(journal)", 0, "create the journal table"))?;
+    let mut report = Report::default();
+    for plan in migrations {
+        let sum = checksum(&plan_json(plan));
+        let row = client
+            .query_opt(
+                &format!("SELECT checksum, steps_done, finished_at IS NOT NULL FROM {table} WHERE name = $1"),
+                &[&plan.name],
+            )
+            .map_err(db(&plan.name, 0, "read the journal"))?;
+        let done = match row {
+            Some(row) => {
+                let (recorded, done, finished): (String, i32, bool) = (row.get(0), row.get(1), row.get(2));
+                if recorded != sum {
+                    return Err(ApplyError::Changed { migration: plan.name.clone() });
+                }
+                if finished {
+                    report.already += 1;
+                    continue;
+                }
+                done.max(0) as usize
+            }
+            None => {
+                client
+                    .execute(
+                        &format!("INSERT INTO {table} (name, checksum, steps) VALUES ($1, $2, $3)"),
+                        &[&plan.name, &sum, &(plan.steps.len() as i32)],
+                    )
+                    .map_err(db(&plan.name, 0, "record the migration"))?;
+                0
+            }
+        };
+        let record = |n: usize| format!("UPDATE {table} SET steps_done = {n} WHERE name = {}", literal(&plan.name));
+        for (i, step) in plan.steps.iter().enumerate().skip(done) {
+            let fail = db(&plan.name, i + 1, &step.summary);
+            if step.transactional {
+                let mut tx = client.transaction().map_err(&fail)?;
+                tx.batch_execute(&format!(
+                    "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+                    literal(&plan.lock_timeout),
+                    literal(&plan.statement_timeout)
+                ))
+                .map_err(&fail)?;
+                for statement in &step.up {
+                    tx.batch_execute(statement).map_err(&fail)?;
+                }
+                tx.batch_execute(&record(i + 1)).map_err(&fail)?;
+                tx.commit().map_err(&fail)?;
+            } else {
+                client
+                    .batch_execute(&format!("SET lock_timeout = {}", literal(&plan.lock_timeout)))
+                    .and_then(|_| {
+                        client.batch_execute(&format!("SET statement_timeout = {}", literal(&plan.statement_timeout)))
+                    })
+                    .map_err(&fail)?;
+                for statement in &step.up {
+                    client.batch_execute(statement).map_err(&fail)?;
+                }
+                client.batch_execute(&record(i + 1)).map_err(&fail)?;
+                client.batch_execute("RESET lock_timeout; RESET statement_timeout").map_err(&fail)?;
+            }
+        }
+        client
+            .batch_execute(&format!("UPDATE {table} SET finished_at = now() WHERE name = {}", literal(&plan.name)))
+            .map_err(db(&plan.name, plan.steps.len(), "record the end"))?;
+        report.applied.push((plan.name.clone(), plan.steps.len() - done));
+    }
+    Ok(report)
+}

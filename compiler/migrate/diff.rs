@@ -1,0 +1,644 @@
+//! IR × IR → changes. Both states are lowered to the PostgreSQL physical
+//! model (the catalog the database holds), the old one after the declared
+//! renames; then every object is matched by name and compared. The result is
+//! a list of [`Change`]s in no particular order — ordering, locks and safety
+//! are `plan.rs`'s job. Patterns, policies and grants plug in by lowering to
+//! the same model.
+//!
+//! Never guesses a rename: a table or column that disappears while a similar
+//! one appears is a drop plus an add (the plan flags the pair, H0009).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::rename::{self, Renames};
+use crate::backends::postgres::{self, model::*};
+use crate::semantic::ir::{Ir, SourceMap};
+
+/// One difference between the database the old state built and the one the
+/// new state builds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    CreateExtension(String),
+    CreateFunction(Function),
+    ReplaceFunction {
+        old: Function,
+        new: Function,
+    },
+    DropFunction(Function),
+    CreateEnum(EnumType),
+    /// A value added; `before` is the existing value it goes in front of
+    /// (none: at the end).
+    AddEnumValue {
+        name: String,
+        value: String,
+        before: Option<String>,
+    },
+    /// Values removed or reordered: a new type and a column swap.
+    RebuildEnum {
+        old: EnumType,
+        new: EnumType,
+        columns: Vec<(String, String)>,
+    },
+    DropEnum(EnumType),
+    CreateDomain(DomainType),
+    ChangeDomainCheck {
+        name: String,
+        old: Option<Check>,
+        new: Option<Check>,
+    },
+    DropDomain(DomainType),
+    RenameTable {
+        old: String,
+        new: String,
+    },
+    RenameColumn {
+        table: String,
+        old: String,
+        new: String,
+    },
+    /// A constraint (or the index behind it) whose generated name follows a rename.
+    RenameConstraint {
+        table: String,
+        old: String,
+        new: String,
+    },
+    RenameIndex {
+        old: String,
+        new: String,
+    },
+    CreateTable(Table),
+    DropTable(Table),
+    AddPartition {
+        table: Table,
+        partition: Partition,
+    },
+    DropPartition {
+        table: String,
+        partition: Partition,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    ChangeColumnType {
+        table: String,
+        old: Column,
+        new: Column,
+    },
+    ChangeDefault {
+        table: String,
+        column: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    DropNotNull {
+        table: String,
+        column: String,
+    },
+    /// Identity added or removed, or the generation expression changed: the
+    /// column is made again.
+    RecreateColumn {
+        table: String,
+        old: Column,
+        new: Column,
+    },
+    AddPrimaryKey {
+        table: String,
+        key: Key,
+    },
+    DropPrimaryKey {
+        table: String,
+        key: Key,
+    },
+    AddUnique {
+        table: String,
+        key: Key,
+    },
+    DropUnique {
+        table: String,
+        key: Key,
+    },
+    AddCheck {
+        table: String,
+        check: Check,
+    },
+    DropCheck {
+        table: String,
+        check: Check,
+    },
+    /// `fresh`: the table is created by the same plan (empty: nothing to
+    /// validate, nothing to build concurrently).
+    AddForeignKey {
+        fk: ForeignKey,
+        fresh: bool,
+    },
+    DropForeignKey(ForeignKey),
+    CreateIndex {
+        index: Index,
+        fresh: bool,
+    },
+    DropIndex(Index),
+    /// `COMMENT ON <target>`; `target` is SQL (`COLUMN public.t.c`).
+    Comment {
+        target: String,
+        object: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
+    CreateView(View),
+    DropView(View),
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+    /// An object changed in a way only dropping and adding it again can
+    /// express: the drop runs right before the add.
+    Replace {
+        drop: Box<Change>,
+        add: Box<Change>,
+    },
+    /// A change this planner cannot make safely by itself.
+    Unsupported {
+        object: String,
+        why: String,
+    },
+}
+
+/// The two states as catalogs, ready to compare.
+pub struct States {
+    /// The old state as the database holds it.
+    pub old: Catalog,
+    /// The old state after the declared renames.
+    pub renamed: Catalog,
+    pub new: Catalog,
+    pub renames: Renames,
+}
+
+pub fn lower(old: &Ir, new: &Ir, options: &postgres::Options) -> States {
+    let renames = rename::declared(old, new);
+    let map = SourceMap::default();
+    let lower = |ir: &Ir| postgres::lower::lower(ir, &map, options).0;
+    States {
+        old: lower(old),
+        renamed: if renames.is_empty() { lower(old) } else { lower(&rename::apply(old, &renames)) },
+        new: lower(new),
+        renames,
+    }
+}
+
+/// Every change from `old` to `new`.
+pub fn diff(old: &Ir, new: &Ir, options: &postgres::Options) -> Vec<Change> {
+    let states = lower(old, new, options);
+    let mut changes = renames(old, &states);
+    changes.extend(catalogs(&states.renamed, &states.new));
+    changes
+}
+
+/// The rename steps that turn the old database into the renamed state:
+/// tables, columns, then constraints and indexes whose generated names
+/// follow them (matched by their place in the table).
+fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (new_entity, old_entity) in &states.renames.entities {
+        let (Some(o), Some(n)) = (old_ir.entity(old_entity), Some(crate::semantic::snake_case(new_entity))) else {
+            continue;
+        };
+        out.push(Change::RenameTable { old: o.table.clone(), new: n });
+    }
+    for ((entity, new_field), old_field) in &states.renames.fields {
+        let table = crate::semantic::snake_case(entity);
+        out.push(Change::RenameColumn { table, old: old_field.clone(), new: new_field.clone() });
+    }
+    if states.renames.is_empty() {
+        return out;
+    }
+    // Tables of the old catalog and the renamed one correspond in the order
+    // of their entities after renaming; find each by the rename map.
+    let table_of: BTreeMap<String, String> = states
+        .renames
+        .entities
+        .iter()
+        .filter_map(|(new, old)| Some((old_ir.entity(old)?.table.clone(), crate::semantic::snake_case(new))))
+        .collect();
+    for old_table in &states.old.tables {
+        let new_name = table_of.get(&old_table.name).cloned().unwrap_or_else(|| old_table.name.clone());
+        let Some(renamed) = states.renamed.table(&new_name) else { continue };
+        let pairs = old_table
+            .primary_key
+            .iter()
+            .zip(&renamed.primary_key)
+            .map(|(a, b)| (&a.name, &b.name))
+            .chain(old_table.uniques.iter().zip(&renamed.uniques).map(|(a, b)| (&a.name, &b.name)))
+            .chain(old_table.checks.iter().zip(&renamed.checks).map(|(a, b)| (&a.name, &b.name)));
+        for (a, b) in pairs {
+            if a != b {
+                out.push(Change::RenameConstraint { table: new_name.clone(), old: a.clone(), new: b.clone() });
+            }
+        }
+        let fks = |c: &Catalog, t: &str| {
+            c.foreign_keys.iter().filter(|f| f.table == t).map(|f| f.name.clone()).collect::<Vec<_>>()
+        };
+        for (a, b) in fks(&states.old, &old_table.name).into_iter().zip(fks(&states.renamed, &new_name)) {
+            if a != b {
+                out.push(Change::RenameConstraint { table: new_name.clone(), old: a, new: b });
+            }
+        }
+        let indexes = |c: &Catalog, t: &str| {
+            c.indexes.iter().filter(|i| i.table == t).map(|i| i.name.clone()).collect::<Vec<_>>()
+        };
+        for (a, b) in indexes(&states.old, &old_table.name).into_iter().zip(indexes(&states.renamed, &new_name)) {
+            if a != b {
+                out.push(Change::RenameIndex { old: a, new: b });
+            }
+        }
+    }
+    out
+}
+
+fn replace(drop: Change, add: Change) -> Change {
+    Change::Replace { drop: Box::new(drop), add: Box::new(add) }
+}
+
+fn by_name<T>(items: &[T], name: impl Fn(&T) -> String) -> BTreeMap<String, &T> {
+    items.iter().map(|i| (name(i), i)).collect()
+}
+
+/// Compares two catalogs object by object.
+pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
+    let mut out = Vec::new();
+    let schema = &new.schema;
+    for e in &new.extensions {
+        if !old.extensions.contains(e) {
+            out.push(Change::CreateExtension(e.clone()));
+        }
+    }
+    enums(old, new, &mut out);
+    domains(old, new, &mut out);
+    let old_tables = by_name(&old.tables, |t| t.name.clone());
+    let new_tables = by_name(&new.tables, |t| t.name.clone());
+    for (name, table) in &new_tables {
+        match old_tables.get(name) {
+            None => out.push(Change::CreateTable((*table).clone())),
+            Some(before) => table_changes(before, table, schema, &mut out),
+        }
+    }
+    for (name, table) in &old_tables {
+        if !new_tables.contains_key(name) {
+            out.push(Change::DropTable((*table).clone()));
+        }
+    }
+    let created: BTreeSet<&str> =
+        new_tables.keys().filter(|n| !old_tables.contains_key(*n)).map(String::as_str).collect();
+    let dropped: BTreeSet<&str> =
+        old_tables.keys().filter(|n| !new_tables.contains_key(*n)).map(String::as_str).collect();
+    foreign_keys(old, new, &created, &dropped, &mut out);
+    indexes(old, new, &created, &dropped, &mut out);
+    routines(old, new, &dropped, &mut out);
+    out
+}
+
+fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
+    let before = by_name(&old.enums, |e| e.name.clone());
+    let after = by_name(&new.enums, |e| e.name.clone());
+    for (name, e) in &after {
+        let Some(o) = before.get(name) else {
+            out.push(Change::CreateEnum((*e).clone()));
+            continue;
+        };
+        if o.labels != e.labels {
+            let kept: Vec<&String> = e.labels.iter().filter(|l| o.labels.contains(l)).collect();
+            let only_added = o.labels.iter().all(|l| e.labels.contains(l)) && kept.iter().copied().eq(o.labels.iter());
+            if only_added {
+                for (i, label) in e.labels.iter().enumerate() {
+                    if !o.labels.contains(label) {
+                        let before = e.labels[i + 1..].iter().find(|l| o.labels.contains(l)).cloned();
+                        out.push(Change::AddEnumValue { name: name.clone(), value: label.clone(), before });
+                    }
+                }
+            } else {
+                let ty = format!(
+                    "{}.{}",
+                    crate::backends::postgres::quote::ident(&new.schema),
+                    crate::backends::postgres::quote::ident(name)
+                );
+                let columns = new
+                    .tables
+                    .iter()
+                    .flat_map(|t| {
+                        t.columns.iter().filter(|c| c.ty == ty).map(move |c| (t.name.clone(), c.name.clone()))
+                    })
+                    .collect();
+                out.push(Change::RebuildEnum { old: (*o).clone(), new: (*e).clone(), columns });
+            }
+        }
+        if o.comment != e.comment {
+            out.push(comment(format!("TYPE {}", qualified(&new.schema, name)), name, &o.comment, &e.comment));
+        }
+    }
+    for (name, e) in &before {
+        if !after.contains_key(name) {
+            out.push(Change::DropEnum((*e).clone()));
+        }
+    }
+}
+
+fn qualified(schema: &str, name: &str) -> String {
+    crate::backends::postgres::quote::qualified(schema, name)
+}
+
+fn comment(target: String, object: &str, old: &Option<String>, new: &Option<String>) -> Change {
+    Change::Comment { target, object: object.to_string(), old: old.clone(), new: new.clone() }
+}
+
+fn domains(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
+    let before = by_name(&old.domains, |d| d.name.clone());
+    let after = by_name(&new.domains, |d| d.name.clone());
+    for (name, d) in &after {
+        let Some(o) = before.get(name) else {
+            out.push(Change::CreateDomain((*d).clone()));
+            continue;
+        };
+        if o.base != d.base {
+            out.push(Change::Unsupported {
+                object: format!("type {name}"),
+                why: format!(
+                    "its base type changes from {} to {}; PostgreSQL cannot alter a domain's type",
+                    o.base, d.base
+                ),
+            });
+        } else if o.check != d.check {
+            out.push(Change::ChangeDomainCheck { name: name.clone(), old: o.check.clone(), new: d.check.clone() });
+        }
+        if o.comment != d.comment {
+            out.push(comment(format!("DOMAIN {}", qualified(&new.schema, name)), name, &o.comment, &d.comment));
+        }
+    }
+    for (name, d) in &before {
+        if !after.contains_key(name) {
+            out.push(Change::DropDomain((*d).clone()));
+        }
+    }
+}
+
+fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) {
+    let t = &new.name;
+    if old.partition != new.partition {
+        out.push(Change::Unsupported {
+            object: format!("table {t}"),
+            why: "its partitioning changes; PostgreSQL cannot repartition a table in place (copy it into a new table)"
+                .into(),
+        });
+    }
+    let old_columns = by_name(&old.columns, |c| c.name.clone());
+    let new_columns = by_name(&new.columns, |c| c.name.clone());
+    for column in &new.columns {
+        let Some(before) = old_columns.get(&column.name) else {
+            out.push(Change::AddColumn { table: t.clone(), column: column.clone() });
+            continue;
+        };
+        column_changes(t, before, column, schema, out);
+    }
+    for column in &old.columns {
+        if !new_columns.contains_key(&column.name) {
+            out.push(Change::DropColumn { table: t.clone(), column: column.clone() });
+        }
+    }
+    match (&old.primary_key, &new.primary_key) {
+        (a, b) if a == b => {}
+        (Some(a), Some(b)) => out.push(replace(
+            Change::DropPrimaryKey { table: t.clone(), key: a.clone() },
+            Change::AddPrimaryKey { table: t.clone(), key: b.clone() },
+        )),
+        (Some(a), None) => out.push(Change::DropPrimaryKey { table: t.clone(), key: a.clone() }),
+        (None, Some(b)) => out.push(Change::AddPrimaryKey { table: t.clone(), key: b.clone() }),
+        (None, None) => {}
+    }
+    let old_uniques = by_name(&old.uniques, |u| u.name.clone());
+    let new_uniques = by_name(&new.uniques, |u| u.name.clone());
+    for (name, u) in &new_uniques {
+        match old_uniques.get(name) {
+            Some(o) if o == u => {}
+            Some(o) => out.push(replace(
+                Change::DropUnique { table: t.clone(), key: (*o).clone() },
+                Change::AddUnique { table: t.clone(), key: (*u).clone() },
+            )),
+            None => out.push(Change::AddUnique { table: t.clone(), key: (*u).clone() }),
+        }
+    }
+    for (name, u) in &old_uniques {
+        if !new_uniques.contains_key(name) {
+            out.push(Change::DropUnique { table: t.clone(), key: (*u).clone() });
+        }
+    }
+    let old_checks = by_name(&old.checks, |c| c.name.clone());
+    let new_checks = by_name(&new.checks, |c| c.name.clone());
+    for (name, c) in &new_checks {
+        match old_checks.get(name) {
+            Some(o) if o.expr == c.expr => {}
+            Some(o) => out.push(replace(
+                Change::DropCheck { table: t.clone(), check: (*o).clone() },
+                Change::AddCheck { table: t.clone(), check: (*c).clone() },
+            )),
+            None => out.push(Change::AddCheck { table: t.clone(), check: (*c).clone() }),
+        }
+    }
+    for (name, c) in &old_checks {
+        if !new_checks.contains_key(name) {
+            out.push(Change::DropCheck { table: t.clone(), check: (*c).clone() });
+        }
+    }
+    let old_parts = by_name(&old.partitions, |p| p.name.clone());
+    let new_parts = by_name(&new.partitions, |p| p.name.clone());
+    if old.partition == new.partition {
+        for (name, p) in &new_parts {
+            match old_parts.get(name) {
+                Some(o) if o == p => {}
+                Some(_) => out.push(Change::Unsupported {
+                    object: format!("partition {name}"),
+                    why: "its bounds change; detach it and attach a new one by hand".into(),
+                }),
+                None => out.push(Change::AddPartition { table: new.clone(), partition: (*p).clone() }),
+            }
+        }
+        for (name, p) in &old_parts {
+            if !new_parts.contains_key(name) {
+                out.push(Change::DropPartition { table: t.clone(), partition: (*p).clone() });
+            }
+        }
+    }
+    if old.comment != new.comment {
+        out.push(comment(format!("TABLE {}", qualified(schema, t)), t, &old.comment, &new.comment));
+    }
+}
+
+fn column_changes(table: &str, old: &Column, new: &Column, schema: &str, out: &mut Vec<Change>) {
+    let t = table.to_string();
+    let c = new.name.clone();
+    if old.identity != new.identity || old.generated != new.generated {
+        out.push(Change::RecreateColumn { table: t, old: old.clone(), new: new.clone() });
+        return;
+    }
+    if old.ty != new.ty {
+        out.push(Change::ChangeColumnType { table: t.clone(), old: old.clone(), new: new.clone() });
+    }
+    if old.default != new.default {
+        out.push(Change::ChangeDefault {
+            table: t.clone(),
+            column: c.clone(),
+            old: old.default.clone(),
+            new: new.default.clone(),
+        });
+    }
+    match (old.not_null, new.not_null) {
+        (false, true) => out.push(Change::SetNotNull { table: t.clone(), column: c.clone() }),
+        (true, false) => out.push(Change::DropNotNull { table: t.clone(), column: c.clone() }),
+        _ => {}
+    }
+    if old.comment != new.comment {
+        let target = format!("COLUMN {}.{}", qualified(schema, &t), crate::backends::postgres::quote::ident(&c));
+        out.push(comment(target, &format!("{t}.{c}"), &old.comment, &new.comment));
+    }
+}
+
+fn foreign_keys(
+    old: &Catalog,
+    new: &Catalog,
+    created: &BTreeSet<&str>,
+    dropped_tables: &BTreeSet<&str>,
+    out: &mut Vec<Change>,
+) {
+    let add = |f: &ForeignKey| Change::AddForeignKey { fk: f.clone(), fresh: created.contains(f.table.as_str()) };
+    let key = |f: &ForeignKey| format!("{}.{}", f.table, f.name);
+    let before = by_name(&old.foreign_keys, key);
+    let after = by_name(&new.foreign_keys, key);
+    for (k, f) in &after {
+        match before.get(k) {
+            Some(o) if same_foreign_key(o, f) => {
+                if o.comment != f.comment {
+                    let target = format!(
+                        "CONSTRAINT {} ON {}",
+                        crate::backends::postgres::quote::ident(&f.name),
+                        qualified(&new.schema, &f.table)
+                    );
+                    out.push(comment(target, k, &o.comment, &f.comment));
+                }
+            }
+            Some(o) => out.push(replace(Change::DropForeignKey((*o).clone()), add(f))),
+            None => out.push(add(f)),
+        }
+    }
+    for (k, f) in &before {
+        if !after.contains_key(k) && !dropped_tables.contains(f.table.as_str()) {
+            out.push(Change::DropForeignKey((*f).clone()));
+        }
+    }
+}
+
+fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
+    ForeignKey { comment: None, ..a.clone() } == ForeignKey { comment: None, ..b.clone() }
+}
+
+fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTreeSet<&str>, out: &mut Vec<Change>) {
+    let before = by_name(&old.indexes, |i| i.name.clone());
+    let after = by_name(&new.indexes, |i| i.name.clone());
+    for (name, i) in &after {
+        match before.get(name) {
+            Some(o) if Index { comment: None, ..(*o).clone() } == Index { comment: None, ..(*i).clone() } => {
+                if o.comment != i.comment {
+                    out.push(comment(format!("INDEX {}", qualified(&new.schema, name)), name, &o.comment, &i.comment));
+                }
+            }
+            Some(o) => out.push(replace(
+                Change::DropIndex((*o).clone()),
+                Change::CreateIndex { index: (*i).clone(), fresh: false },
+            )),
+            None => out.push(Change::CreateIndex { index: (*i).clone(), fresh: created.contains(i.table.as_str()) }),
+        }
+    }
+    for (name, i) in &before {
+        if !after.contains_key(name) && !dropped.contains(i.table.as_str()) {
+            out.push(Change::DropIndex((*i).clone()));
+        }
+    }
+}
+
+fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) {
+    let before = by_name(&old.functions, |f| f.name.clone());
+    let after = by_name(&new.functions, |f| f.name.clone());
+    for (name, f) in &after {
+        match before.get(name) {
+            None => out.push(Change::CreateFunction((*f).clone())),
+            Some(o) if o == f => {}
+            Some(o) => out.push(Change::ReplaceFunction { old: (*o).clone(), new: (*f).clone() }),
+        }
+    }
+    for (name, f) in &before {
+        if !after.contains_key(name) {
+            out.push(Change::DropFunction((*f).clone()));
+        }
+    }
+    // A view is made again when it changes or when a table it reads changes
+    // a column's type or loses one (PostgreSQL refuses those under a view).
+    let touched: BTreeSet<String> = new
+        .tables
+        .iter()
+        .filter(|t| {
+            old.table(&t.name).is_some_and(|o| {
+                o.columns.iter().any(|c| {
+                    t.column(&c.name)
+                        .is_none_or(|n| n.ty != c.ty || n.generated != c.generated || n.identity != c.identity)
+                })
+            })
+        })
+        .map(|t| t.name.clone())
+        .collect();
+    let reads_touched = |v: &View| touched.iter().any(|t| v.query.contains(&qualified(&new.schema, t)));
+    let before = by_name(&old.views, |v| v.name.clone());
+    let after = by_name(&new.views, |v| v.name.clone());
+    for (name, v) in &after {
+        match before.get(name) {
+            Some(o) if o == v && !reads_touched(o) => {}
+            Some(o)
+                if View { comment: None, ..(*o).clone() } == View { comment: None, ..(*v).clone() }
+                    && !reads_touched(o) =>
+            {
+                let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                out.push(comment(format!("{kind} {}", qualified(&new.schema, name)), name, &o.comment, &v.comment));
+            }
+            Some(o) => {
+                out.push(Change::DropView((*o).clone()));
+                out.push(Change::CreateView((*v).clone()));
+            }
+            None => out.push(Change::CreateView((*v).clone())),
+        }
+    }
+    for (name, v) in &before {
+        if !after.contains_key(name) {
+            out.push(Change::DropView((*v).clone()));
+        }
+    }
+    let key = |t: &Trigger| format!("{}.{}", t.table, t.name);
+    let before = by_name(&old.triggers, key);
+    let after = by_name(&new.triggers, key);
+    for (k, t) in &after {
+        match before.get(k) {
+            Some(o) if o == t => {}
+            Some(o) => {
+                out.push(Change::DropTrigger((*o).clone()));
+                out.push(Change::CreateTrigger((*t).clone()));
+            }
+            None => out.push(Change::CreateTrigger((*t).clone())),
+        }
+    }
+    for (k, t) in &before {
+        if !after.contains_key(k) && !dropped_tables.contains(t.table.as_str()) {
+            out.push(Change::DropTrigger((*t).clone()));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Migrations: the compiled state (`state.rs`), the declared renames
+//! (`rename.rs`), the diff of two states (`diff.rs`), the ordered, lock-aware
+//! plan (`plan.rs`) and its scripts (`script.rs`); `apply.rs` runs a plan on
+//! PostgreSQL with a journal so an interrupted run resumes.
+//!
+//! Speaks IR and the PostgreSQL model; never syntax, never the CLI.
+
+pub mod apply;
+pub mod diff;
+pub mod plan;
+pub mod rename;
+pub mod script;
+pub mod state;
+
+use crate::backends::postgres;
+use crate::semantic::ir::Ir;
+
+pub use plan::{Hazard, Phase, Plan, Step};
+
+/// The plan from `old` (the compiled state) to `new`.
+pub fn plan(old: &Ir, new: &Ir, options: &postgres::Options) -> Plan {
+    let changes = diff::diff(old, new, options);
+    plan::plan(&changes, &options.schema)
+}

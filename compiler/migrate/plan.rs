@@ -1,0 +1,1249 @@
+//! Changes → an ordered, lock-aware plan of steps for PostgreSQL 15+.
+//!
+//! Each step carries its up SQL, its down SQL (or none: irreversible), the
+//! lock it takes, whether it rewrites or scans the table, whether it can run
+//! in a transaction, its phase (expand, backfill, contract) and its hazards.
+//! The rules of migrations.md replace naive statements: indexes and uniques
+//! on existing tables are built CONCURRENTLY, constraints are added NOT VALID
+//! and validated in a later step, NOT NULL goes through a validated check,
+//! binary-coercible type changes are told apart from rewrites, enum values
+//! are added in their own step, drops come last and need consent.
+//!
+//! Produces data only; running it against a database is `apply.rs`'s job.
+
+use serde::Serialize;
+
+use super::diff::Change;
+use crate::backends::postgres::model::*;
+use crate::backends::postgres::quote::{ident, ident_list, literal};
+use crate::backends::postgres::render::Renderer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Additive: safe while the old application still runs.
+    Expand,
+    /// Data moved in batches.
+    Backfill,
+    /// Removes what the old application may still use.
+    Contract,
+}
+
+/// A reason to look twice at a step; `schemac check` and `migrate new` fail
+/// until it is acknowledged (`--allow CODE:object`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub code: &'static str,
+    /// What it is about, as `--allow` names it: `order`, `order.note`.
+    pub object: String,
+    pub message: String,
+}
+
+impl Hazard {
+    /// The `--allow` spelling: `H0002:order.note`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.code, self.object)
+    }
+}
+
+/// The hazard codes, with what they mean (spec/errors.md explains each).
+pub const HAZARDS: &[(&str, &str)] = &[
+    ("H0001", "table dropped: its rows are lost"),
+    ("H0002", "column dropped: its values are lost"),
+    ("H0003", "table rewritten under an exclusive lock"),
+    ("H0004", "existing rows may not satisfy the change"),
+    ("H0005", "rename breaks clients that use the old name"),
+    ("H0006", "constraint removed: the database accepts more"),
+    ("H0007", "partition dropped: its rows are lost"),
+    ("H0008", "change needs a manual migration"),
+    ("H0009", "a drop and an add that may be a rename"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// One line: what the step does.
+    pub summary: String,
+    pub phase: Phase,
+    /// Statements, run in order.
+    pub up: Vec<String>,
+    /// The inverse statements; `None` when the step cannot be undone.
+    pub down: Option<Vec<String>>,
+    /// The strongest PostgreSQL lock the step takes, and on what.
+    pub lock: String,
+    pub rewrite: bool,
+    /// Reads the whole table (validation, index build).
+    pub scan: bool,
+    /// Can run inside a transaction (CONCURRENTLY and batched backfills cannot).
+    pub transactional: bool,
+    pub hazards: Vec<Hazard>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
+        self.steps.iter().flat_map(|s| &s.hazards)
+    }
+
+    /// Whether every step can be undone.
+    pub fn reversible(&self) -> bool {
+        self.steps.iter().all(|s| s.down.is_some())
+    }
+}
+
+/// Per-step settings written before each step's statements.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeouts {
+    /// How long a step waits for a lock before giving up (PostgreSQL syntax).
+    pub lock_timeout: String,
+    /// How long one statement may run; `0` is no limit.
+    pub statement_timeout: String,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts { lock_timeout: "5s".into(), statement_timeout: "0".into() }
+    }
+}
+
+const ACCESS_EXCLUSIVE: &str = "ACCESS EXCLUSIVE";
+const SHARE_UPDATE_EXCLUSIVE: &str = "SHARE UPDATE EXCLUSIVE";
+const SHARE_ROW_EXCLUSIVE: &str = "SHARE ROW EXCLUSIVE";
+
+/// Rows updated per transaction by a backfill.
+const BACKFILL_BATCH: u32 = 5_000;
+
+/// Ordering of steps: creation forward in dependency order, drops backward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Order {
+    Extension,
+    Helper,
+    Type,
+    DropViews,
+    Rename,
+    Table,
+    Column,
+    Constraint,
+    ForeignKey,
+    Validate,
+    Index,
+    Routine,
+    View,
+    Trigger,
+    Comment,
+    DropRoutine,
+    DropForeignKey,
+    DropIndex,
+    DropConstraint,
+    DropColumn,
+    DropTable,
+    DropType,
+}
+
+struct Planner<'a> {
+    r: Renderer<'a>,
+    steps: Vec<(Order, usize, Step)>,
+    /// While planning the drop half of a replacement: where it goes (right
+    /// before the add) — it is not a removal, so no contract phase and no H0006.
+    replacing: Option<Order>,
+    /// The add half re-creates a foreign key over the same columns: the rows
+    /// satisfied it already, so validation cannot fail (no H0004).
+    revalidating: bool,
+}
+
+/// Plans the changes between two states (`schema` is the PostgreSQL schema).
+pub fn plan(changes: &[Change], schema: &str) -> Plan {
+    let mut planner = Planner { r: Renderer { schema }, steps: Vec::new(), replacing: None, revalidating: false };
+    for change in changes {
+        planner.change(change);
+    }
+    planner.flag_renames_in_disguise();
+    let mut steps = planner.steps;
+    steps.sort_by_key(|(order, n, _)| (*order, *n));
+    Plan { steps: steps.into_iter().map(|(_, _, s)| s).collect() }
+}
+
+fn step(summary: String, phase: Phase, up: Vec<String>, down: Option<Vec<String>>, lock: &str) -> Step {
+    Step {
+        summary,
+        phase,
+        up,
+        down,
+        lock: lock.to_string(),
+        rewrite: false,
+        scan: false,
+        transactional: true,
+        hazards: Vec::new(),
+    }
+}
+
+fn hazard(code: &'static str, object: &str, message: String) -> Hazard {
+    Hazard { code, object: object.to_string(), message }
+}
+
+impl Planner<'_> {
+    fn push(&mut self, order: Order, mut step: Step) {
+        let n = self.steps.len();
+        let order = match self.replacing {
+            Some(add) => {
+                step.phase = Phase::Expand;
+                step.hazards.retain(|h| h.code != "H0006");
+                add
+            }
+            None => order,
+        };
+        self.steps.push((order, n, step));
+    }
+
+    fn t(&self, table: &str) -> String {
+        self.r.name(table)
+    }
+
+    fn change(&mut self, change: &Change) {
+        match change {
+            Change::CreateExtension(e) => self.push(
+                Order::Extension,
+                step(
+                    format!("create extension {e}"),
+                    Phase::Expand,
+                    vec![format!("CREATE EXTENSION IF NOT EXISTS {}", ident(e))],
+                    None,
+                    "none",
+                ),
+            ),
+            Change::CreateFunction(f) => {
+                let mut sql = String::new();
+                self.r.function(&mut sql, f);
+                let kind = if f.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+                let drop = format!("DROP {kind} {}", self.signature(f));
+                let order = if f.helper { Order::Helper } else { Order::Routine };
+                self.push(
+                    order,
+                    step(
+                        format!("create {} {}", kind.to_lowercase(), f.name),
+                        Phase::Expand,
+                        vec![sql],
+                        Some(vec![drop]),
+                        "none",
+                    ),
+                );
+            }
+            Change::ReplaceFunction { old, new } => {
+                let (mut up, mut down) = (String::new(), String::new());
+                self.r.function(&mut up, new);
+                self.r.function(&mut down, old);
+                let kind = if new.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+                let same_signature = old.params == new.params && old.returns == new.returns;
+                let (up, down) = if same_signature {
+                    (
+                        vec![up.replacen("CREATE ", "CREATE OR REPLACE ", 1)],
+                        vec![down.replacen("CREATE ", "CREATE OR REPLACE ", 1)],
+                    )
+                } else {
+                    let drop_old = format!("DROP {kind} {}", self.signature(old));
+                    let drop_new = format!("DROP {kind} {}", self.signature(new));
+                    (vec![drop_old, up], vec![drop_new, down])
+                };
+                let order = if new.helper { Order::Helper } else { Order::Routine };
+                self.push(
+                    order,
+                    step(
+                        format!("replace {} {}", kind.to_lowercase(), new.name),
+                        Phase::Expand,
+                        up,
+                        Some(down),
+                        "none",
+                    ),
+                );
+            }
+            Change::DropFunction(f) => {
+                let kind = if f.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+                let mut create = String::new();
+                self.r.function(&mut create, f);
+                self.push(
+                    Order::DropRoutine,
+                    step(
+                        format!("drop {} {}", kind.to_lowercase(), f.name),
+                        Phase::Contract,
+                        vec![format!("DROP {kind} {}", self.signature(f))],
+                        Some(vec![create]),
+                        "none",
+                    ),
+                );
+            }
+            Change::CreateEnum(e) => {
+                let mut sql = String::new();
+                self.r.enum_type(&mut sql, e);
+                let drop = format!("DROP TYPE {}", self.t(&e.name));
+                self.push(
+                    Order::Type,
+                    step(format!("create enum {}", e.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
+                );
+            }
+            Change::AddEnumValue { name, value, before } => {
+                let position = before.as_ref().map_or(String::new(), |b| format!(" BEFORE {}", literal(b)));
+                let sql = format!("ALTER TYPE {} ADD VALUE {}{position}", self.t(name), literal(value));
+                // PostgreSQL cannot remove an enum value: no down.
+                self.push(
+                    Order::Type,
+                    step(format!("add value {value} to enum {name}"), Phase::Expand, vec![sql], None, ACCESS_EXCLUSIVE),
+                );
+            }
+            Change::RebuildEnum { old, new, columns } => self.rebuild_enum(old, new, columns),
+            Change::DropEnum(e) => {
+                let mut create = String::new();
+                self.r.enum_type(&mut create, e);
+                self.push(
+                    Order::DropType,
+                    step(
+                        format!("drop enum {}", e.name),
+                        Phase::Contract,
+                        vec![format!("DROP TYPE {}", self.t(&e.name))],
+                        Some(vec![create]),
+                        "none",
+                    ),
+                );
+            }
+            Change::CreateDomain(d) => {
+                let mut sql = String::new();
+                self.r.domain(&mut sql, d);
+                let drop = format!("DROP DOMAIN {}", self.t(&d.name));
+                self.push(
+                    Order::Type,
+                    step(format!("create type {}", d.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
+                );
+            }
+            Change::ChangeDomainCheck { name, old, new } => self.domain_check(name, old, new),
+            Change::DropDomain(d) => {
+                let mut create = String::new();
+                self.r.domain(&mut create, d);
+                self.push(
+                    Order::DropType,
+                    step(
+                        format!("drop type {}", d.name),
+                        Phase::Contract,
+                        vec![format!("DROP DOMAIN {}", self.t(&d.name))],
+                        Some(vec![create]),
+                        "none",
+                    ),
+                );
+            }
+            Change::RenameTable { old, new } => {
+                let mut s = step(
+                    format!("rename table {old} to {new}"),
+                    Phase::Expand,
+                    vec![format!("ALTER TABLE {} RENAME TO {}", self.t(old), ident(new))],
+                    Some(vec![format!("ALTER TABLE {} RENAME TO {}", self.t(new), ident(old))]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard("H0005", new, format!("clients that still use `{old}` fail after the rename")));
+                self.push(Order::Rename, s);
+            }
+            Change::RenameColumn { table, old, new } => {
+                let t = self.t(table);
+                let mut s = step(
+                    format!("rename column {table}.{old} to {new}"),
+                    Phase::Expand,
+                    vec![format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", ident(old), ident(new))],
+                    Some(vec![format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", ident(new), ident(old))]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    "H0005",
+                    &format!("{table}.{new}"),
+                    format!("clients that still use `{table}.{old}` fail after the rename"),
+                ));
+                self.push(Order::Rename, s);
+            }
+            Change::RenameConstraint { table, old, new } => {
+                let t = self.t(table);
+                self.push(
+                    Order::Rename,
+                    step(
+                        format!("rename constraint {old} to {new}"),
+                        Phase::Expand,
+                        vec![format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", ident(old), ident(new))],
+                        Some(vec![format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", ident(new), ident(old))]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::RenameIndex { old, new } => self.push(
+                Order::Rename,
+                step(
+                    format!("rename index {old} to {new}"),
+                    Phase::Expand,
+                    vec![format!("ALTER INDEX {} RENAME TO {}", self.t(old), ident(new))],
+                    Some(vec![format!("ALTER INDEX {} RENAME TO {}", self.t(new), ident(old))]),
+                    SHARE_UPDATE_EXCLUSIVE,
+                ),
+            ),
+            Change::CreateTable(t) => {
+                let mut sql = String::new();
+                self.r.table(&mut sql, t);
+                let drop = format!("DROP TABLE {}", self.t(&t.name));
+                self.push(
+                    Order::Table,
+                    step(format!("create table {}", t.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
+                );
+            }
+            Change::DropTable(t) => {
+                let mut s = step(
+                    format!("drop table {}", t.name),
+                    Phase::Contract,
+                    vec![format!("DROP TABLE {}", self.t(&t.name))],
+                    None,
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard("H0001", &t.name, format!("every row of `{}` is deleted", t.name)));
+                self.push(Order::DropTable, s);
+            }
+            Change::AddPartition { table, partition } => {
+                let mut sql = String::new();
+                let only = Table { partitions: vec![partition.clone()], ..table.clone() };
+                self.r.partitions(&mut sql, &only);
+                let drop = format!("DROP TABLE {}", self.t(&partition.name));
+                let mut s = step(
+                    format!("add partition {}", partition.name),
+                    Phase::Expand,
+                    vec![sql],
+                    Some(vec![drop]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.scan = true; // the DEFAULT partition is checked for rows that now belong here
+                self.push(Order::Table, s);
+            }
+            Change::DropPartition { table, partition } => {
+                let mut s = step(
+                    format!("drop partition {} of {table}", partition.name),
+                    Phase::Contract,
+                    vec![format!("DROP TABLE {}", self.t(&partition.name))],
+                    None,
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    "H0007",
+                    &partition.name,
+                    format!("the rows in partition `{}` are deleted", partition.name),
+                ));
+                self.push(Order::DropTable, s);
+            }
+            Change::AddColumn { table, column } => self.add_column(table, column),
+            Change::DropColumn { table, column } => {
+                let t = self.t(table);
+                let mut s = step(
+                    format!("drop column {table}.{}", column.name),
+                    Phase::Contract,
+                    vec![format!("ALTER TABLE {t} DROP COLUMN {}", ident(&column.name))],
+                    None,
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    "H0002",
+                    &format!("{table}.{}", column.name),
+                    format!("the values of `{table}.{}` are deleted", column.name),
+                ));
+                self.push(Order::DropColumn, s);
+            }
+            Change::ChangeColumnType { table, old, new } => self.change_type(table, old, new),
+            Change::ChangeDefault { table, column, old, new } => {
+                let t = self.t(table);
+                let set = |d: &Option<String>| match d {
+                    Some(d) => format!("ALTER TABLE {t} ALTER COLUMN {} SET DEFAULT {d}", ident(column)),
+                    None => format!("ALTER TABLE {t} ALTER COLUMN {} DROP DEFAULT", ident(column)),
+                };
+                self.push(
+                    Order::Column,
+                    step(
+                        format!("change the default of {table}.{column}"),
+                        Phase::Expand,
+                        vec![set(new)],
+                        Some(vec![set(old)]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::SetNotNull { table, column } => self.set_not_null(table, column),
+            Change::DropNotNull { table, column } => {
+                let t = self.t(table);
+                self.push(
+                    Order::Column,
+                    step(
+                        format!("allow null in {table}.{column}"),
+                        Phase::Expand,
+                        vec![format!("ALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL", ident(column))],
+                        Some(vec![format!("ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL", ident(column))]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::RecreateColumn { table, old, new } => {
+                let t = self.t(table);
+                let (mut add, mut add_old) = (String::new(), String::new());
+                self.r.column(&mut add, new);
+                self.r.column(&mut add_old, old);
+                let drop = |c: &Column| format!("ALTER TABLE {t} DROP COLUMN {}", ident(&c.name));
+                let mut s = step(
+                    format!("make {table}.{} again (identity or generated expression changed)", new.name),
+                    Phase::Expand,
+                    vec![drop(old), format!("ALTER TABLE {t} ADD COLUMN {add}")],
+                    old.generated.as_ref().map(|_| vec![drop(new), format!("ALTER TABLE {t} ADD COLUMN {add_old}")]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.rewrite = true;
+                s.hazards.push(hazard(
+                    "H0003",
+                    &format!("{table}.{}", new.name),
+                    format!("`{table}` is rewritten to fill the new `{}`", new.name),
+                ));
+                if old.generated.is_none() {
+                    s.hazards.push(hazard(
+                        "H0002",
+                        &format!("{table}.{}", new.name),
+                        format!("the stored values of `{table}.{}` are replaced", new.name),
+                    ));
+                }
+                self.push(Order::Column, s);
+            }
+            Change::AddPrimaryKey { table, key } => self.add_key(table, key, true),
+            Change::DropPrimaryKey { table, key } => self.drop_key(table, key, true),
+            Change::AddUnique { table, key } => self.add_key(table, key, false),
+            Change::DropUnique { table, key } => self.drop_key(table, key, false),
+            Change::AddCheck { table, check } => self.add_check(table, check),
+            Change::DropCheck { table, check } => {
+                let t = self.t(table);
+                let mut s = step(
+                    format!("drop check {} on {table}", check.name),
+                    Phase::Contract,
+                    vec![format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&check.name))],
+                    Some(vec![format!("ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({})", ident(&check.name), check.expr)]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    "H0006",
+                    &format!("{table}.{}", check.name),
+                    format!("rows that break `{}` are accepted from now on", check.name),
+                ));
+                self.push(Order::DropConstraint, s);
+            }
+            Change::AddForeignKey { fk, fresh } => self.add_foreign_key(fk, *fresh),
+            Change::DropForeignKey(fk) => {
+                let t = self.t(&fk.table);
+                let mut add = String::new();
+                self.r.foreign_key(&mut add, fk);
+                let mut s = step(
+                    format!("drop foreign key {} on {}", fk.name, fk.table),
+                    Phase::Contract,
+                    vec![format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&fk.name))],
+                    Some(vec![add]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    "H0006",
+                    &format!("{}.{}", fk.table, fk.name),
+                    format!("`{}` no longer has to point at an existing `{}`", fk.table, fk.references),
+                ));
+                self.push(Order::DropForeignKey, s);
+            }
+            Change::CreateIndex { index, fresh } => self.create_index(index, *fresh),
+            Change::DropIndex(i) => {
+                let create = self.r.index_statement(i);
+                self.push(Order::DropIndex, {
+                    let mut s = step(
+                        format!("drop index {}", i.name),
+                        Phase::Contract,
+                        vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name))],
+                        Some(vec![create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1)]),
+                        SHARE_UPDATE_EXCLUSIVE,
+                    );
+                    s.transactional = false;
+                    s
+                });
+            }
+            Change::Comment { target, object, old, new } => {
+                let set = |c: &Option<String>| {
+                    format!("COMMENT ON {target} IS {}", c.as_deref().map_or("NULL".to_string(), literal))
+                };
+                self.push(
+                    Order::Comment,
+                    step(format!("comment on {object}"), Phase::Expand, vec![set(new)], Some(vec![set(old)]), "none"),
+                );
+            }
+            Change::CreateView(v) => {
+                let mut sql = String::new();
+                self.r.view(&mut sql, v);
+                let drop = self.drop_view_sql(v);
+                self.push(
+                    Order::View,
+                    step(format!("create view {}", v.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
+                );
+            }
+            Change::DropView(v) => {
+                let mut create = String::new();
+                self.r.view(&mut create, v);
+                self.push(
+                    Order::DropViews,
+                    step(
+                        format!("drop view {}", v.name),
+                        Phase::Expand,
+                        vec![self.drop_view_sql(v)],
+                        Some(vec![create]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::CreateTrigger(t) => {
+                let mut sql = String::new();
+                self.r.trigger(&mut sql, t);
+                let drop = format!("DROP TRIGGER {} ON {}", ident(&t.name), self.t(&t.table));
+                self.push(
+                    Order::Trigger,
+                    step(
+                        format!("create trigger {} on {}", t.name, t.table),
+                        Phase::Expand,
+                        vec![sql],
+                        Some(vec![drop]),
+                        SHARE_ROW_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::DropTrigger(t) => {
+                let mut create = String::new();
+                self.r.trigger(&mut create, t);
+                let drop = format!("DROP TRIGGER {} ON {}", ident(&t.name), self.t(&t.table));
+                self.push(
+                    Order::DropViews,
+                    step(
+                        format!("drop trigger {} on {}", t.name, t.table),
+                        Phase::Expand,
+                        vec![drop],
+                        Some(vec![create]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
+            Change::Replace { drop, add } => {
+                self.replacing = Some(order_of(add));
+                self.change(drop);
+                self.replacing = None;
+                self.revalidating = match (drop.as_ref(), add.as_ref()) {
+                    (Change::DropForeignKey(old), Change::AddForeignKey { fk, .. }) => {
+                        old.columns == fk.columns
+                            && old.references == fk.references
+                            && old.referenced_columns == fk.referenced_columns
+                    }
+                    _ => false,
+                };
+                let first_add = self.steps.len();
+                self.change(add);
+                self.revalidating = false;
+                self.merge_replacement(first_add);
+            }
+            Change::Unsupported { object, why } => {
+                let mut s = step(
+                    format!("{object}: manual migration needed"),
+                    Phase::Expand,
+                    vec![format!("-- {object}: {why}")],
+                    None,
+                    "none",
+                );
+                s.hazards.push(hazard("H0008", object, why.clone()));
+                self.push(Order::Table, s);
+            }
+        }
+    }
+
+    /// A replacement's drop (the step before `first_add`) and its add's first
+    /// step run in one transaction when both can: no moment without the object.
+    fn merge_replacement(&mut self, first_add: usize) {
+        if first_add == 0 || first_add >= self.steps.len() {
+            return;
+        }
+        let (drop, add) = (&self.steps[first_add - 1].2, &self.steps[first_add].2);
+        if !(drop.transactional && add.transactional) {
+            return;
+        }
+        let (_, _, drop) = self.steps.remove(first_add - 1);
+        let add = &mut self.steps[first_add - 1].2;
+        add.summary = format!("{} (replacing the old one)", add.summary);
+        add.up = drop.up.into_iter().chain(std::mem::take(&mut add.up)).collect();
+        add.down = match (add.down.take(), drop.down) {
+            (Some(a), Some(d)) => Some(a.into_iter().chain(d).collect()),
+            _ => None,
+        };
+        if drop.lock == ACCESS_EXCLUSIVE {
+            add.lock = ACCESS_EXCLUSIVE.into();
+        }
+        add.hazards.extend(drop.hazards);
+    }
+
+    fn signature(&self, f: &Function) -> String {
+        let types: Vec<&str> = f.params.iter().map(|(_, t)| t.as_str()).collect();
+        format!("{}({})", self.t(&f.name), types.join(", "))
+    }
+
+    fn drop_view_sql(&self, v: &View) -> String {
+        format!("DROP {}VIEW {}", if v.materialized { "MATERIALIZED " } else { "" }, self.t(&v.name))
+    }
+
+    fn add_column(&mut self, table: &str, column: &Column) {
+        let t = self.t(table);
+        let drop = format!("ALTER TABLE {t} DROP COLUMN {}", ident(&column.name));
+        let volatile = column.default.as_deref().is_some_and(is_volatile);
+        if column.identity || column.generated.is_some() {
+            let mut sql = String::new();
+            self.r.column(&mut sql, column);
+            let mut s = step(
+                format!("add column {table}.{}", column.name),
+                Phase::Expand,
+                vec![format!("ALTER TABLE {t} ADD COLUMN {sql}")],
+                Some(vec![drop]),
+                ACCESS_EXCLUSIVE,
+            );
+            s.rewrite = true;
+            s.hazards.push(hazard(
+                "H0003",
+                &format!("{table}.{}", column.name),
+                format!("`{table}` is rewritten to fill `{}` for every row", column.name),
+            ));
+            self.push(Order::Column, s);
+        } else if volatile {
+            // A volatile default would rewrite the table: add the column
+            // empty, set the default for new rows, fill old rows in batches,
+            // then require it.
+            let bare = Column { default: None, not_null: false, ..column.clone() };
+            let mut sql = String::new();
+            self.r.column(&mut sql, &bare);
+            let default = column.default.clone().unwrap_or_default();
+            let c = ident(&column.name);
+            self.push(
+                Order::Column,
+                step(
+                    format!("add column {table}.{} (empty, default for new rows)", column.name),
+                    Phase::Expand,
+                    vec![
+                        format!("ALTER TABLE {t} ADD COLUMN {sql}"),
+                        format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}"),
+                    ],
+                    Some(vec![drop]),
+                    ACCESS_EXCLUSIVE,
+                ),
+            );
+            let mut backfill = step(
+                format!("fill {table}.{} for existing rows, {BACKFILL_BATCH} at a time", column.name),
+                Phase::Backfill,
+                vec![format!(
+                    "DO $backfill$\nDECLARE n bigint;\nBEGIN\n  LOOP\n    UPDATE {t} SET {c} = {default} WHERE ctid IN (SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT {BACKFILL_BATCH});\n    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n  END LOOP;\nEND\n$backfill$"
+                )],
+                Some(Vec::new()),
+                "ROW EXCLUSIVE",
+            );
+            backfill.transactional = false;
+            backfill.scan = true;
+            self.push(Order::Column, backfill);
+            if column.not_null {
+                self.set_not_null(table, &column.name);
+            }
+            if let Some(comment) = &column.comment {
+                self.push(
+                    Order::Comment,
+                    step(
+                        format!("comment on {table}.{}", column.name),
+                        Phase::Expand,
+                        vec![format!("COMMENT ON COLUMN {t}.{c} IS {}", literal(comment))],
+                        Some(Vec::new()),
+                        "none",
+                    ),
+                );
+            }
+        } else {
+            // A constant (or stable) default is stored once, not per row
+            // (PostgreSQL 11+): no rewrite.
+            let mut sql = String::new();
+            self.r.column(&mut sql, column);
+            let mut up = vec![format!("ALTER TABLE {t} ADD COLUMN {sql}")];
+            if let Some(comment) = &column.comment {
+                up.push(format!("COMMENT ON COLUMN {t}.{} IS {}", ident(&column.name), literal(comment)));
+            }
+            let mut s = step(
+                format!("add column {table}.{}", column.name),
+                Phase::Expand,
+                up,
+                Some(vec![drop]),
+                ACCESS_EXCLUSIVE,
+            );
+            if column.not_null && column.default.is_none() {
+                s.hazards.push(hazard(
+                    "H0004",
+                    &format!("{table}.{}", column.name),
+                    format!(
+                        "`{table}.{}` is required and has no default: the step fails if `{table}` has rows",
+                        column.name
+                    ),
+                ));
+            }
+            self.push(Order::Column, s);
+        }
+    }
+
+    /// NOT NULL without a long exclusive lock: a NOT VALID check, validated
+    /// under a weaker lock; SET NOT NULL then uses it instead of scanning.
+    fn set_not_null(&mut self, table: &str, column: &str) {
+        let t = self.t(table);
+        let c = ident(column);
+        let check = ident(&crate::backends::postgres::names::fit(&format!("{table}_{column}_not_null")));
+        self.push(
+            Order::Constraint,
+            step(
+                format!("require {table}.{column}: add a NOT VALID check"),
+                Phase::Expand,
+                vec![format!("ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID")],
+                Some(vec![format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")]),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+        let mut validate = step(
+            format!("require {table}.{column}: validate, set NOT NULL, drop the check"),
+            Phase::Expand,
+            vec![
+                format!("ALTER TABLE {t} VALIDATE CONSTRAINT {check}"),
+                format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
+                format!("ALTER TABLE {t} DROP CONSTRAINT {check}"),
+            ],
+            Some(vec![format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL")]),
+            SHARE_UPDATE_EXCLUSIVE,
+        );
+        validate.scan = true;
+        validate.hazards.push(hazard(
+            "H0004",
+            &format!("{table}.{column}"),
+            format!("rows where `{table}.{column}` is null make the step fail"),
+        ));
+        self.push(Order::Validate, validate);
+    }
+
+    fn change_type(&mut self, table: &str, old: &Column, new: &Column) {
+        let t = self.t(table);
+        let c = ident(&new.name);
+        let alter = |ty: &str| format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}");
+        let coercible = binary_coercible(&old.ty, &new.ty);
+        let mut s = step(
+            format!("change the type of {table}.{} from {} to {}", new.name, old.ty, new.ty),
+            Phase::Expand,
+            vec![alter(&new.ty)],
+            Some(vec![alter(&old.ty)]),
+            ACCESS_EXCLUSIVE,
+        );
+        let object = format!("{table}.{}", new.name);
+        if !coercible {
+            s.rewrite = true;
+            s.hazards.push(hazard(
+                "H0003",
+                &object,
+                format!("`{table}` is rewritten under an exclusive lock to convert `{}`", new.name),
+            ));
+            if !widening(&old.ty, &new.ty) {
+                s.hazards.push(hazard(
+                    "H0004",
+                    &object,
+                    format!("values of `{table}.{}` that do not fit {} make the step fail", new.name, new.ty),
+                ));
+            }
+        }
+        self.push(Order::Column, s);
+    }
+
+    fn add_key(&mut self, table: &str, key: &Key, primary: bool) {
+        let t = self.t(table);
+        let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+        let name = ident(&key.name);
+        // Build the index without blocking writes, then attach it.
+        let mut build = step(
+            format!("build the index of {} {} concurrently", if primary { "primary key" } else { "unique" }, key.name),
+            Phase::Expand,
+            vec![
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&key.name)),
+                format!("CREATE UNIQUE INDEX CONCURRENTLY {name} ON {t} USING btree ({})", ident_list(&key.columns)),
+            ],
+            Some(vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&key.name))]),
+            SHARE_UPDATE_EXCLUSIVE,
+        );
+        build.transactional = false;
+        build.scan = true;
+        build.hazards.push(hazard(
+            "H0004",
+            &format!("{table}.{}", key.name),
+            format!("duplicate ({}) in `{table}` make the step fail", key.columns.join(", ")),
+        ));
+        self.push(Order::Constraint, build);
+        self.push(
+            Order::Constraint,
+            step(
+                format!("add {} {} using its index", kind.to_lowercase(), key.name),
+                Phase::Expand,
+                vec![format!("ALTER TABLE {t} ADD CONSTRAINT {name} {kind} USING INDEX {name}")],
+                Some(vec![format!("ALTER TABLE {t} DROP CONSTRAINT {name}")]),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+    }
+
+    fn drop_key(&mut self, table: &str, key: &Key, primary: bool) {
+        let t = self.t(table);
+        let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+        let mut s = step(
+            format!("drop {} {} on {table}", kind.to_lowercase(), key.name),
+            Phase::Contract,
+            vec![format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&key.name))],
+            Some(vec![format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {} {kind} ({})",
+                ident(&key.name),
+                ident_list(&key.columns)
+            )]),
+            ACCESS_EXCLUSIVE,
+        );
+        s.hazards.push(hazard(
+            "H0006",
+            &format!("{table}.{}", key.name),
+            format!("duplicate ({}) are accepted from now on", key.columns.join(", ")),
+        ));
+        self.push(Order::DropConstraint, s);
+    }
+
+    fn add_check(&mut self, table: &str, check: &Check) {
+        let t = self.t(table);
+        let name = ident(&check.name);
+        self.push(
+            Order::Constraint,
+            step(
+                format!("add check {} on {table} (NOT VALID)", check.name),
+                Phase::Expand,
+                vec![format!("ALTER TABLE {t} ADD CONSTRAINT {name} CHECK ({}) NOT VALID", check.expr)],
+                Some(vec![format!("ALTER TABLE {t} DROP CONSTRAINT {name}")]),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+        let mut validate = step(
+            format!("validate check {} on {table}", check.name),
+            Phase::Expand,
+            vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name}")],
+            Some(Vec::new()),
+            SHARE_UPDATE_EXCLUSIVE,
+        );
+        validate.scan = true;
+        validate.hazards.push(hazard(
+            "H0004",
+            &format!("{table}.{}", check.name),
+            format!("rows of `{table}` that break `{}` make the step fail", check.name),
+        ));
+        self.push(Order::Validate, validate);
+    }
+
+    fn add_foreign_key(&mut self, fk: &ForeignKey, fresh: bool) {
+        let t = self.t(&fk.table);
+        let mut add = String::new();
+        self.r.foreign_key(&mut add, fk);
+        let name = ident(&fk.name);
+        let drop = format!("ALTER TABLE {t} DROP CONSTRAINT {name}");
+        if fresh {
+            // The table is new and empty: nothing to validate.
+            self.push(
+                Order::ForeignKey,
+                step(
+                    format!("add foreign key {} on {}", fk.name, fk.table),
+                    Phase::Expand,
+                    vec![add],
+                    Some(vec![drop]),
+                    SHARE_ROW_EXCLUSIVE,
+                ),
+            );
+            return;
+        }
+        let statement = add.lines().next().unwrap_or_default().trim_end_matches(';').to_string();
+        let mut up = vec![format!("{statement} NOT VALID")];
+        if let Some(comment) = &fk.comment {
+            up.push(format!("COMMENT ON CONSTRAINT {name} ON {t} IS {}", literal(comment)));
+        }
+        self.push(
+            Order::ForeignKey,
+            step(
+                format!("add foreign key {} on {} (NOT VALID)", fk.name, fk.table),
+                Phase::Expand,
+                up,
+                Some(vec![drop]),
+                SHARE_ROW_EXCLUSIVE,
+            ),
+        );
+        let mut validate = step(
+            format!("validate foreign key {} on {}", fk.name, fk.table),
+            Phase::Expand,
+            vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name}")],
+            Some(Vec::new()),
+            SHARE_UPDATE_EXCLUSIVE,
+        );
+        validate.scan = true;
+        if !self.revalidating {
+            validate.hazards.push(hazard(
+                "H0004",
+                &format!("{}.{}", fk.table, fk.name),
+                format!("rows of `{}` that point at no `{}` make the step fail", fk.table, fk.references),
+            ));
+        }
+        self.push(Order::Validate, validate);
+    }
+
+    fn create_index(&mut self, i: &Index, fresh: bool) {
+        if fresh {
+            // The table is new and empty: build the index in its transaction.
+            let mut sql = String::new();
+            self.r.index(&mut sql, i);
+            let drop = format!("DROP INDEX {}", self.t(&i.name));
+            self.push(
+                Order::Index,
+                step(format!("create index {}", i.name), Phase::Expand, vec![sql], Some(vec![drop]), "SHARE"),
+            );
+            return;
+        }
+        let create = self.r.index_statement(i);
+        let mut up = vec![
+            // A build that failed half-way leaves an INVALID index: drop it first.
+            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name)),
+            create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1),
+        ];
+        if let Some(comment) = &i.comment {
+            up.push(format!("COMMENT ON INDEX {} IS {}", self.t(&i.name), literal(comment)));
+        }
+        let mut s = step(
+            format!("create index {} concurrently", i.name),
+            Phase::Expand,
+            up,
+            Some(vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name))]),
+            SHARE_UPDATE_EXCLUSIVE,
+        );
+        s.transactional = false;
+        s.scan = true;
+        if i.unique {
+            s.hazards.push(hazard(
+                "H0004",
+                &format!("{}.{}", i.table, i.name),
+                format!("duplicate rows in `{}` make the step fail", i.table),
+            ));
+        }
+        self.push(Order::Index, s);
+    }
+
+    fn rebuild_enum(&mut self, old: &EnumType, new: &EnumType, columns: &[(String, String)]) {
+        let ty = self.t(&new.name);
+        let temporary = format!("{}_new", new.name);
+        let mut create = String::new();
+        self.r.enum_type(&mut create, &EnumType { name: temporary.clone(), labels: new.labels.clone(), comment: None });
+        let mut up = vec![create.trim_end().trim_end_matches(';').to_string()];
+        for (table, column) in columns {
+            let c = ident(column);
+            up.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {c} DROP DEFAULT, ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
+                self.t(table),
+                self.t(&temporary),
+                self.t(&temporary)
+            ));
+        }
+        up.push(format!("DROP TYPE {ty}"));
+        up.push(format!("ALTER TYPE {} RENAME TO {}", self.t(&temporary), ident(&new.name)));
+        let mut s = step(
+            format!("rebuild enum {} (values removed or reordered)", new.name),
+            Phase::Expand,
+            up,
+            None,
+            ACCESS_EXCLUSIVE,
+        );
+        s.rewrite = !columns.is_empty();
+        let removed: Vec<&String> = old.labels.iter().filter(|l| !new.labels.contains(l)).collect();
+        s.hazards.push(hazard("H0003", &new.name, format!("every table with a `{}` column is rewritten", new.name)));
+        if !removed.is_empty() {
+            s.hazards.push(hazard(
+                "H0004",
+                &new.name,
+                format!(
+                    "rows holding {} make the step fail",
+                    removed.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        self.push(Order::Type, s);
+    }
+
+    fn domain_check(&mut self, name: &str, old: &Option<Check>, new: &Option<Check>) {
+        let d = self.t(name);
+        let drop = |c: &Check| format!("ALTER DOMAIN {d} DROP CONSTRAINT {}", ident(&c.name));
+        let add =
+            |c: &Check| format!("ALTER DOMAIN {d} ADD CONSTRAINT {} CHECK ({}) NOT VALID", ident(&c.name), c.expr);
+        let mut up: Vec<String> = old.iter().map(drop).collect();
+        up.extend(new.iter().map(add));
+        let mut down: Vec<String> = new.iter().map(drop).collect();
+        down.extend(old.iter().map(add));
+        self.push(
+            Order::Type,
+            step(format!("change the check of type {name}"), Phase::Expand, up, Some(down), "SHARE"),
+        );
+        if let Some(c) = new {
+            let mut validate = step(
+                format!("validate the check of type {name}"),
+                Phase::Expand,
+                vec![format!("ALTER DOMAIN {d} VALIDATE CONSTRAINT {}", ident(&c.name))],
+                Some(Vec::new()),
+                "SHARE",
+            );
+            validate.scan = true;
+            validate.hazards.push(hazard(
+                "H0004",
+                name,
+                format!("stored values that break the check of `{name}` make the step fail"),
+            ));
+            self.push(Order::Validate, validate);
+        }
+    }
+
+    /// A dropped table or column next to an added one of the same shape may
+    /// be a rename nobody declared: say so on both (H0009).
+    fn flag_renames_in_disguise(&mut self) {
+        let dropped_columns: Vec<(usize, String, String)> = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, s))| {
+                let h = s.hazards.iter().find(|h| h.code == "H0002")?;
+                let (table, column) = h.object.split_once('.')?;
+                s.summary.starts_with("drop column").then(|| (i, table.to_string(), column.to_string()))
+            })
+            .collect();
+        let added: Vec<(String, String)> = self
+            .steps
+            .iter()
+            .filter_map(|(_, _, s)| {
+                s.summary
+                    .strip_prefix("add column ")?
+                    .split(' ')
+                    .next()?
+                    .split_once('.')
+                    .map(|(t, c)| (t.to_string(), c.to_string()))
+            })
+            .collect();
+        for (i, table, column) in dropped_columns {
+            if let Some((_, new)) = added.iter().find(|(t, _)| *t == table) {
+                let message = format!(
+                    "`{table}.{column}` is dropped and `{table}.{new}` added: if it was renamed, write `{new} … renamed_from {column}` to keep the data; otherwise acknowledge the drop"
+                );
+                self.steps[i].2.hazards.push(hazard("H0009", &format!("{table}.{column}"), message));
+            }
+        }
+        let dropped_tables: Vec<(usize, String)> = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, s))| s.summary.strip_prefix("drop table ").map(|t| (i, t.to_string())))
+            .collect();
+        let created: Vec<String> = self
+            .steps
+            .iter()
+            .filter_map(|(_, _, s)| s.summary.strip_prefix("create table ").map(String::from))
+            .collect();
+        for (i, table) in dropped_tables {
+            if let Some(new) = created.first() {
+                let message = format!(
+                    "table `{table}` is dropped and `{new}` created: if it was renamed, write `renamed_from` in the new entity to keep the rows; otherwise acknowledge the drop"
+                );
+                self.steps[i].2.hazards.push(hazard("H0009", &table, message));
+            }
+        }
+    }
+}
+
+/// Where the add half of a replacement goes.
+fn order_of(change: &Change) -> Order {
+    match change {
+        Change::AddForeignKey { .. } => Order::ForeignKey,
+        Change::CreateIndex { .. } => Order::Index,
+        _ => Order::Constraint,
+    }
+}
+
+/// Defaults whose value differs per row; adding a column with one rewrites
+/// the table. `now()` is stable (one value per statement), so not listed.
+fn is_volatile(default: &str) -> bool {
+    ["gen_random_uuid()", "schemac_uuid_v7()", "clock_timestamp()", "random()", "nextval("]
+        .iter()
+        .any(|f| default.contains(f))
+}
+
+/// Type changes PostgreSQL makes without touching the rows (checked on 15):
+/// varchar widened or to text, numeric precision widened at the same scale,
+/// or constraints removed from numeric.
+pub fn binary_coercible(old: &str, new: &str) -> bool {
+    if old == new {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (varchar_length(old), varchar_length(new)) {
+        return b >= a;
+    }
+    if varchar_length(old).is_some() && new == "text" {
+        return true;
+    }
+    match (numeric_args(old), numeric_args(new)) {
+        (Some(Some((p1, s1))), Some(Some((p2, s2)))) => s1 == s2 && p2 >= p1,
+        (Some(_), Some(None)) => true,
+        _ => false,
+    }
+}
+
+/// Changes no value can fail: wider integers, varchar to text, longer
+/// varchar, wider numeric.
+fn widening(old: &str, new: &str) -> bool {
+    const INTEGERS: [&str; 3] = ["smallint", "integer", "bigint"];
+    let rank = |t: &str| INTEGERS.iter().position(|i| *i == t);
+    if let (Some(a), Some(b)) = (rank(old), rank(new)) {
+        return b >= a;
+    }
+    if (rank(old).is_some() || old.starts_with("numeric")) && new == "numeric" {
+        return true;
+    }
+    binary_coercible(old, new) || new == "text"
+}
+
+fn varchar_length(ty: &str) -> Option<u32> {
+    ty.strip_prefix("character varying(")?.strip_suffix(')')?.parse().ok()
+}
+
+/// `Some(None)` for unconstrained numeric, `Some(Some((p, s)))` otherwise.
+fn numeric_args(ty: &str) -> Option<Option<(u32, u32)>> {
+    if ty == "numeric" {
+        return Some(None);
+    }
+    let (p, s) = ty.strip_prefix("numeric(")?.strip_suffix(')')?.split_once(',')?;
+    Some(Some((p.trim().parse().ok()?, s.trim().parse().ok()?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coercible_type_changes_match_what_postgres_15_does_without_a_rewrite() {
+        assert!(binary_coercible("character varying(10)", "character varying(20)"));
+        assert!(binary_coercible("character varying(10)", "text"));
+        assert!(binary_coercible("numeric(10,2)", "numeric(12,2)"));
+        assert!(binary_coercible("numeric(10,2)", "numeric"));
+        assert!(!binary_coercible("character varying(20)", "character varying(10)"));
+        assert!(!binary_coercible("text", "character varying(10)"));
+        assert!(!binary_coercible("integer", "bigint"));
+        assert!(!binary_coercible("numeric(10,2)", "numeric(12,3)"));
+        assert!(widening("integer", "bigint"));
+        assert!(!widening("bigint", "integer"));
+    }
+}
