@@ -25,6 +25,9 @@ const WITHOUT_SCHEMA_EXAMPLE: &[(&str, &str)] = &[
     ("E0900", "toml"), // about schemac.toml: shown in a ```toml block
 ];
 
+/// Migration hazards (H codes) are shown as a change: a ```schema-before and
+/// a ```schema-after block, whose plan must carry the hazard.
+
 struct Section {
     code: String,
     title: String,
@@ -94,7 +97,7 @@ fn every_section_explains_the_code_and_says_how_to_fix_it() {
 
 #[test]
 fn every_section_has_a_schema_example_unless_its_input_is_not_schema_text() {
-    for s in sections() {
+    for s in sections().into_iter().filter(|s| !s.code.starts_with('H')) {
         let examples = examples(&s.body);
         let schema = examples.iter().filter(|e| e.tag == "schema").count();
         match WITHOUT_SCHEMA_EXAMPLE.iter().find(|(c, _)| *c == s.code) {
@@ -138,7 +141,8 @@ fn every_schema_example_reports_its_sections_code_first() {
             }
         }
     }
-    assert!(checked >= codes::ALL.len() - WITHOUT_SCHEMA_EXAMPLE.len(), "only {checked} examples found");
+    let hazards = codes::ALL.iter().filter(|(c, _)| c.0.starts_with('H')).count();
+    assert!(checked >= codes::ALL.len() - WITHOUT_SCHEMA_EXAMPLE.len() - hazards, "only {checked} examples found");
     assert!(failures.is_empty(), "examples that do not show their code:\n{}", failures.join("\n"));
 }
 
@@ -221,4 +225,32 @@ fn explain_accepts_lowercase_and_refuses_unknown_codes() {
     let output = Command::new(env!("CARGO_BIN_EXE_schemac")).args(["explain", "E9999"]).output().expect("run schemac");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a schemac diagnostic code"));
+}
+
+/// Builds a `.schema` text the way `schemac build` does (with `previous` as
+/// the compiled state it starts from); the IR after the passes.
+fn built(name: &str, text: &str, previous: Option<&schemac::semantic::ir::Ir>) -> schemac::semantic::ir::Ir {
+    let mut compilation = driver::compile_str(name, text);
+    assert!(!compilation.has_errors(), "{name} does not compile: {:?}", compilation.diagnostics);
+    let options = pipeline::Options { previous: previous.cloned().map(std::sync::Arc::new), ..Default::default() };
+    let output = pipeline::build(&mut compilation, &options);
+    assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{name}: {:?}", output.diagnostics);
+    compilation.ir
+}
+
+#[test]
+fn every_hazard_example_plans_a_step_with_its_code() {
+    let mut checked = 0;
+    for s in sections().into_iter().filter(|s| s.code.starts_with('H')) {
+        let examples = examples(&s.body);
+        let tags: Vec<&str> = examples.iter().map(|e| e.tag.as_str()).collect();
+        assert_eq!(tags, ["schema-before", "schema-after"], "{}: a hazard is shown as a before and an after", s.code);
+        let before = built(&format!("{}-before.schema", s.code), &examples[0].text, None);
+        let after = built(&format!("{}-after.schema", s.code), &examples[1].text, Some(&before));
+        let plan = schemac::migrate::plan(&before, &after, &Default::default());
+        let found: Vec<&str> = plan.hazards().map(|h| h.code.0).collect();
+        assert!(found.contains(&s.code.as_str()), "{}: the plan's hazards are {found:?}", s.code);
+        checked += 1;
+    }
+    assert_eq!(checked, codes::ALL.iter().filter(|(c, _)| c.0.starts_with('H')).count());
 }

@@ -65,6 +65,17 @@ fn journal(client: &mut Client, schema: &str) -> Result<String, postgres::Error>
 
 /// Applies every migration not yet finished, in the order given.
 pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Result<Report, ApplyError> {
+    apply_observed(client, schema, migrations, &mut |_, _, _| {})
+}
+
+/// [`apply`], calling `before_step(client, migration, step index)` before
+/// each step runs (tests use it to kill the connection between steps).
+pub fn apply_observed(
+    client: &mut Client,
+    schema: &str,
+    migrations: &[StoredPlan],
+    before_step: &mut dyn FnMut(&mut Client, &str, usize),
+) -> Result<Report, ApplyError> {
     let db = |migration: &str, step: usize, summary: &str| {
         let (migration, summary) = (migration.to_string(), summary.to_string());
         move |e: postgres::Error| ApplyError::Database {
@@ -108,6 +119,7 @@ pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Re
         };
         let record = |n: usize| format!("UPDATE {table} SET steps_done = {n} WHERE name = {}", literal(&plan.name));
         for (i, step) in plan.steps.iter().enumerate().skip(done) {
+            before_step(client, &plan.name, i);
             let fail = db(&plan.name, i + 1, &step.summary);
             if step.transactional {
                 let mut tx = client.transaction().map_err(&fail)?;
@@ -142,4 +154,48 @@ pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Re
         report.applied.push((plan.name.clone(), plan.steps.len() - done));
     }
     Ok(report)
+}
+
+/// Undoes a finished migration: each step's down statements, last step
+/// first, then forgets it in the journal. Refuses a plan with an
+/// irreversible step before touching anything.
+pub fn revert(client: &mut Client, schema: &str, plan: &StoredPlan) -> Result<(), ApplyError> {
+    let irreversible = plan.steps.iter().position(|s| s.down.is_none());
+    if let Some(i) = irreversible {
+        return Err(ApplyError::Database {
+            migration: plan.name.clone(),
+            step: i + 1,
+            summary: plan.steps[i].summary.clone(),
+            message: "this step cannot be undone, so neither can the migration".into(),
+        });
+    }
+    let table = qualified(schema, JOURNAL);
+    for (i, step) in plan.steps.iter().enumerate().rev() {
+        let fail = |e: postgres::Error| ApplyError::Database {
+            migration: plan.name.clone(),
+            step: i + 1,
+            summary: format!("undo: {}", step.summary),
+            message: message(&e),
+        };
+        let statements = step.down.as_deref().unwrap_or_default();
+        if step.transactional {
+            let mut tx = client.transaction().map_err(fail)?;
+            for statement in statements {
+                tx.batch_execute(statement).map_err(fail)?;
+            }
+            tx.commit().map_err(fail)?;
+        } else {
+            for statement in statements {
+                client.batch_execute(statement).map_err(fail)?;
+            }
+        }
+    }
+    client
+        .batch_execute(&format!("DELETE FROM {table} WHERE name = {}", literal(&plan.name)))
+        .map_err(|e| ApplyError::Database {
+            migration: plan.name.clone(),
+            step: 0,
+            summary: "forget the migration".into(),
+            message: message(&e),
+        })
 }

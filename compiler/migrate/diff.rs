@@ -34,10 +34,11 @@ pub enum Change {
         before: Option<String>,
     },
     /// Values removed or reordered: a new type and a column swap.
+    /// `columns`: (table, column, its default) of every column of the type.
     RebuildEnum {
         old: EnumType,
         new: EnumType,
-        columns: Vec<(String, String)>,
+        columns: Vec<(String, String, Option<String>)>,
     },
     DropEnum(EnumType),
     CreateDomain(DomainType),
@@ -322,16 +323,15 @@ fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
                     }
                 }
             } else {
-                let ty = format!(
-                    "{}.{}",
-                    crate::backends::postgres::quote::ident(&new.schema),
-                    crate::backends::postgres::quote::ident(name)
-                );
+                let ty = qualified(&new.schema, name);
                 let columns = new
                     .tables
                     .iter()
                     .flat_map(|t| {
-                        t.columns.iter().filter(|c| c.ty == ty).map(move |c| (t.name.clone(), c.name.clone()))
+                        t.columns
+                            .iter()
+                            .filter(|c| c.ty == ty)
+                            .map(move |c| (t.name.clone(), c.name.clone(), c.default.clone()))
                     })
                     .collect();
                 out.push(Change::RebuildEnum { old: (*o).clone(), new: (*e).clone(), columns });

@@ -17,6 +17,7 @@ use super::diff::Change;
 use crate::backends::postgres::model::*;
 use crate::backends::postgres::quote::{ident, ident_list, literal};
 use crate::backends::postgres::render::Renderer;
+use crate::diagnostics::{codes, Code};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +34,8 @@ pub enum Phase {
 /// until it is acknowledged (`--allow CODE:object`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hazard {
-    pub code: &'static str,
+    /// An H code of the diagnostics table (`schemac explain H0002`).
+    pub code: Code,
     /// What it is about, as `--allow` names it: `order`, `order.note`.
     pub object: String,
     pub message: String,
@@ -45,19 +47,6 @@ impl Hazard {
         format!("{}:{}", self.code, self.object)
     }
 }
-
-/// The hazard codes, with what they mean (spec/errors.md explains each).
-pub const HAZARDS: &[(&str, &str)] = &[
-    ("H0001", "table dropped: its rows are lost"),
-    ("H0002", "column dropped: its values are lost"),
-    ("H0003", "table rewritten under an exclusive lock"),
-    ("H0004", "existing rows may not satisfy the change"),
-    ("H0005", "rename breaks clients that use the old name"),
-    ("H0006", "constraint removed: the database accepts more"),
-    ("H0007", "partition dropped: its rows are lost"),
-    ("H0008", "change needs a manual migration"),
-    ("H0009", "a drop and an add that may be a rename"),
-];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -184,7 +173,7 @@ fn step(summary: String, phase: Phase, up: Vec<String>, down: Option<Vec<String>
     }
 }
 
-fn hazard(code: &'static str, object: &str, message: String) -> Hazard {
+fn hazard(code: Code, object: &str, message: String) -> Hazard {
     Hazard { code, object: object.to_string(), message }
 }
 
@@ -194,7 +183,7 @@ impl Planner<'_> {
         let order = match self.replacing {
             Some(add) => {
                 step.phase = Phase::Expand;
-                step.hazards.retain(|h| h.code != "H0006");
+                step.hazards.retain(|h| h.code != codes::H0006);
                 add
             }
             None => order,
@@ -343,7 +332,11 @@ impl Planner<'_> {
                     Some(vec![format!("ALTER TABLE {} RENAME TO {}", self.t(new), ident(old))]),
                     ACCESS_EXCLUSIVE,
                 );
-                s.hazards.push(hazard("H0005", new, format!("clients that still use `{old}` fail after the rename")));
+                s.hazards.push(hazard(
+                    codes::H0005,
+                    new,
+                    format!("clients that still use `{old}` fail after the rename"),
+                ));
                 self.push(Order::Rename, s);
             }
             Change::RenameColumn { table, old, new } => {
@@ -356,7 +349,7 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(
-                    "H0005",
+                    codes::H0005,
                     &format!("{table}.{new}"),
                     format!("clients that still use `{table}.{old}` fail after the rename"),
                 ));
@@ -402,7 +395,7 @@ impl Planner<'_> {
                     None,
                     ACCESS_EXCLUSIVE,
                 );
-                s.hazards.push(hazard("H0001", &t.name, format!("every row of `{}` is deleted", t.name)));
+                s.hazards.push(hazard(codes::H0001, &t.name, format!("every row of `{}` is deleted", t.name)));
                 self.push(Order::DropTable, s);
             }
             Change::AddPartition { table, partition } => {
@@ -429,7 +422,7 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(
-                    "H0007",
+                    codes::H0007,
                     &partition.name,
                     format!("the rows in partition `{}` are deleted", partition.name),
                 ));
@@ -446,7 +439,7 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(
-                    "H0002",
+                    codes::H0002,
                     &format!("{table}.{}", column.name),
                     format!("the values of `{table}.{}` are deleted", column.name),
                 ));
@@ -499,13 +492,13 @@ impl Planner<'_> {
                 );
                 s.rewrite = true;
                 s.hazards.push(hazard(
-                    "H0003",
+                    codes::H0003,
                     &format!("{table}.{}", new.name),
                     format!("`{table}` is rewritten to fill the new `{}`", new.name),
                 ));
                 if old.generated.is_none() {
                     s.hazards.push(hazard(
-                        "H0002",
+                        codes::H0002,
                         &format!("{table}.{}", new.name),
                         format!("the stored values of `{table}.{}` are replaced", new.name),
                     ));
@@ -527,7 +520,7 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(
-                    "H0006",
+                    codes::H0006,
                     &format!("{table}.{}", check.name),
                     format!("rows that break `{}` are accepted from now on", check.name),
                 ));
@@ -546,7 +539,7 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(
-                    "H0006",
+                    codes::H0006,
                     &format!("{}.{}", fk.table, fk.name),
                     format!("`{}` no longer has to point at an existing `{}`", fk.table, fk.references),
                 ));
@@ -654,7 +647,7 @@ impl Planner<'_> {
                     None,
                     "none",
                 );
-                s.hazards.push(hazard("H0008", object, why.clone()));
+                s.hazards.push(hazard(codes::H0008, object, why.clone()));
                 self.push(Order::Table, s);
             }
         }
@@ -709,7 +702,7 @@ impl Planner<'_> {
             );
             s.rewrite = true;
             s.hazards.push(hazard(
-                "H0003",
+                codes::H0003,
                 &format!("{table}.{}", column.name),
                 format!("`{table}` is rewritten to fill `{}` for every row", column.name),
             ));
@@ -781,7 +774,7 @@ impl Planner<'_> {
             );
             if column.not_null && column.default.is_none() {
                 s.hazards.push(hazard(
-                    "H0004",
+                    codes::H0004,
                     &format!("{table}.{}", column.name),
                     format!(
                         "`{table}.{}` is required and has no default: the step fails if `{table}` has rows",
@@ -822,7 +815,7 @@ impl Planner<'_> {
         );
         validate.scan = true;
         validate.hazards.push(hazard(
-            "H0004",
+            codes::H0004,
             &format!("{table}.{column}"),
             format!("rows where `{table}.{column}` is null make the step fail"),
         ));
@@ -845,13 +838,13 @@ impl Planner<'_> {
         if !coercible {
             s.rewrite = true;
             s.hazards.push(hazard(
-                "H0003",
+                codes::H0003,
                 &object,
                 format!("`{table}` is rewritten under an exclusive lock to convert `{}`", new.name),
             ));
             if !widening(&old.ty, &new.ty) {
                 s.hazards.push(hazard(
-                    "H0004",
+                    codes::H0004,
                     &object,
                     format!("values of `{table}.{}` that do not fit {} make the step fail", new.name, new.ty),
                 ));
@@ -878,7 +871,7 @@ impl Planner<'_> {
         build.transactional = false;
         build.scan = true;
         build.hazards.push(hazard(
-            "H0004",
+            codes::H0004,
             &format!("{table}.{}", key.name),
             format!("duplicate ({}) in `{table}` make the step fail", key.columns.join(", ")),
         ));
@@ -910,7 +903,7 @@ impl Planner<'_> {
             ACCESS_EXCLUSIVE,
         );
         s.hazards.push(hazard(
-            "H0006",
+            codes::H0006,
             &format!("{table}.{}", key.name),
             format!("duplicate ({}) are accepted from now on", key.columns.join(", ")),
         ));
@@ -939,7 +932,7 @@ impl Planner<'_> {
         );
         validate.scan = true;
         validate.hazards.push(hazard(
-            "H0004",
+            codes::H0004,
             &format!("{table}.{}", check.name),
             format!("rows of `{table}` that break `{}` make the step fail", check.name),
         ));
@@ -991,7 +984,7 @@ impl Planner<'_> {
         validate.scan = true;
         if !self.revalidating {
             validate.hazards.push(hazard(
-                "H0004",
+                codes::H0004,
                 &format!("{}.{}", fk.table, fk.name),
                 format!("rows of `{}` that point at no `{}` make the step fail", fk.table, fk.references),
             ));
@@ -1031,7 +1024,7 @@ impl Planner<'_> {
         s.scan = true;
         if i.unique {
             s.hazards.push(hazard(
-                "H0004",
+                codes::H0004,
                 &format!("{}.{}", i.table, i.name),
                 format!("duplicate rows in `{}` make the step fail", i.table),
             ));
@@ -1039,13 +1032,13 @@ impl Planner<'_> {
         self.push(Order::Index, s);
     }
 
-    fn rebuild_enum(&mut self, old: &EnumType, new: &EnumType, columns: &[(String, String)]) {
+    fn rebuild_enum(&mut self, old: &EnumType, new: &EnumType, columns: &[(String, String, Option<String>)]) {
         let ty = self.t(&new.name);
         let temporary = format!("{}_new", new.name);
         let mut create = String::new();
         self.r.enum_type(&mut create, &EnumType { name: temporary.clone(), labels: new.labels.clone(), comment: None });
         let mut up = vec![create.trim_end().trim_end_matches(';').to_string()];
-        for (table, column) in columns {
+        for (table, column, _) in columns {
             let c = ident(column);
             up.push(format!(
                 "ALTER TABLE {} ALTER COLUMN {c} DROP DEFAULT, ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
@@ -1056,6 +1049,11 @@ impl Planner<'_> {
         }
         up.push(format!("DROP TYPE {ty}"));
         up.push(format!("ALTER TYPE {} RENAME TO {}", self.t(&temporary), ident(&new.name)));
+        for (table, column, default) in columns {
+            if let Some(default) = default {
+                up.push(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}", self.t(table), ident(column)));
+            }
+        }
         let mut s = step(
             format!("rebuild enum {} (values removed or reordered)", new.name),
             Phase::Expand,
@@ -1065,10 +1063,14 @@ impl Planner<'_> {
         );
         s.rewrite = !columns.is_empty();
         let removed: Vec<&String> = old.labels.iter().filter(|l| !new.labels.contains(l)).collect();
-        s.hazards.push(hazard("H0003", &new.name, format!("every table with a `{}` column is rewritten", new.name)));
+        s.hazards.push(hazard(
+            codes::H0003,
+            &new.name,
+            format!("every table with a `{}` column is rewritten", new.name),
+        ));
         if !removed.is_empty() {
             s.hazards.push(hazard(
-                "H0004",
+                codes::H0004,
                 &new.name,
                 format!(
                     "rows holding {} make the step fail",
@@ -1102,7 +1104,7 @@ impl Planner<'_> {
             );
             validate.scan = true;
             validate.hazards.push(hazard(
-                "H0004",
+                codes::H0004,
                 name,
                 format!("stored values that break the check of `{name}` make the step fail"),
             ));
@@ -1118,7 +1120,7 @@ impl Planner<'_> {
             .iter()
             .enumerate()
             .filter_map(|(i, (_, _, s))| {
-                let h = s.hazards.iter().find(|h| h.code == "H0002")?;
+                let h = s.hazards.iter().find(|h| h.code == codes::H0002)?;
                 let (table, column) = h.object.split_once('.')?;
                 s.summary.starts_with("drop column").then(|| (i, table.to_string(), column.to_string()))
             })
@@ -1140,7 +1142,7 @@ impl Planner<'_> {
                 let message = format!(
                     "`{table}.{column}` is dropped and `{table}.{new}` added: if it was renamed, write `{new} … renamed_from {column}` to keep the data; otherwise acknowledge the drop"
                 );
-                self.steps[i].2.hazards.push(hazard("H0009", &format!("{table}.{column}"), message));
+                self.steps[i].2.hazards.push(hazard(codes::H0009, &format!("{table}.{column}"), message));
             }
         }
         let dropped_tables: Vec<(usize, String)> = self
@@ -1159,7 +1161,7 @@ impl Planner<'_> {
                 let message = format!(
                     "table `{table}` is dropped and `{new}` created: if it was renamed, write `renamed_from` in the new entity to keep the rows; otherwise acknowledge the drop"
                 );
-                self.steps[i].2.hazards.push(hazard("H0009", &table, message));
+                self.steps[i].2.hazards.push(hazard(codes::H0009, &table, message));
             }
         }
     }

@@ -70,6 +70,16 @@ impl TestDb {
         TestDb { name, client, notices }
     }
 
+    /// Another connection to this database (a second session).
+    pub fn connect(&self) -> Client {
+        connect(config().dbname(&self.name))
+    }
+
+    /// Replaces the test's connection (after a test killed it).
+    pub fn reconnect(&mut self) {
+        self.client = self.connect();
+    }
+
     /// NOTICE/WARNING messages the server sent on this connection so far.
     pub fn notices(&self) -> Vec<String> {
         self.notices.lock().expect("notice list").clone()

@@ -1,0 +1,408 @@
+//! The migration rules of migrations.md, one scenario each, on the real
+//! server: the plan is snapshotted (readable: steps, phases, locks, hazards,
+//! then up.sql), applied with `migrate::apply` to a database holding rows,
+//! and the catalog afterwards must equal what the new state lowers to; the
+//! rows must still be there. "No rewrite" claims are checked against the
+//! table's relfilenode, "concurrent" claims against a writer that keeps
+//! inserting during the index build, and a plan killed between any two steps
+//! resumes to the same end state. Self-diffs of the examples are empty.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use schemac::backends::postgres::compare::compare;
+use schemac::backends::postgres::Catalog;
+use schemac::driver;
+use schemac::migrate::{self, apply, plan::Timeouts, script, Plan};
+use schemac::pipeline;
+use schemac::semantic::ir::Ir;
+use support::pg::TestDb;
+
+/// A source built as `schemac build` would, starting from `previous`.
+fn build(text: &str, previous: Option<&Ir>) -> (Ir, Catalog, String) {
+    let mut compilation = driver::compile_str("scenario.schema", text);
+    assert!(!compilation.has_errors(), "{:#?}", compilation.diagnostics);
+    let options = pipeline::Options { previous: previous.cloned().map(Arc::new), ..Default::default() };
+    let output = pipeline::build(&mut compilation, &options);
+    assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{:#?}", output.diagnostics);
+    let sql = output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").unwrap().contents.clone();
+    (compilation.ir, output.postgres.unwrap(), sql)
+}
+
+struct Scenario {
+    db: TestDb,
+    before: Ir,
+    after: Ir,
+    expected: Catalog,
+    plan: Plan,
+}
+
+impl Scenario {
+    /// Creates `before` in a fresh database, runs `rows`, plans to `after`.
+    fn new(label: &str, before: &str, rows: &str, after: &str) -> Scenario {
+        let (before_ir, _, sql) = build(before, None);
+        let (after_ir, expected, _) = build(after, Some(&before_ir));
+        let mut db = TestDb::new(label);
+        db.apply(&sql);
+        db.apply(rows);
+        let plan = migrate::plan(&before_ir, &after_ir, &Default::default());
+        Scenario { db, before: before_ir, after: after_ir, expected, plan }
+    }
+
+    fn stored(&self) -> script::StoredPlan {
+        script::stored("m", &self.plan, &Timeouts::default())
+    }
+
+    /// The plan as a reviewer reads it, for the snapshot.
+    fn readable(&self) -> String {
+        let stored = self.stored();
+        let mut out = String::new();
+        for (i, step) in stored.steps.iter().enumerate() {
+            out.push_str(&format!(
+                "{}. {} [{}; {}{}{}{}]\n",
+                i + 1,
+                step.summary,
+                step.phase,
+                step.lock,
+                if step.rewrite { "; rewrite" } else { "" },
+                if step.transactional { "" } else { "; not in a transaction" },
+                if step.down.is_none() { "; irreversible" } else { "" },
+            ));
+            for h in &step.hazards {
+                out.push_str(&format!("   {h}\n"));
+            }
+        }
+        out.push_str("\n--- up.sql\n");
+        out.push_str(&script::up_sql(&stored));
+        out
+    }
+
+    fn migrate(&mut self) {
+        let stored = self.stored();
+        if let Err(e) = apply::apply(&mut self.db.client, "public", &[stored]) {
+            panic!("the plan failed: {e}\n{}", self.readable());
+        }
+    }
+
+    /// The database now equals what the new state lowers to.
+    fn assert_matches_after(&mut self) {
+        let mut actual = self.db.catalog("public");
+        actual.tables.retain(|t| t.name != apply::JOURNAL);
+        let differences = compare(&self.expected, &actual);
+        assert!(
+            differences.is_empty(),
+            "after the plan the catalog differs from the new state:\n{}\n\n{}",
+            differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            self.readable()
+        );
+    }
+
+    fn scalar(&mut self, sql: &str) -> String {
+        self.db.client.query_one(&format!("SELECT ({sql})::text"), &[]).unwrap().get(0)
+    }
+
+    fn relfilenode(&mut self, table: &str) -> String {
+        self.scalar(&format!("SELECT relfilenode FROM pg_class WHERE oid = 'public.{table}'::regclass"))
+    }
+}
+
+fn snapshot(name: &str, scenario: &Scenario) {
+    insta::with_settings!({ snapshot_path => "snapshots/migrate", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, scenario.readable());
+    });
+}
+
+const ORDERS: &str = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
+entity Order {\n  id bigint = identity primary\n  total int\n  customer_id bigint\n  code varchar(20)\n}\n";
+
+const ORDER_ROWS: &str = "INSERT INTO customer (name) SELECT 'c' || g FROM generate_series(1, 50) g;
+INSERT INTO \"order\" (total, customer_id, code) SELECT g, 1 + g % 50, 'o' || g FROM generate_series(1, 2000) g;";
+
+#[test]
+fn add_a_required_column_with_a_default_to_a_large_table_without_a_rewrite() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  code varchar(20)\n  status text = 'new'\n");
+    let mut s = Scenario::new("add_not_null", ORDERS, ORDER_ROWS, &after);
+    snapshot("add_required_column_with_default", &s);
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite));
+    let before = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.relfilenode("order"), before, "the claim: no rewrite");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE status = 'new'"), "2000");
+}
+
+#[test]
+fn add_a_column_with_a_volatile_default_fills_old_rows_in_batches() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  code varchar(20)\n  token uuid = uuid_v4()\n");
+    let mut s = Scenario::new("volatile_default", ORDERS, ORDER_ROWS, &after);
+    snapshot("add_column_with_volatile_default", &s);
+    assert!(s.plan.steps.iter().any(|step| step.summary.starts_with("fill") && !step.transactional));
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(DISTINCT token) FROM \"order\""), "2000", "every old row got its own value");
+}
+
+#[test]
+fn make_a_column_required_through_a_validated_check() {
+    let before = ORDERS.replace("  code varchar(20)\n", "  code varchar(20)?\n");
+    let mut s = Scenario::new("set_not_null", &before, ORDER_ROWS, ORDERS);
+    snapshot("set_not_null", &s);
+    let node = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.relfilenode("order"), node);
+    // With a NULL in the table, the validation step fails and nothing is half-done.
+    let mut t = Scenario::new(
+        "set_not_null_fails",
+        &before,
+        "INSERT INTO \"order\" (total, customer_id) VALUES (1, 1);",
+        ORDERS,
+    );
+    let stored = t.stored();
+    let error = apply::apply(&mut t.db.client, "public", &[stored]).unwrap_err().to_string();
+    assert!(error.contains("require order.code"), "{error}");
+}
+
+#[test]
+fn add_a_foreign_key_not_valid_then_validated() {
+    let after = format!("{ORDERS}relation Order.customer -> Customer.orders {{\n  required\n}}\n")
+        .replace("  customer_id bigint\n", "");
+    let mut s = Scenario::new("add_fk", ORDERS, ORDER_ROWS, &after);
+    snapshot("add_foreign_key", &s);
+    let node = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.relfilenode("order"), node);
+    assert_eq!(s.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'order_customer_id_fkey'"), "true");
+}
+
+#[test]
+fn add_a_unique_through_a_concurrent_index() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  code varchar(20) unique\n");
+    let mut s = Scenario::new("add_unique", ORDERS, ORDER_ROWS, &after);
+    snapshot("add_unique", &s);
+    s.migrate();
+    s.assert_matches_after();
+}
+
+#[test]
+fn change_int_to_bigint_is_a_rewrite_and_says_so() {
+    let after = ORDERS.replace("  total int\n", "  total bigint\n");
+    let mut s = Scenario::new("int_bigint", ORDERS, ORDER_ROWS, &after);
+    snapshot("int_to_bigint", &s);
+    assert!(s.plan.steps.iter().any(|step| step.rewrite));
+    assert!(s.plan.hazards().any(|h| h.code.0 == "H0003"));
+    let node = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_ne!(s.relfilenode("order"), node, "the claim: a rewrite");
+    assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), "2001000");
+}
+
+#[test]
+fn widen_a_varchar_without_a_rewrite() {
+    let after = ORDERS.replace("code varchar(20)", "code varchar(80)");
+    let mut s = Scenario::new("widen", ORDERS, ORDER_ROWS, &after);
+    snapshot("widen_varchar", &s);
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite) && s.plan.hazards().next().is_none());
+    let node = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.relfilenode("order"), node, "the claim: no rewrite");
+}
+
+#[test]
+fn rename_with_renamed_from_keeps_the_data() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  reference varchar(20) renamed_from code\n");
+    let mut s = Scenario::new("rename_column", ORDERS, ORDER_ROWS, &after);
+    snapshot("rename_column_declared", &s);
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE reference LIKE 'o%'"), "2000");
+}
+
+#[test]
+fn rename_an_entity_keeps_its_rows_and_renames_its_constraints() {
+    let after = ORDERS.replace("entity Customer {\n", "entity Client {\n  renamed_from Customer\n");
+    let mut s = Scenario::new("rename_table", ORDERS, ORDER_ROWS, &after);
+    snapshot("rename_table_declared", &s);
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(*) FROM client"), "50");
+}
+
+#[test]
+fn a_rename_without_renamed_from_is_a_drop_and_an_add_and_flagged() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  reference varchar(20)?\n");
+    let s = Scenario::new("rename_undeclared", ORDERS, ORDER_ROWS, &after);
+    snapshot("rename_column_undeclared", &s);
+    let codes: Vec<&str> = s.plan.hazards().map(|h| h.code.0).collect();
+    assert!(codes.contains(&"H0002") && codes.contains(&"H0009"), "{codes:?}");
+}
+
+#[test]
+fn enum_values_added_in_place_and_removed_by_a_rebuild() {
+    let before =
+        "enum Status { new, paid }\nentity Order {\n  id bigint = identity primary\n  status Status = new\n}\n";
+    let added = before.replace("{ new, paid }", "{ new, pending, paid, shipped }");
+    let mut s = Scenario::new("enum_add", before, "INSERT INTO \"order\" (status) VALUES ('new'), ('paid');", &added);
+    snapshot("enum_add_values", &s);
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite));
+    s.migrate();
+    s.assert_matches_after();
+    let removed = before.replace("{ new, paid }", "{ paid, new }");
+    let mut r =
+        Scenario::new("enum_reorder", before, "INSERT INTO \"order\" (status) VALUES ('new'), ('paid');", &removed);
+    snapshot("enum_reorder_values", &r);
+    assert!(r.plan.hazards().any(|h| h.code.0 == "H0003"));
+    r.migrate();
+    r.assert_matches_after();
+    assert_eq!(r.scalar("SELECT string_agg(status::text, ',' ORDER BY status) FROM \"order\""), "paid,new");
+}
+
+#[test]
+fn dropping_a_column_without_consent_is_refused_with_its_h_code() {
+    let dir = support_project("drop_refused", ORDERS);
+    let bin = env!("CARGO_BIN_EXE_schemac");
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).current_dir(&dir).output().unwrap();
+    assert!(run(&["migrate", "new", "init"]).status.success());
+    std::fs::write(dir.join("app.schema"), ORDERS.replace("  code varchar(20)\n", "")).unwrap();
+    let refused = run(&["migrate", "new", "drop_code"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--allow H0002:order.code"), "{stderr}");
+    assert!(!dir.join("migrations/0002_drop_code").exists(), "nothing written");
+    let check = run(&["check"]);
+    assert_eq!(check.status.code(), Some(1), "check fails while the change is unplanned");
+    let allowed = run(&["migrate", "new", "drop_code", "--allow", "H0002:order.code"]);
+    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(dir.join("migrations/0002_drop_code/up.sql").exists());
+    assert!(run(&["check"]).status.success());
+}
+
+fn support_project(name: &str, source: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n").unwrap();
+    std::fs::write(dir.join("app.schema"), source).unwrap();
+    dir
+}
+
+#[test]
+fn split_a_table_into_two() {
+    // Address fields move out of Customer into their own entity.
+    let before = "entity Customer {\n  id bigint = identity primary\n  name text\n  street text?\n  city text?\n}\n";
+    let after = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
+                 entity Address {\n  id bigint = identity primary\n  street text?\n  city text?\n}\n\
+                 relation Address.customer -> Customer.addresses {\n  required\n  on delete cascade\n}\n";
+    let mut s = Scenario::new("split", before, "INSERT INTO customer (name, street) VALUES ('a', 's');", after);
+    snapshot("split_table", &s);
+    let codes: Vec<&str> = s.plan.hazards().map(|h| h.code.0).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "H0002").count(), 2, "{codes:?}");
+    s.migrate();
+    s.assert_matches_after();
+}
+
+#[test]
+fn a_concurrent_index_build_never_blocks_a_writer_beyond_the_lock_timeout() {
+    let before = "entity Event {\n  id bigint = identity primary\n  kind int\n  payload text\n}\n";
+    let after = before.replace("  payload text\n", "  payload text\n  index (kind, payload)\n");
+    let rows = "INSERT INTO event (kind, payload) SELECT g % 100, md5(g::text) FROM generate_series(1, 300000) g;";
+    let mut s = Scenario::new("concurrent", before, rows, &after);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (inserted, worst) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let writer = {
+        let (stop, inserted, worst) = (stop.clone(), inserted.clone(), worst.clone());
+        let mut client = s.db.connect();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let started = Instant::now();
+                client.batch_execute("INSERT INTO event (kind, payload) VALUES (1, 'w')").expect("writer inserts");
+                worst.fetch_max(started.elapsed().as_millis() as u64, Ordering::SeqCst);
+                inserted.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let during_start = inserted.load(Ordering::SeqCst);
+    s.migrate();
+    let during = inserted.load(Ordering::SeqCst) - during_start;
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    s.assert_matches_after();
+    assert!(during > 10, "the writer kept inserting during the build ({during} rows)");
+    assert!(worst.load(Ordering::SeqCst) < 5_000, "a write waited {} ms", worst.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_plan_killed_after_any_step_resumes_to_the_same_end_state() {
+    let after = format!("{ORDERS}relation Order.customer -> Customer.orders {{\n  required\n}}\n")
+        .replace("  customer_id bigint\n", "")
+        .replace("  code varchar(20)\n", "  code varchar(20) unique\n  note text = 'x'\n  index (total)\n");
+    let probe = Scenario::new("resume_probe", ORDERS, ORDER_ROWS, &after);
+    let steps = probe.plan.steps.len();
+    assert!(steps >= 5, "a plan with several steps: {}", probe.readable());
+    drop(probe);
+    for kill_before in 1..steps {
+        let mut s = Scenario::new(&format!("resume_{kill_before}"), ORDERS, ORDER_ROWS, &after);
+        let stored = s.stored();
+        let outcome =
+            apply::apply_observed(&mut s.db.client, "public", std::slice::from_ref(&stored), &mut |client, _, step| {
+                if step == kill_before {
+                    // Another session ends this one, as a crash or a killed deploy would.
+                    let _ = client.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                }
+            });
+        assert!(outcome.is_err(), "the run was interrupted before step {}", kill_before + 1);
+        s.db.reconnect();
+        let resumed = apply::apply(&mut s.db.client, "public", &[stored]).unwrap_or_else(|e| panic!("resume: {e}"));
+        assert_eq!(
+            resumed.applied,
+            vec![("m".to_string(), steps - kill_before)],
+            "resumed at the step that did not run"
+        );
+        s.assert_matches_after();
+        assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2000");
+    }
+}
+
+#[test]
+fn down_returns_to_the_previous_state_when_the_plan_is_reversible() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  code varchar(40)\n  note text?\n  index (total)\n");
+    let mut s = Scenario::new("down", ORDERS, ORDER_ROWS, &after);
+    assert!(s.plan.reversible());
+    s.migrate();
+    let stored = s.stored();
+    apply::revert(&mut s.db.client, "public", &stored).unwrap_or_else(|e| panic!("down: {e}"));
+    let (_, before_catalog, _) = build(ORDERS, None);
+    let mut actual = s.db.catalog("public");
+    actual.tables.retain(|t| t.name != apply::JOURNAL);
+    let differences = compare(&before_catalog, &actual);
+    assert!(differences.is_empty(), "{differences:?}");
+    let _ = (&s.before, &s.after);
+}
+
+#[test]
+fn every_example_plans_nothing_against_itself() {
+    for name in ["saas", "ecommerce"] {
+        let inputs =
+            support::example_inputs(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name));
+        let mut compilation = driver::compile(&inputs);
+        let _ = pipeline::build(&mut compilation, &pipeline::Options::default());
+        let ir = compilation.ir;
+        let mut again = driver::compile(&inputs);
+        let _ = pipeline::build(
+            &mut again,
+            &pipeline::Options { previous: Some(Arc::new(ir.clone())), ..Default::default() },
+        );
+        let plan = migrate::plan(&ir, &again.ir, &Default::default());
+        assert!(plan.is_empty(), "{name}: a self-diff planned {:#?}", plan.steps);
+        // And through the lock file: what schema.lock holds plans nothing either.
+        let relocked = migrate::state::read(&migrate::state::write(&ir)).unwrap();
+        assert!(migrate::plan(&relocked, &again.ir, &Default::default()).is_empty(), "{name}: the lock round trip");
+    }
+}
