@@ -25,8 +25,8 @@ const WITHOUT_SCHEMA_EXAMPLE: &[(&str, &str)] = &[
     ("E0900", "toml"), // about schemac.toml: shown in a ```toml block
 ];
 
-/// Migration hazards (H codes) are shown as a change: a ```schema-before and
-/// a ```schema-after block, whose plan must carry the hazard.
+// Migration hazards (H codes) are shown as a change: a ```schema-before and
+// a ```schema-after block, whose plan must carry the hazard.
 
 struct Section {
     code: String,
