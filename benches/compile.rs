@@ -1,7 +1,8 @@
 //! Compile throughput on generated schemas of 100, 1,000 and 10,000 entities:
 //! parse alone, parse + semantic analysis (what `schemac check` does), and the
 //! full build (analysis, passes, canonical IR JSON and PostgreSQL DDL: what
-//! `schemac build` computes), and the passes plus PostgreSQL backend alone. Run `scripts/bench` for a table with peak memory.
+//! `schemac build` computes), the passes plus PostgreSQL backend alone, and
+//! the migration plan between two states that differ in 5% of the entities. Run `scripts/bench` for a table with peak memory.
 //!
 //! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
 //! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
@@ -43,6 +44,42 @@ fn build(bencher: divan::Bencher, entities: usize) {
     let inputs = inputs(entities);
     let options = pipeline::Options::default();
     bencher.bench(|| full_build(&inputs, &options));
+}
+
+/// The project with 5% of its entities changed: a field added to every
+/// twentieth entity (the migration planner's benchmark case).
+fn changed_inputs(entities: usize) -> Vec<Input> {
+    synthetic::project(entities)
+        .into_iter()
+        .map(|(name, mut text)| {
+            for i in (0..entities).step_by(20) {
+                let head = format!("entity Entity{i} {{\n");
+                text = text.replace(&head, &format!("{head}  added_note text?\n"));
+            }
+            Input { name, bytes: text.into_bytes() }
+        })
+        .collect()
+}
+
+/// The compiled state of a project, after the passes (what schema.lock holds).
+fn state(inputs: &[Input], previous: Option<&schemac::semantic::ir::Ir>) -> schemac::semantic::ir::Ir {
+    let mut compilation = driver::compile(inputs);
+    let options = pipeline::Options { previous: previous.cloned().map(std::sync::Arc::new), ..Default::default() };
+    let _ = pipeline::build(&mut compilation, &options);
+    compilation.ir
+}
+
+/// Planning a migration between two states that differ in 5% of the entities.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn plan(bencher: divan::Bencher, entities: usize) {
+    let before = state(&inputs(entities), None);
+    let after = state(&changed_inputs(entities), Some(&before));
+    let options = schemac::backends::postgres::Options::default();
+    bencher.bench(|| {
+        let plan = schemac::migrate::plan(&before, &after, &options);
+        assert!(plan.steps.len() >= entities / 20);
+        plan.steps.len()
+    });
 }
 
 /// The passes and the PostgreSQL backend alone, on an analysed IR.

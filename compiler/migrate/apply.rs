@@ -190,12 +190,12 @@ pub fn revert(client: &mut Client, schema: &str, plan: &StoredPlan) -> Result<()
             }
         }
     }
-    client
-        .batch_execute(&format!("DELETE FROM {table} WHERE name = {}", literal(&plan.name)))
-        .map_err(|e| ApplyError::Database {
+    client.batch_execute(&format!("DELETE FROM {table} WHERE name = {}", literal(&plan.name))).map_err(|e| {
+        ApplyError::Database {
             migration: plan.name.clone(),
             step: 0,
             summary: "forget the migration".into(),
             message: message(&e),
-        })
+        }
+    })
 }

@@ -67,6 +67,15 @@ pub enum Change {
         old: String,
         new: String,
     },
+    /// The sequence of an identity column whose table or column is renamed:
+    /// PostgreSQL keeps the sequence's name, a fresh database names it after
+    /// the new table and column. `table` and `column` are the new names.
+    RenameSequence {
+        table: String,
+        column: String,
+        old: String,
+        new: String,
+    },
     CreateTable(Table),
     DropTable(Table),
     AddPartition {
@@ -175,8 +184,8 @@ pub enum Change {
 pub struct States {
     /// The old state as the database holds it.
     pub old: Catalog,
-    /// The old state after the declared renames.
-    pub renamed: Catalog,
+    /// The old state after the declared renames (none: there are none).
+    pub renamed: Option<Catalog>,
     pub new: Catalog,
     pub renames: Renames,
 }
@@ -185,11 +194,20 @@ pub fn lower(old: &Ir, new: &Ir, options: &postgres::Options) -> States {
     let renames = rename::declared(old, new);
     let map = SourceMap::default();
     let lower = |ir: &Ir| postgres::lower::lower(ir, &map, options).0;
-    States {
-        old: lower(old),
-        renamed: if renames.is_empty() { lower(old) } else { lower(&rename::apply(old, &renames)) },
-        new: lower(new),
-        renames,
+    // The states are independent: lower them side by side.
+    let (old_catalog, renamed, new_catalog) = std::thread::scope(|scope| {
+        let new_catalog = scope.spawn(|| lower(new));
+        let old_catalog = lower(old);
+        let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
+        (old_catalog, renamed, new_catalog.join().expect("lowering does not panic"))
+    });
+    States { old: old_catalog, renamed, new: new_catalog, renames }
+}
+
+impl States {
+    /// The old state after the declared renames.
+    pub fn renamed(&self) -> &Catalog {
+        self.renamed.as_ref().unwrap_or(&self.old)
     }
 }
 
@@ -197,7 +215,7 @@ pub fn lower(old: &Ir, new: &Ir, options: &postgres::Options) -> States {
 pub fn diff(old: &Ir, new: &Ir, options: &postgres::Options) -> Vec<Change> {
     let states = lower(old, new, options);
     let mut changes = renames(old, &states);
-    changes.extend(catalogs(&states.renamed, &states.new));
+    changes.extend(catalogs(states.renamed(), &states.new));
     changes
 }
 
@@ -227,9 +245,10 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
         .iter()
         .filter_map(|(new, old)| Some((old_ir.entity(old)?.table.clone(), crate::semantic::snake_case(new))))
         .collect();
+    let renamed_tables = by_name(&states.renamed().tables, |t| t.name.clone());
     for old_table in &states.old.tables {
         let new_name = table_of.get(&old_table.name).cloned().unwrap_or_else(|| old_table.name.clone());
-        let Some(renamed) = states.renamed.table(&new_name) else { continue };
+        let Some(renamed) = renamed_tables.get(&new_name) else { continue };
         let pairs = old_table
             .primary_key
             .iter()
@@ -245,7 +264,7 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
         let fks = |c: &Catalog, t: &str| {
             c.foreign_keys.iter().filter(|f| f.table == t).map(|f| f.name.clone()).collect::<Vec<_>>()
         };
-        for (a, b) in fks(&states.old, &old_table.name).into_iter().zip(fks(&states.renamed, &new_name)) {
+        for (a, b) in fks(&states.old, &old_table.name).into_iter().zip(fks(states.renamed(), &new_name)) {
             if a != b {
                 out.push(Change::RenameConstraint { table: new_name.clone(), old: a, new: b });
             }
@@ -253,9 +272,17 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
         let indexes = |c: &Catalog, t: &str| {
             c.indexes.iter().filter(|i| i.table == t).map(|i| i.name.clone()).collect::<Vec<_>>()
         };
-        for (a, b) in indexes(&states.old, &old_table.name).into_iter().zip(indexes(&states.renamed, &new_name)) {
+        for (a, b) in indexes(&states.old, &old_table.name).into_iter().zip(indexes(states.renamed(), &new_name)) {
             if a != b {
                 out.push(Change::RenameIndex { old: a, new: b });
+            }
+        }
+        // Columns correspond by place, as the renamed state keeps their order.
+        for (a, b) in old_table.columns.iter().zip(&renamed.columns).filter(|(a, b)| a.identity && b.identity) {
+            let old = postgres::names::identity_sequence(&old_table.name, &a.name);
+            let new = postgres::names::identity_sequence(&new_name, &b.name);
+            if old != new {
+                out.push(Change::RenameSequence { table: new_name.clone(), column: b.name.clone(), old, new });
             }
         }
     }
@@ -286,22 +313,56 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
     for (name, table) in &new_tables {
         match old_tables.get(name) {
             None => out.push(Change::CreateTable((*table).clone())),
+            Some(before) if before == table => {}
             Some(before) => table_changes(before, table, schema, &mut out),
-        }
-    }
-    for (name, table) in &old_tables {
-        if !new_tables.contains_key(name) {
-            out.push(Change::DropTable((*table).clone()));
         }
     }
     let created: BTreeSet<&str> =
         new_tables.keys().filter(|n| !old_tables.contains_key(*n)).map(String::as_str).collect();
     let dropped: BTreeSet<&str> =
         old_tables.keys().filter(|n| !new_tables.contains_key(*n)).map(String::as_str).collect();
+    for table in drop_order(&old_tables, &old.foreign_keys, &dropped, &mut out) {
+        out.push(Change::DropTable(table.clone()));
+    }
     foreign_keys(old, new, &created, &dropped, &mut out);
     indexes(old, new, &created, &dropped, &mut out);
     routines(old, new, &dropped, &mut out);
     out
+}
+
+/// The dropped tables in an order PostgreSQL accepts: a table before the
+/// tables its foreign keys point at (`DROP TABLE` refuses to drop a table
+/// that another table's foreign key still references). The foreign keys of
+/// a cycle among them are dropped first, by themselves.
+fn drop_order<'a>(
+    old_tables: &BTreeMap<String, &'a Table>,
+    foreign_keys: &[ForeignKey],
+    dropped: &BTreeSet<&str>,
+    out: &mut Vec<Change>,
+) -> Vec<&'a Table> {
+    let between: Vec<&ForeignKey> = foreign_keys
+        .iter()
+        .filter(|f| f.table != f.references)
+        .filter(|f| dropped.contains(f.table.as_str()) && dropped.contains(f.references.as_str()))
+        .collect();
+    let mut left: Vec<&Table> = old_tables.values().copied().filter(|t| dropped.contains(t.name.as_str())).collect();
+    let mut order = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let referenced = |t: &Table, left: &[&Table]| {
+            between.iter().any(|f| f.references == t.name && left.iter().any(|l| l.name == f.table))
+        };
+        match left.iter().position(|t| !referenced(t, &left)) {
+            Some(i) => order.push(left.remove(i)),
+            None => {
+                let in_cycle = |name: &str| left.iter().any(|l| l.name == name);
+                for f in between.iter().filter(|f| in_cycle(&f.table) && in_cycle(&f.references)) {
+                    out.push(Change::DropForeignKey((*f).clone()));
+                }
+                order.append(&mut left);
+            }
+        }
+    }
+    order
 }
 
 fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
@@ -585,11 +646,13 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     }
     // A view is made again when it changes or when a table it reads changes
     // a column's type or loses one (PostgreSQL refuses those under a view).
+    let no_views = old.views.is_empty() && new.views.is_empty();
+    let old_tables = if no_views { BTreeMap::new() } else { by_name(&old.tables, |t| t.name.clone()) };
     let touched: BTreeSet<String> = new
         .tables
         .iter()
         .filter(|t| {
-            old.table(&t.name).is_some_and(|o| {
+            old_tables.get(&t.name).is_some_and(|o| {
                 o.columns.iter().any(|c| {
                     t.column(&c.name)
                         .is_none_or(|n| n.ty != c.ty || n.generated != c.generated || n.identity != c.identity)

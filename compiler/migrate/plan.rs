@@ -134,6 +134,9 @@ enum Order {
     DropColumn,
     DropTable,
     DropType,
+    /// schemac's helper functions (`schemac_uuid_v7`) go after the columns,
+    /// tables and types that may still use them in a default.
+    DropHelper,
 }
 
 struct Planner<'a> {
@@ -257,7 +260,7 @@ impl Planner<'_> {
                 let mut create = String::new();
                 self.r.function(&mut create, f);
                 self.push(
-                    Order::DropRoutine,
+                    if f.helper { Order::DropHelper } else { Order::DropRoutine },
                     step(
                         format!("drop {} {}", kind.to_lowercase(), f.name),
                         Phase::Contract,
@@ -378,6 +381,30 @@ impl Planner<'_> {
                     SHARE_UPDATE_EXCLUSIVE,
                 ),
             ),
+            Change::RenameSequence { table, column, old, new } => {
+                // Found by its column rather than by `old`: a database whose
+                // sequence got another name (a clash, an earlier rename made
+                // without this step) is renamed all the same.
+                let rename = |to: &str| {
+                    format!(
+                        "DO $rename$ BEGIN EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', \
+                         pg_get_serial_sequence({}, {}), {}); END $rename$",
+                        literal(&self.t(table)),
+                        literal(column),
+                        literal(to)
+                    )
+                };
+                self.push(
+                    Order::Rename,
+                    step(
+                        format!("rename sequence {old} to {new}"),
+                        Phase::Expand,
+                        vec![rename(new)],
+                        Some(vec![rename(old)]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
             Change::CreateTable(t) => {
                 let mut sql = String::new();
                 self.r.table(&mut sql, t);

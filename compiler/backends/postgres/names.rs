@@ -76,6 +76,28 @@ impl Namespace {
     }
 }
 
+/// The name PostgreSQL gives the sequence of an identity column when it
+/// makes the column (`makeObjectName`): `<table>_<column>_seq`, the longer
+/// of the two names cut first when the whole is over 63 bytes.
+pub fn identity_sequence(table: &str, column: &str) -> String {
+    let available = MAX_IDENTIFIER - "__seq".len();
+    let (mut t, mut c) = (table.len(), column.len());
+    while t + c > available {
+        if t > c {
+            t -= 1;
+        } else {
+            c -= 1;
+        }
+    }
+    let clip = |name: &str, mut end: usize| {
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name[..end].to_string()
+    };
+    format!("{}_{}_seq", clip(table, t), clip(column, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +116,14 @@ mod tests {
         let mut ns = Namespace::default();
         assert_eq!(ns.generate(&["post", "author_id", "idx"]), "post_author_id_idx");
         assert_eq!(ns.generate(&["post", "author_id", "idx"]), "post_author_id_idx1");
+    }
+
+    #[test]
+    fn identity_sequences_are_named_as_postgresql_names_them() {
+        assert_eq!(identity_sequence("post", "id"), "post_id_seq");
+        // Checked on PostgreSQL 15: a 50-byte table and a 30-byte column.
+        let name = identity_sequence(&"a".repeat(50), &"b".repeat(30));
+        assert_eq!(name, format!("{}_{}_seq", "a".repeat(29), "b".repeat(29)));
     }
 
     #[test]
