@@ -309,3 +309,28 @@ fn a_reserved_postgres_schema_name_is_a_manifest_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("E0900") && text(&out.stderr).contains("pg_"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn diff_reports_no_drift_then_the_plan_that_reconciles_a_changed_database() {
+    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
+    let db = format!("schemac_drift_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let url = format!("{} dbname={db}", pg_url().replace("dbname=test", ""));
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let ddl = schemac(&["build", "examples/saas", "--emit", "postgres"], &repo());
+    client.batch_execute(&text(&ddl.stdout)).unwrap();
+    let same = schemac(&["diff", "examples/saas", "--pg", &url], &repo());
+    assert!(same.status.success(), "{}", text(&same.stderr));
+    assert!(text(&same.stderr).contains("no drift"), "{}", text(&same.stderr));
+    client
+        .batch_execute("ALTER TABLE post ALTER COLUMN title DROP NOT NULL; CREATE INDEX stray ON post (body)")
+        .unwrap();
+    let drift = schemac(&["diff", "examples/saas", "--pg", &url], &repo());
+    drop(client);
+    admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
+    assert_eq!(drift.status.code(), Some(1));
+    let out = text(&drift.stdout);
+    assert!(out.contains("require post.title") && out.contains("drop index stray"), "{out}");
+}

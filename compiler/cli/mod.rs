@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod diff;
 mod explain;
 mod fmt;
 mod migrate;
@@ -101,6 +102,15 @@ pub enum Command {
         #[arg(long, value_name = "CODE:OBJECT")]
         allow: Vec<String>,
     },
+    /// Compare a live database with the compiled state (schema.lock) and
+    /// print the plan that would reconcile them. Exits with 1 on drift.
+    Diff {
+        /// A project directory or a path inside one.
+        path: Option<PathBuf>,
+        /// A connection string (URL or `host=… user=… dbname=…`).
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
+        pg: String,
+    },
     /// Write migrations and apply them.
     #[command(subcommand)]
     Migrate(MigrateCommand),
@@ -198,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build { path, emit, no_reorder } => build::run(path, emit, no_reorder, &reporter, cli.verbose),
         Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
+        Command::Diff { path, pg } => diff::run(path, pg, &reporter),
         Command::Plan { path, sql, allow } => plan::run(path, sql, allow, &reporter),
         Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
         Command::Migrate(MigrateCommand::Apply { path, pg }) => migrate::apply(path, pg, &reporter),

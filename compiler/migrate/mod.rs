@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod diff;
+pub mod drift;
 pub mod plan;
 pub mod rename;
 pub mod script;

@@ -359,7 +359,7 @@ impl Comparison<'_> {
 /// without: `"system_user"` (quoted by `quote::ident`, which knows the words
 /// newer servers reserve) is `system_user` (as PostgreSQL 15's `quote_ident`
 /// prints it in an introspected type).
-fn same_type(expected: &str, actual: &str) -> bool {
+pub fn same_type(expected: &str, actual: &str) -> bool {
     expected == actual || unquote_plain_names(expected) == unquote_plain_names(actual)
 }
 
