@@ -95,6 +95,15 @@ codes! {
     E0801 = "two objects with one name on the backend";
     E0802 = "not expressible on the backend";
     E0900 = "invalid project file";
+    H0001 = "table dropped";
+    H0002 = "column dropped";
+    H0003 = "table rewritten";
+    H0004 = "existing rows may not satisfy the change";
+    H0005 = "rename breaks running clients";
+    H0006 = "constraint removed";
+    H0007 = "partition dropped";
+    H0008 = "change needs a manual migration";
+    H0009 = "drop and add that may be a rename";
     W0001 = "empty file";
     W0100 = "naming convention";
     W0101 = "unused import";
@@ -105,15 +114,6 @@ codes! {
     W0203 = "timestamp without time zone";
     W0204 = "money stored as floating point";
     W0205 = "redundant index";
-    H0001 = "table dropped";
-    H0002 = "column dropped";
-    H0003 = "table rewritten";
-    H0004 = "existing rows may not satisfy the change";
-    H0005 = "rename breaks running clients";
-    H0006 = "constraint removed";
-    H0007 = "partition dropped";
-    H0008 = "change needs a manual migration";
-    H0009 = "drop and add that may be a rename";
 }
 
 #[cfg(test)]
