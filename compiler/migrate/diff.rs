@@ -77,7 +77,12 @@ pub enum Change {
         new: String,
     },
     CreateTable(Table),
-    DropTable(Table),
+    /// `lookalike`: a table created by the same plan that shares most of its
+    /// columns — perhaps a rename nobody declared.
+    DropTable {
+        table: Table,
+        lookalike: Option<String>,
+    },
     AddPartition {
         table: Table,
         partition: Partition,
@@ -90,9 +95,12 @@ pub enum Change {
         table: String,
         column: Column,
     },
+    /// `lookalike`: a column added to the same table, of the same type if
+    /// there is one — perhaps a rename nobody declared.
     DropColumn {
         table: String,
         column: Column,
+        lookalike: Option<String>,
     },
     ChangeColumnType {
         table: String,
@@ -289,6 +297,13 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
     out
 }
 
+/// Whether a created table looks like a dropped one: at least half of the
+/// dropped table's columns, by name and type, are in it.
+fn alike(dropped: &Table, created: &Table) -> bool {
+    let shared = dropped.columns.iter().filter(|c| created.column(&c.name).is_some_and(|n| n.ty == c.ty)).count();
+    shared * 2 >= dropped.columns.len()
+}
+
 fn replace(drop: Change, add: Change) -> Change {
     Change::Replace { drop: Box::new(drop), add: Box::new(add) }
 }
@@ -322,7 +337,9 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
     let dropped: BTreeSet<&str> =
         old_tables.keys().filter(|n| !new_tables.contains_key(*n)).map(String::as_str).collect();
     for table in drop_order(&old_tables, &old.foreign_keys, &dropped, &mut out) {
-        out.push(Change::DropTable(table.clone()));
+        let lookalike =
+            created.iter().find(|c| new_tables.get(**c).is_some_and(|n| alike(table, n))).map(|c| c.to_string());
+        out.push(Change::DropTable { table: table.clone(), lookalike });
     }
     foreign_keys(old, new, &created, &dropped, &mut out);
     indexes(old, new, &created, &dropped, &mut out);
@@ -467,7 +484,9 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
     }
     for column in &old.columns {
         if !new_columns.contains_key(&column.name) {
-            out.push(Change::DropColumn { table: t.clone(), column: column.clone() });
+            let added = new.columns.iter().filter(|c| !old_columns.contains_key(&c.name));
+            let lookalike = added.clone().find(|c| c.ty == column.ty).or(added.clone().next()).map(|c| c.name.clone());
+            out.push(Change::DropColumn { table: t.clone(), column: column.clone(), lookalike });
         }
     }
     match (&old.primary_key, &new.primary_key) {

@@ -156,7 +156,6 @@ pub fn plan(changes: &[Change], schema: &str) -> Plan {
     for change in changes {
         planner.change(change);
     }
-    planner.flag_renames_in_disguise();
     let mut steps = planner.steps;
     steps.sort_by_key(|(order, n, _)| (*order, *n));
     Plan { steps: steps.into_iter().map(|(_, _, s)| s).collect() }
@@ -414,7 +413,7 @@ impl Planner<'_> {
                     step(format!("create table {}", t.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
                 );
             }
-            Change::DropTable(t) => {
+            Change::DropTable { table: t, lookalike } => {
                 let mut s = step(
                     format!("drop table {}", t.name),
                     Phase::Contract,
@@ -423,6 +422,13 @@ impl Planner<'_> {
                     ACCESS_EXCLUSIVE,
                 );
                 s.hazards.push(hazard(codes::H0001, &t.name, format!("every row of `{}` is deleted", t.name)));
+                if let Some(new) = lookalike {
+                    let message = format!(
+                        "table `{}` is dropped and `{new}` created: if it was renamed, write `renamed_from` in the new entity to keep the rows; otherwise acknowledge the drop",
+                        t.name
+                    );
+                    s.hazards.push(hazard(codes::H0009, &t.name, message));
+                }
                 self.push(Order::DropTable, s);
             }
             Change::AddPartition { table, partition } => {
@@ -456,7 +462,7 @@ impl Planner<'_> {
                 self.push(Order::DropTable, s);
             }
             Change::AddColumn { table, column } => self.add_column(table, column),
-            Change::DropColumn { table, column } => {
+            Change::DropColumn { table, column, lookalike } => {
                 let t = self.t(table);
                 let mut s = step(
                     format!("drop column {table}.{}", column.name),
@@ -470,6 +476,13 @@ impl Planner<'_> {
                     &format!("{table}.{}", column.name),
                     format!("the values of `{table}.{}` are deleted", column.name),
                 ));
+                if let Some(new) = lookalike {
+                    let old = &column.name;
+                    let message = format!(
+                        "`{table}.{old}` is dropped and `{table}.{new}` added: if it was renamed, write `{new} … renamed_from {old}` to keep the data; otherwise acknowledge the drop"
+                    );
+                    s.hazards.push(hazard(codes::H0009, &format!("{table}.{old}"), message));
+                }
                 self.push(Order::DropColumn, s);
             }
             Change::ChangeColumnType { table, old, new } => self.change_type(table, old, new),
@@ -1136,60 +1149,6 @@ impl Planner<'_> {
                 format!("stored values that break the check of `{name}` make the step fail"),
             ));
             self.push(Order::Validate, validate);
-        }
-    }
-
-    /// A dropped table or column next to an added one of the same shape may
-    /// be a rename nobody declared: say so on both (H0009).
-    fn flag_renames_in_disguise(&mut self) {
-        let dropped_columns: Vec<(usize, String, String)> = self
-            .steps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, _, s))| {
-                let h = s.hazards.iter().find(|h| h.code == codes::H0002)?;
-                let (table, column) = h.object.split_once('.')?;
-                s.summary.starts_with("drop column").then(|| (i, table.to_string(), column.to_string()))
-            })
-            .collect();
-        let added: Vec<(String, String)> = self
-            .steps
-            .iter()
-            .filter_map(|(_, _, s)| {
-                s.summary
-                    .strip_prefix("add column ")?
-                    .split(' ')
-                    .next()?
-                    .split_once('.')
-                    .map(|(t, c)| (t.to_string(), c.to_string()))
-            })
-            .collect();
-        for (i, table, column) in dropped_columns {
-            if let Some((_, new)) = added.iter().find(|(t, _)| *t == table) {
-                let message = format!(
-                    "`{table}.{column}` is dropped and `{table}.{new}` added: if it was renamed, write `{new} … renamed_from {column}` to keep the data; otherwise acknowledge the drop"
-                );
-                self.steps[i].2.hazards.push(hazard(codes::H0009, &format!("{table}.{column}"), message));
-            }
-        }
-        let dropped_tables: Vec<(usize, String)> = self
-            .steps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, _, s))| s.summary.strip_prefix("drop table ").map(|t| (i, t.to_string())))
-            .collect();
-        let created: Vec<String> = self
-            .steps
-            .iter()
-            .filter_map(|(_, _, s)| s.summary.strip_prefix("create table ").map(String::from))
-            .collect();
-        for (i, table) in dropped_tables {
-            if let Some(new) = created.first() {
-                let message = format!(
-                    "table `{table}` is dropped and `{new}` created: if it was renamed, write `renamed_from` in the new entity to keep the rows; otherwise acknowledge the drop"
-                );
-                self.steps[i].2.hazards.push(hazard(codes::H0009, &table, message));
-            }
         }
     }
 }
