@@ -202,14 +202,8 @@ pub fn lower(old: &Ir, new: &Ir, options: &postgres::Options) -> States {
     let renames = rename::declared(old, new);
     let map = SourceMap::default();
     let lower = |ir: &Ir| postgres::lower::lower(ir, &map, options).0;
-    // The states are independent: lower them side by side.
-    let (old_catalog, renamed, new_catalog) = std::thread::scope(|scope| {
-        let new_catalog = scope.spawn(|| lower(new));
-        let old_catalog = lower(old);
-        let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
-        (old_catalog, renamed, new_catalog.join().expect("lowering does not panic"))
-    });
-    States { old: old_catalog, renamed, new: new_catalog, renames }
+    let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
+    States { old: lower(old), renamed, new: lower(new), renames }
 }
 
 impl States {
@@ -253,10 +247,10 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
         .iter()
         .filter_map(|(new, old)| Some((old_ir.entity(old)?.table.clone(), crate::semantic::snake_case(new))))
         .collect();
-    let renamed_tables = by_name(&states.renamed().tables, |t| t.name.clone());
+    let renamed_tables = by_name(&states.renamed().tables, |t| t.name.as_str());
     for old_table in &states.old.tables {
         let new_name = table_of.get(&old_table.name).cloned().unwrap_or_else(|| old_table.name.clone());
-        let Some(renamed) = renamed_tables.get(&new_name) else { continue };
+        let Some(renamed) = renamed_tables.get(new_name.as_str()) else { continue };
         let pairs = old_table
             .primary_key
             .iter()
@@ -308,7 +302,7 @@ fn replace(drop: Change, add: Change) -> Change {
     Change::Replace { drop: Box::new(drop), add: Box::new(add) }
 }
 
-fn by_name<T>(items: &[T], name: impl Fn(&T) -> String) -> BTreeMap<String, &T> {
+fn by_name<'a, T, K: Ord>(items: &'a [T], name: impl Fn(&'a T) -> K) -> BTreeMap<K, &'a T> {
     items.iter().map(|i| (name(i), i)).collect()
 }
 
@@ -323,8 +317,8 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
     }
     enums(old, new, &mut out);
     domains(old, new, &mut out);
-    let old_tables = by_name(&old.tables, |t| t.name.clone());
-    let new_tables = by_name(&new.tables, |t| t.name.clone());
+    let old_tables = by_name(&old.tables, |t| t.name.as_str());
+    let new_tables = by_name(&new.tables, |t| t.name.as_str());
     for (name, table) in &new_tables {
         match old_tables.get(name) {
             None => out.push(Change::CreateTable((*table).clone())),
@@ -332,10 +326,8 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
             Some(before) => table_changes(before, table, schema, &mut out),
         }
     }
-    let created: BTreeSet<&str> =
-        new_tables.keys().filter(|n| !old_tables.contains_key(*n)).map(String::as_str).collect();
-    let dropped: BTreeSet<&str> =
-        old_tables.keys().filter(|n| !new_tables.contains_key(*n)).map(String::as_str).collect();
+    let created: BTreeSet<&str> = new_tables.keys().filter(|n| !old_tables.contains_key(*n)).copied().collect();
+    let dropped: BTreeSet<&str> = old_tables.keys().filter(|n| !new_tables.contains_key(*n)).copied().collect();
     for table in drop_order(&old_tables, &old.foreign_keys, &dropped, &mut out) {
         let lookalike =
             created.iter().find(|c| new_tables.get(**c).is_some_and(|n| alike(table, n))).map(|c| c.to_string());
@@ -352,7 +344,7 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
 /// that another table's foreign key still references). The foreign keys of
 /// a cycle among them are dropped first, by themselves.
 fn drop_order<'a>(
-    old_tables: &BTreeMap<String, &'a Table>,
+    old_tables: &BTreeMap<&str, &'a Table>,
     foreign_keys: &[ForeignKey],
     dropped: &BTreeSet<&str>,
     out: &mut Vec<Change>,
@@ -383,8 +375,8 @@ fn drop_order<'a>(
 }
 
 fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
-    let before = by_name(&old.enums, |e| e.name.clone());
-    let after = by_name(&new.enums, |e| e.name.clone());
+    let before = by_name(&old.enums, |e| e.name.as_str());
+    let after = by_name(&new.enums, |e| e.name.as_str());
     for (name, e) in &after {
         let Some(o) = before.get(name) else {
             out.push(Change::CreateEnum((*e).clone()));
@@ -397,7 +389,7 @@ fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
                 for (i, label) in e.labels.iter().enumerate() {
                     if !o.labels.contains(label) {
                         let before = e.labels[i + 1..].iter().find(|l| o.labels.contains(l)).cloned();
-                        out.push(Change::AddEnumValue { name: name.clone(), value: label.clone(), before });
+                        out.push(Change::AddEnumValue { name: name.to_string(), value: label.clone(), before });
                     }
                 }
             } else {
@@ -435,8 +427,8 @@ fn comment(target: String, object: &str, old: &Option<String>, new: &Option<Stri
 }
 
 fn domains(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
-    let before = by_name(&old.domains, |d| d.name.clone());
-    let after = by_name(&new.domains, |d| d.name.clone());
+    let before = by_name(&old.domains, |d| d.name.as_str());
+    let after = by_name(&new.domains, |d| d.name.as_str());
     for (name, d) in &after {
         let Some(o) = before.get(name) else {
             out.push(Change::CreateDomain((*d).clone()));
@@ -451,7 +443,7 @@ fn domains(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
                 ),
             });
         } else if o.check != d.check {
-            out.push(Change::ChangeDomainCheck { name: name.clone(), old: o.check.clone(), new: d.check.clone() });
+            out.push(Change::ChangeDomainCheck { name: name.to_string(), old: o.check.clone(), new: d.check.clone() });
         }
         if o.comment != d.comment {
             out.push(comment(format!("DOMAIN {}", qualified(&new.schema, name)), name, &o.comment, &d.comment));
@@ -473,18 +465,18 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
                 .into(),
         });
     }
-    let old_columns = by_name(&old.columns, |c| c.name.clone());
-    let new_columns = by_name(&new.columns, |c| c.name.clone());
+    let old_columns = by_name(&old.columns, |c| c.name.as_str());
+    let new_columns = by_name(&new.columns, |c| c.name.as_str());
     for column in &new.columns {
-        let Some(before) = old_columns.get(&column.name) else {
+        let Some(before) = old_columns.get(column.name.as_str()) else {
             out.push(Change::AddColumn { table: t.clone(), column: column.clone() });
             continue;
         };
         column_changes(t, before, column, schema, out);
     }
     for column in &old.columns {
-        if !new_columns.contains_key(&column.name) {
-            let added = new.columns.iter().filter(|c| !old_columns.contains_key(&c.name));
+        if !new_columns.contains_key(column.name.as_str()) {
+            let added = new.columns.iter().filter(|c| !old_columns.contains_key(c.name.as_str()));
             let lookalike = added.clone().find(|c| c.ty == column.ty).or(added.clone().next()).map(|c| c.name.clone());
             out.push(Change::DropColumn { table: t.clone(), column: column.clone(), lookalike });
         }
@@ -499,8 +491,8 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
         (None, Some(b)) => out.push(Change::AddPrimaryKey { table: t.clone(), key: b.clone() }),
         (None, None) => {}
     }
-    let old_uniques = by_name(&old.uniques, |u| u.name.clone());
-    let new_uniques = by_name(&new.uniques, |u| u.name.clone());
+    let old_uniques = by_name(&old.uniques, |u| u.name.as_str());
+    let new_uniques = by_name(&new.uniques, |u| u.name.as_str());
     for (name, u) in &new_uniques {
         match old_uniques.get(name) {
             Some(o) if o == u => {}
@@ -516,8 +508,8 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
             out.push(Change::DropUnique { table: t.clone(), key: (*u).clone() });
         }
     }
-    let old_checks = by_name(&old.checks, |c| c.name.clone());
-    let new_checks = by_name(&new.checks, |c| c.name.clone());
+    let old_checks = by_name(&old.checks, |c| c.name.as_str());
+    let new_checks = by_name(&new.checks, |c| c.name.as_str());
     for (name, c) in &new_checks {
         match old_checks.get(name) {
             Some(o) if o.expr == c.expr => {}
@@ -533,8 +525,8 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
             out.push(Change::DropCheck { table: t.clone(), check: (*c).clone() });
         }
     }
-    let old_parts = by_name(&old.partitions, |p| p.name.clone());
-    let new_parts = by_name(&new.partitions, |p| p.name.clone());
+    let old_parts = by_name(&old.partitions, |p| p.name.as_str());
+    let new_parts = by_name(&new.partitions, |p| p.name.as_str());
     if old.partition == new.partition {
         for (name, p) in &new_parts {
             match old_parts.get(name) {
@@ -594,7 +586,9 @@ fn foreign_keys(
     out: &mut Vec<Change>,
 ) {
     let add = |f: &ForeignKey| Change::AddForeignKey { fk: f.clone(), fresh: created.contains(f.table.as_str()) };
-    let key = |f: &ForeignKey| format!("{}.{}", f.table, f.name);
+    fn key(f: &ForeignKey) -> (&str, &str) {
+        (f.table.as_str(), f.name.as_str())
+    }
     let before = by_name(&old.foreign_keys, key);
     let after = by_name(&new.foreign_keys, key);
     for (k, f) in &after {
@@ -606,7 +600,7 @@ fn foreign_keys(
                         crate::backends::postgres::quote::ident(&f.name),
                         qualified(&new.schema, &f.table)
                     );
-                    out.push(comment(target, k, &o.comment, &f.comment));
+                    out.push(comment(target, &format!("{}.{}", k.0, k.1), &o.comment, &f.comment));
                 }
             }
             Some(o) => out.push(replace(Change::DropForeignKey((*o).clone()), add(f))),
@@ -625,8 +619,8 @@ fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
 }
 
 fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTreeSet<&str>, out: &mut Vec<Change>) {
-    let before = by_name(&old.indexes, |i| i.name.clone());
-    let after = by_name(&new.indexes, |i| i.name.clone());
+    let before = by_name(&old.indexes, |i| i.name.as_str());
+    let after = by_name(&new.indexes, |i| i.name.as_str());
     for (name, i) in &after {
         match before.get(name) {
             Some(o) if Index { comment: None, ..(*o).clone() } == Index { comment: None, ..(*i).clone() } => {
@@ -649,8 +643,8 @@ fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTr
 }
 
 fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) {
-    let before = by_name(&old.functions, |f| f.name.clone());
-    let after = by_name(&new.functions, |f| f.name.clone());
+    let before = by_name(&old.functions, |f| f.name.as_str());
+    let after = by_name(&new.functions, |f| f.name.as_str());
     for (name, f) in &after {
         match before.get(name) {
             None => out.push(Change::CreateFunction((*f).clone())),
@@ -666,12 +660,12 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     // A view is made again when it changes or when a table it reads changes
     // a column's type or loses one (PostgreSQL refuses those under a view).
     let no_views = old.views.is_empty() && new.views.is_empty();
-    let old_tables = if no_views { BTreeMap::new() } else { by_name(&old.tables, |t| t.name.clone()) };
+    let old_tables = if no_views { BTreeMap::new() } else { by_name(&old.tables, |t| t.name.as_str()) };
     let touched: BTreeSet<String> = new
         .tables
         .iter()
         .filter(|t| {
-            old_tables.get(&t.name).is_some_and(|o| {
+            old_tables.get(t.name.as_str()).is_some_and(|o| {
                 o.columns.iter().any(|c| {
                     t.column(&c.name)
                         .is_none_or(|n| n.ty != c.ty || n.generated != c.generated || n.identity != c.identity)
@@ -681,8 +675,8 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
         .map(|t| t.name.clone())
         .collect();
     let reads_touched = |v: &View| touched.iter().any(|t| v.query.contains(&qualified(&new.schema, t)));
-    let before = by_name(&old.views, |v| v.name.clone());
-    let after = by_name(&new.views, |v| v.name.clone());
+    let before = by_name(&old.views, |v| v.name.as_str());
+    let after = by_name(&new.views, |v| v.name.as_str());
     for (name, v) in &after {
         match before.get(name) {
             Some(o) if o == v && !reads_touched(o) => {}
@@ -705,7 +699,9 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
             out.push(Change::DropView((*v).clone()));
         }
     }
-    let key = |t: &Trigger| format!("{}.{}", t.table, t.name);
+    fn key(t: &Trigger) -> (&str, &str) {
+        (t.table.as_str(), t.name.as_str())
+    }
     let before = by_name(&old.triggers, key);
     let after = by_name(&new.triggers, key);
     for (k, t) in &after {
