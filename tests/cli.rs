@@ -334,3 +334,16 @@ fn diff_reports_no_drift_then_the_plan_that_reconciles_a_changed_database() {
     let out = text(&drift.stdout);
     assert!(out.contains("require post.title") && out.contains("drop index stray"), "{out}");
 }
+
+#[test]
+fn json_output_of_check_and_plan_is_one_document_even_when_every_stage_reports() {
+    // A warning from the analysis (W0100) and one from a lint pass (W0202).
+    let dir = project("json_stages", &[("app.schema", "entity row_item {\n  id int primary\n  flag bool?\n}\n")]);
+    let check = schemac(&["check", "--format", "json"], &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&check.stdout).expect("one JSON document");
+    assert_eq!(doc["warnings"], 2, "{doc}");
+    let plan = schemac(&["plan", "--format", "json"], &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&plan.stdout).expect("one JSON document");
+    assert_eq!(doc["diagnostics"]["warnings"], 2);
+    assert_eq!(doc["plan"]["steps"][0]["summary"], "create table row_item");
+}

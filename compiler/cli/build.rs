@@ -42,20 +42,38 @@ pub fn produce(
     no_reorder: bool,
     reporter: &Reporter,
 ) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
-    let Some((mut loaded, mut diagnostics)) = workspace::compile_and_report(path, reporter)? else {
+    produce_reporting(path, no_reorder, reporter, true)
+}
+
+/// [`produce`]; with `report` false the caller prints the diagnostics (to
+/// fold them into its own JSON document).
+pub fn produce_reporting(
+    path: Option<PathBuf>,
+    no_reorder: bool,
+    reporter: &Reporter,
+    report_diagnostics: bool,
+) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
+    let mut loaded = workspace::load(path)?;
+    if let Some((sources, d)) = &loaded.manifest_error {
+        reporter.diagnostics(sources, std::slice::from_ref(d));
         return Ok(None);
+    }
+    let mut diagnostics = report::apply_lints(loaded.compilation.diagnostics.clone(), &loaded.lints());
+    let output = if diagnostics.iter().any(|d| d.is_error()) {
+        pipeline::Output::failed()
+    } else {
+        let mut options = options(&loaded, no_reorder);
+        if let Some(project) = &loaded.project {
+            options.previous = super::state::base(project)?.map(std::sync::Arc::new);
+        }
+        let output = pipeline::build(&mut loaded.compilation, &options);
+        diagnostics.extend(report::apply_lints(output.diagnostics.clone(), &loaded.lints()));
+        output
     };
-    if diagnostics.iter().any(|d| d.is_error()) {
-        return Ok(Some((loaded, pipeline::Output::failed(), diagnostics)));
+    // One report for every stage: `--format json` prints one document.
+    if report_diagnostics {
+        reporter.diagnostics(&loaded.compilation.sources, &diagnostics);
     }
-    let mut options = options(&loaded, no_reorder);
-    if let Some(project) = &loaded.project {
-        options.previous = super::state::base(project)?.map(std::sync::Arc::new);
-    }
-    let output = pipeline::build(&mut loaded.compilation, &options);
-    let later = report::apply_lints(output.diagnostics.clone(), &loaded.lints());
-    reporter.diagnostics(&loaded.compilation.sources, &later);
-    diagnostics.extend(later);
     for target in &output.unavailable {
         reporter.status(&format!("note: the `{target}` backend is not available yet; nothing was generated for it"));
     }

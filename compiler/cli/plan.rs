@@ -17,16 +17,22 @@ pub struct Planned {
     /// Hazards not acknowledged by `--allow` or `[migrations] allow`.
     pub unacknowledged: Vec<String>,
     pub had_base: bool,
+    pub diagnostics: Vec<crate::diagnostics::Diagnostic>,
 }
 
 /// Compiles the project and plans from its base state. `None` when the
 /// sources have errors (reported).
 pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> Result<Option<Planned>, UsageError> {
-    let Some((mut loaded, output, diagnostics)) = super::build::produce(path, false, reporter)? else {
+    // JSON output is one document: the diagnostics go into it (see `run`).
+    let json = reporter.format == Format::Json;
+    let Some((mut loaded, output, diagnostics)) = super::build::produce_reporting(path, false, reporter, !json)? else {
         return Ok(None);
     };
     std::mem::forget(output);
     if diagnostics.iter().any(|d| d.is_error()) {
+        if json {
+            super::out(&crate::diagnostics::render::json(&loaded.compilation.sources, &diagnostics));
+        }
         return Ok(None);
     }
     let Some(project) = loaded.project.take() else {
@@ -41,7 +47,7 @@ pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> 
         plan.hazards().map(|h| h.key()).filter(|k| !acknowledged.contains(&k)).collect();
     unacknowledged.dedup();
     loaded.project = Some(project);
-    Ok(Some(Planned { loaded, plan, unacknowledged, had_base }))
+    Ok(Some(Planned { loaded, plan, unacknowledged, had_base, diagnostics }))
 }
 
 /// The plan as a reviewer reads it.
@@ -75,7 +81,17 @@ pub fn run(path: Option<PathBuf>, sql: bool, allow: Vec<String>, reporter: &Repo
     let stored = script::stored("next", &planned.plan, &project.timeouts);
     let from = if planned.had_base { "schema.lock" } else { "an empty database (no migrations yet)" };
     if reporter.format == Format::Json {
-        super::out(&script::plan_json(&stored));
+        let diagnostics: serde_json::Value = serde_json::from_str(&crate::diagnostics::render::json(
+            &planned.loaded.compilation.sources,
+            &planned.diagnostics,
+        ))
+        .unwrap_or_default();
+        let document = serde_json::json!({
+            "diagnostics": diagnostics,
+            "plan": stored,
+            "unacknowledged": planned.unacknowledged,
+        });
+        super::out(&(serde_json::to_string_pretty(&document).expect("a plan serializes") + "\n"));
     } else if sql {
         super::out(&script::up_sql(&stored));
     } else if planned.plan.is_empty() {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use super::project::{self, LintLevel, Project};
-use super::report::{self, Reporter};
 use super::UsageError;
 use crate::diagnostics::{Code, Diagnostic, Sources};
 use crate::driver::{self, Compilation, Input};
@@ -94,21 +93,4 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
         project: Some(project),
         manifest_error: None,
     })
-}
-
-/// Loads and compiles the project around `path` and prints its diagnostics
-/// (lint levels applied). `None` when schemac.toml itself is broken, which has
-/// then been reported.
-pub fn compile_and_report(
-    path: Option<PathBuf>,
-    reporter: &Reporter,
-) -> Result<Option<(Loaded, Vec<Diagnostic>)>, UsageError> {
-    let loaded = load(path)?;
-    if let Some((sources, d)) = &loaded.manifest_error {
-        reporter.diagnostics(sources, std::slice::from_ref(d));
-        return Ok(None);
-    }
-    let diagnostics = report::apply_lints(loaded.compilation.diagnostics.clone(), &loaded.lints());
-    reporter.diagnostics(&loaded.compilation.sources, &diagnostics);
-    Ok(Some((loaded, diagnostics)))
 }
