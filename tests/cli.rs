@@ -347,3 +347,26 @@ fn json_output_of_check_and_plan_is_one_document_even_when_every_stage_reports()
     assert_eq!(doc["diagnostics"]["warnings"], 2);
     assert_eq!(doc["plan"]["steps"][0]["summary"], "create table row_item");
 }
+
+#[test]
+fn the_example_migrations_apply_resume_and_leave_no_drift() {
+    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
+    let db = format!("schemac_migrate_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let url = format!("{} dbname={db}", pg_url().replace("dbname=test", ""));
+    let first = schemac(&["migrate", "apply", "examples/ecommerce", "--pg", &url], &repo());
+    let again = schemac(&["migrate", "apply", "examples/ecommerce", "--pg", &url], &repo());
+    let drift = schemac(&["diff", "examples/ecommerce", "--pg", &url], &repo());
+    admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stderr).contains("applied 0001_init"), "{}", text(&first.stderr));
+    assert!(text(&again.stderr).contains("0 migration(s) applied now, 1 already"), "{}", text(&again.stderr));
+    assert!(
+        drift.status.success(),
+        "the migrated database is the compiled state:\n{}{}",
+        text(&drift.stdout),
+        text(&drift.stderr)
+    );
+}

@@ -205,7 +205,9 @@ impl Planner<'_> {
                     format!("create extension {e}"),
                     Phase::Expand,
                     vec![format!("CREATE EXTENSION IF NOT EXISTS {}", ident(e))],
-                    None,
+                    // Undoing leaves the extension installed: it may have
+                    // been there before, and other schemas may use it.
+                    Some(Vec::new()),
                     "none",
                 ),
             ),
