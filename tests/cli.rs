@@ -370,3 +370,21 @@ fn the_example_migrations_apply_resume_and_leave_no_drift() {
         text(&drift.stderr)
     );
 }
+
+#[test]
+fn an_allow_line_in_the_sources_acknowledges_a_hazard() {
+    let dir = project("allow_line", &[("app.schema", "entity Order {\n  id int primary\n  note text?\n}\n")]);
+    assert!(schemac(&["migrate", "new", "init"], &dir).status.success());
+    let dropped = "entity Order {\n  id int primary\n}\n";
+    std::fs::write(dir.join("app.schema"), dropped).unwrap();
+    assert_eq!(schemac(&["migrate", "new", "drop_note"], &dir).status.code(), Some(1), "refused without consent");
+    let with_allow = format!("{dropped}\n/// Notes moved to the Note entity.\nallow H0002 order.note\n");
+    std::fs::write(dir.join("app.schema"), &with_allow).unwrap();
+    let fmt = schemac(&["fmt", "--check"], &dir);
+    assert!(fmt.status.success(), "the allow line is formatted: {}", text(&fmt.stdout));
+    let out = schemac(&["migrate", "new", "drop_note"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(dir.join("app.schema"), format!("{dropped}\nallow H2 order.note\n")).unwrap();
+    let bad = schemac(&["check"], &dir);
+    assert!(text(&bad.stderr).contains("E0112"), "{}", text(&bad.stderr));
+}

@@ -42,7 +42,9 @@ pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> 
     let had_base = base.is_some();
     let base = base.unwrap_or_default();
     let plan = migrate::plan(&base, &loaded.compilation.ir, &project.postgres);
-    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).collect();
+    // Acknowledged in schemac.toml, on the command line, or by `allow`
+    // lines in the sources.
+    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&loaded.compilation.ir.allows).collect();
     let mut unacknowledged: Vec<String> =
         plan.hazards().map(|h| h.key()).filter(|k| !acknowledged.contains(&k)).collect();
     unacknowledged.dedup();

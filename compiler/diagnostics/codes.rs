@@ -61,6 +61,7 @@ codes! {
     E0109 = "unknown context value";
     E0110 = "unknown function";
     E0111 = "name not allowed here";
+    E0112 = "unknown hazard code";
     E0200 = "default does not match the field's type";
     E0201 = "condition is not boolean";
     E0202 = "operand types do not match";

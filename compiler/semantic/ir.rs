@@ -26,6 +26,10 @@ pub struct Ir {
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
     pub queries: Vec<Query>,
+    /// Migration hazards acknowledged in the source (`allow H0002
+    /// order.note`), as `--allow` spells them: `H0002:order.note`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub allows: Vec<String>,
 }
 
 impl Ir {

@@ -90,6 +90,7 @@ impl<'a> Analyzer<'a> {
             for declaration in &unit.ast.declarations {
                 match declaration {
                     Declaration::Grant(g) => self.lower_grant(g),
+                    Declaration::Allow(a) => self.lower_allow(a),
                     Declaration::Policy(p) => self.lower_policy(p),
                     Declaration::Workload(w) => {
                         for q in &w.queries {
@@ -143,6 +144,8 @@ impl<'a> Analyzer<'a> {
         ir.context.sort_by(|a, b| a.name.cmp(&b.name));
         ir.roles.sort_by(|a, b| a.name.cmp(&b.name));
         ir.grants.sort();
+        ir.allows.sort();
+        ir.allows.dedup();
         ir.grants.dedup();
         ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
         ir.views.sort_by(|a, b| a.name.cmp(&b.name));

@@ -2,6 +2,7 @@
 //! relations turned into keys — the AST becomes the typed IR (`ir.rs`).
 //! Depends on syntax and diagnostics; knows no backend.
 
+mod allow;
 mod entity;
 pub mod expr;
 pub mod ir;

@@ -44,6 +44,7 @@ pub enum Declaration {
     View(View),
     Function(Function),
     Trigger(Trigger),
+    Allow(Allow),
 }
 
 impl Declaration {
@@ -57,6 +58,7 @@ impl Declaration {
             Declaration::Pattern(d) => d.span,
             Declaration::Role(d) => d.span,
             Declaration::Grant(d) => d.span,
+            Declaration::Allow(d) => d.span,
             Declaration::Policy(d) => d.span,
             Declaration::Context(d) => d.span,
             Declaration::Workload(d) => d.span,
@@ -392,6 +394,17 @@ pub struct Pattern {
 pub struct PatternParam {
     pub name: Ident,
     pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+/// `allow H0002 order.note`: a migration hazard acknowledged in the source;
+/// the doc comment says why.
+pub struct Allow {
+    pub docs: Vec<String>,
+    pub code: Ident,
+    /// The hazard's object as plans name it (`order.note`).
+    pub object: Ident,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

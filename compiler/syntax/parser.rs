@@ -451,6 +451,7 @@ impl<'t> Converter<'t> {
             Rule::pattern => Declaration::Pattern(self.pattern(pair)),
             Rule::role => Declaration::Role(self.role(pair)),
             Rule::grant => Declaration::Grant(self.grant(pair)),
+            Rule::allow => Declaration::Allow(self.allow(pair)),
             Rule::policy => Declaration::Policy(self.policy(pair)),
             Rule::context => Declaration::Context(self.context(pair)),
             Rule::workload => Declaration::Workload(self.workload(pair)),
@@ -940,6 +941,16 @@ impl<'t> Converter<'t> {
         let members =
             self.members(inner, Block::Pattern(&context_name), name.span, format!("pattern `{context_name}`"));
         Pattern { docs, name, params, members, span }
+    }
+
+    fn allow(&mut self, pair: Pair<Rule>) -> Allow {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let code = self.ident(inner.next().expect("hazard code"));
+        let object = self.ident(inner.next().expect("hazard object"));
+        Allow { docs, code, object, span }
     }
 
     fn role(&mut self, pair: Pair<Rule>) -> Role {

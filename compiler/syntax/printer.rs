@@ -263,6 +263,10 @@ impl<'a> Printer<'a> {
             Declaration::Pattern(d) => self.pattern(d, limit),
             Declaration::Role(d) => self.line(0, &d.docs, &role_text(d), d.span.start, d.span.end, limit),
             Declaration::Grant(d) => self.line(0, &[], &grant_text(d), d.span.start, d.span.end, limit),
+            Declaration::Allow(d) => {
+                let text = format!("allow {} {}", d.code.name, d.object.name);
+                self.line(0, &d.docs, &text, d.span.start, d.span.end, limit)
+            }
             Declaration::Policy(d) => self.policy(d, limit),
             Declaration::Context(d) => {
                 let open = self.open_brace(d.span.start);
