@@ -42,10 +42,12 @@ pub enum StateError {
 impl std::fmt::Display for StateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StateError::Malformed(why) => write!(f, "schema.lock is not a schemac compiled state: {why}"),
+            StateError::Malformed(why) => {
+                write!(f, "not a schemac compiled state ({why}); restore it from version control")
+            }
             StateError::TooNew(v) => write!(
                 f,
-                "schema.lock has format {v}, newer than this schemac understands ({FORMAT}); \
+                "format {v} is newer than this schemac understands ({FORMAT}); \
                  upgrade schemac (the file was written by a newer version)"
             ),
         }
