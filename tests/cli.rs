@@ -260,6 +260,9 @@ fn verify_proves_the_examples_on_postgres() {
         assert!(out.status.success(), "{example}:\n{}", text(&out.stderr));
         assert!(text(&out.stderr).contains("match the IR"), "{}", text(&out.stderr));
     }
+    // ecommerce keeps migrations: verify applies them too.
+    let out = schemac(&["verify", "examples/ecommerce", "--pg", &pg_url()], &repo());
+    assert!(text(&out.stderr).contains("verified migrations/: 1 migration(s)"), "{}", text(&out.stderr));
 }
 
 #[test]
