@@ -21,8 +21,8 @@ use clap::{Parser, Subcommand};
 
 use crate::diagnostics::render::Format;
 
-/// schemac checks database schemas written as code (`.schema` files) and
-/// compiles them into a typed model (the IR) that backends build on.
+/// schemac compiles database schemas written as code (`.schema` files) into
+/// PostgreSQL DDL, and plans safe migrations between versions of them.
 ///
 /// A project is a directory with a `schemac.toml`; commands find the nearest
 /// one above the path you give (or the current directory).
