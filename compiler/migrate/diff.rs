@@ -684,7 +684,7 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
                 if View { comment: None, ..(*o).clone() } == View { comment: None, ..(*v).clone() }
                     && !reads_touched(o) =>
             {
-                let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                let kind = v.kind();
                 out.push(comment(format!("{kind} {}", qualified(&new.schema, name)), name, &o.comment, &v.comment));
             }
             Some(o) => {

@@ -214,8 +214,8 @@ impl Planner<'_> {
             Change::CreateFunction(f) => {
                 let mut sql = String::new();
                 self.r.function(&mut sql, f);
-                let kind = if f.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
-                let drop = format!("DROP {kind} {}", self.signature(f));
+                let kind = f.kind();
+                let drop = self.r.drop_function(f);
                 let order = if f.helper { Order::Helper } else { Order::Routine };
                 self.push(
                     order,
@@ -232,7 +232,7 @@ impl Planner<'_> {
                 let (mut up, mut down) = (String::new(), String::new());
                 self.r.function(&mut up, new);
                 self.r.function(&mut down, old);
-                let kind = if new.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+                let kind = new.kind();
                 let same_signature = old.params == new.params && old.returns == new.returns;
                 let (up, down) = if same_signature {
                     (
@@ -240,9 +240,7 @@ impl Planner<'_> {
                         vec![down.replacen("CREATE ", "CREATE OR REPLACE ", 1)],
                     )
                 } else {
-                    let drop_old = format!("DROP {kind} {}", self.signature(old));
-                    let drop_new = format!("DROP {kind} {}", self.signature(new));
-                    (vec![drop_old, up], vec![drop_new, down])
+                    (vec![self.r.drop_function(old), up], vec![self.r.drop_function(new), down])
                 };
                 let order = if new.helper { Order::Helper } else { Order::Routine };
                 self.push(
@@ -257,7 +255,7 @@ impl Planner<'_> {
                 );
             }
             Change::DropFunction(f) => {
-                let kind = if f.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+                let kind = f.kind();
                 let mut create = String::new();
                 self.r.function(&mut create, f);
                 self.push(
@@ -265,7 +263,7 @@ impl Planner<'_> {
                     step(
                         format!("drop {} {}", kind.to_lowercase(), f.name),
                         Phase::Contract,
-                        vec![format!("DROP {kind} {}", self.signature(f))],
+                        vec![self.r.drop_function(f)],
                         Some(vec![create]),
                         "none",
                     ),
@@ -614,7 +612,7 @@ impl Planner<'_> {
             Change::CreateView(v) => {
                 let mut sql = String::new();
                 self.r.view(&mut sql, v);
-                let drop = self.drop_view_sql(v);
+                let drop = self.r.drop_view(v);
                 self.push(
                     Order::View,
                     step(format!("create view {}", v.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
@@ -628,7 +626,7 @@ impl Planner<'_> {
                     step(
                         format!("drop view {}", v.name),
                         Phase::Expand,
-                        vec![self.drop_view_sql(v)],
+                        vec![self.r.drop_view(v)],
                         Some(vec![create]),
                         ACCESS_EXCLUSIVE,
                     ),
@@ -717,15 +715,6 @@ impl Planner<'_> {
             add.lock = ACCESS_EXCLUSIVE.into();
         }
         add.hazards.extend(drop.hazards);
-    }
-
-    fn signature(&self, f: &Function) -> String {
-        let types: Vec<&str> = f.params.iter().map(|(_, t)| t.as_str()).collect();
-        format!("{}({})", self.t(&f.name), types.join(", "))
-    }
-
-    fn drop_view_sql(&self, v: &View) -> String {
-        format!("DROP {}VIEW {}", if v.materialized { "MATERIALIZED " } else { "" }, self.t(&v.name))
     }
 
     fn add_column(&mut self, table: &str, column: &Column) {

@@ -173,6 +173,17 @@ pub struct View {
     pub comment: Option<String>,
 }
 
+impl View {
+    /// `MATERIALIZED VIEW` or `VIEW`, as DDL names the kind.
+    pub fn kind(&self) -> &'static str {
+        if self.materialized {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Function {
     pub name: String,
@@ -186,6 +197,17 @@ pub struct Function {
     /// Created by schemac itself (a helper), not declared in the sources.
     pub helper: bool,
     pub comment: Option<String>,
+}
+
+impl Function {
+    /// `PROCEDURE` or `FUNCTION`, as DDL names the kind.
+    pub fn kind(&self) -> &'static str {
+        if self.returns == "procedure" {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -247,14 +247,23 @@ impl Renderer<'_> {
         self.comment(out, &format!("INDEX {}", self.name(&i.name)), &i.comment);
     }
 
-    fn signature(&self, f: &Function) -> String {
+    /// `schema.name(type, …)`: how DROP and COMMENT name a routine.
+    pub fn signature(&self, f: &Function) -> String {
         let types: Vec<&str> = f.params.iter().map(|(_, t)| t.as_str()).collect();
         format!("{}({})", self.name(&f.name), types.join(", "))
     }
 
+    pub fn drop_function(&self, f: &Function) -> String {
+        format!("DROP {} {}", f.kind(), self.signature(f))
+    }
+
+    pub fn drop_view(&self, v: &View) -> String {
+        format!("DROP {} {}", v.kind(), self.name(&v.name))
+    }
+
     pub fn function(&self, out: &mut String, f: &Function) {
         let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{} {t}", ident(n))).collect();
-        let kind = if f.returns == "procedure" { "PROCEDURE" } else { "FUNCTION" };
+        let kind = f.kind();
         let _ = write!(out, "CREATE {kind} {}({})", self.name(&f.name), params.join(", "));
         if f.returns != "procedure" {
             let _ = write!(out, " RETURNS {}", f.returns);
@@ -269,15 +278,11 @@ impl Renderer<'_> {
 
     pub fn view(&self, out: &mut String, v: &View) {
         let name = self.name(&v.name);
-        if v.materialized {
-            let _ = writeln!(out, "CREATE MATERIALIZED VIEW {name} AS {};", v.query);
-            self.comment(out, &format!("MATERIALIZED VIEW {name}"), &v.comment);
-        } else {
-            // security_invoker: row-level security of the tables applies to
-            // whoever reads the view, not to the view's owner.
-            let _ = writeln!(out, "CREATE VIEW {name} WITH (security_invoker = true) AS {};", v.query);
-            self.comment(out, &format!("VIEW {name}"), &v.comment);
-        }
+        // security_invoker: row-level security of the tables applies to
+        // whoever reads the view, not to the view's owner (plain views only).
+        let options = if v.materialized { "" } else { " WITH (security_invoker = true)" };
+        let _ = writeln!(out, "CREATE {} {name}{options} AS {};", v.kind(), v.query);
+        self.comment(out, &format!("{} {name}", v.kind()), &v.comment);
     }
 
     pub fn trigger(&self, out: &mut String, t: &Trigger) {
