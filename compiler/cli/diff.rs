@@ -6,8 +6,7 @@
 
 use std::path::PathBuf;
 
-use ::postgres::{Config, NoTls};
-
+use super::database;
 use super::report::Reporter;
 use super::UsageError;
 use crate::backends::postgres;
@@ -30,12 +29,7 @@ pub fn run(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<boo
     };
     std::mem::forget(output);
     let (expected, _) = postgres::lower::lower(&state, &Default::default(), &options);
-    let config: Config = pg.parse().map_err(|e| UsageError(format!("invalid --pg connection string: {e}")))?;
-    let mut client = config.connect(NoTls).map_err(|e| {
-        UsageError(format!(
-            "cannot connect to PostgreSQL: {e}\n  help: is it running? `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` starts the local one"
-        ))
-    })?;
+    let mut client = database::connect(&database::config(&pg)?, "PostgreSQL")?;
     let live = read_catalog(&mut client, &options.schema)
         .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
     let live = drift::reconcile(&live, &expected);

@@ -5,8 +5,7 @@
 
 use std::path::PathBuf;
 
-use postgres::{Config, NoTls};
-
+use super::database;
 use super::report::Reporter;
 use super::UsageError;
 use crate::migrate::{apply, script, state};
@@ -61,12 +60,7 @@ pub fn apply(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<b
         reporter.status("no migrations to apply (create one with `schemac migrate new NAME`)");
         return Ok(true);
     }
-    let config: Config = pg.parse().map_err(|e| UsageError(format!("invalid --pg connection string: {e}")))?;
-    let mut client = config.connect(NoTls).map_err(|e| {
-        UsageError(format!(
-            "cannot connect to PostgreSQL: {e}\n  help: is it running? `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` starts the local one"
-        ))
-    })?;
+    let mut client = database::connect(&database::config(&pg)?, "PostgreSQL")?;
     match apply::apply(&mut client, &project.postgres.schema, &plans) {
         Ok(report) => {
             for (name, steps) in &report.applied {

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod database;
 mod diff;
 mod explain;
 mod fmt;

@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
+use super::database::{self, connect};
 use super::report::Reporter;
 use super::UsageError;
 use crate::backends::postgres::compare;
@@ -22,14 +23,6 @@ pub struct Args {
     pub pg: String,
     pub keep: bool,
     pub no_reorder: bool,
-}
-
-fn connect(config: &Config, what: &str) -> Result<Client, UsageError> {
-    config.connect(NoTls).map_err(|e| {
-        UsageError(format!(
-            "cannot connect to {what}: {e}\n  help: is PostgreSQL running? `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` starts the local one"
-        ))
-    })
 }
 
 /// Runs `work` on a new, empty database next to the one `config` names,
@@ -99,7 +92,7 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
     else {
         return Err(UsageError("postgres is not a target of this project ([build] targets in schemac.toml)".into()));
     };
-    let config: Config = args.pg.parse().map_err(|e| UsageError(format!("invalid --pg connection string: {e}")))?;
+    let config = database::config(&args.pg)?;
     let mut admin = connect(&config, "the server")?;
     let (actual, notices) = in_scratch(&mut admin, &config, "verify", args.keep, reporter, |client| {
         client.batch_execute(&sql.contents).map_err(|e| {
