@@ -162,24 +162,9 @@ fn rename_list(list: &mut [String], f: &dyn Fn(&str) -> String) {
 
 /// Renames the column references of an expression.
 pub fn rename_columns(expr: &mut Expr, f: &dyn Fn(&str) -> String) {
-    match expr {
-        Expr::Column { name } => *name = f(name),
-        Expr::Call { args: items, .. } | Expr::Array { items } => items.iter_mut().for_each(|e| rename_columns(e, f)),
-        Expr::Object { members } => members.iter_mut().for_each(|(_, e)| rename_columns(e, f)),
-        Expr::Not { expr } | Expr::Neg { expr } | Expr::IsNull { expr, .. } => rename_columns(expr, f),
-        Expr::Binary { left, right, .. } => {
-            rename_columns(left, f);
-            rename_columns(right, f);
+    expr.visit_mut(&mut |e| {
+        if let Expr::Column { name } = e {
+            *name = f(name);
         }
-        Expr::InList { expr, list, .. } => {
-            rename_columns(expr, f);
-            list.iter_mut().for_each(|e| rename_columns(e, f));
-        }
-        Expr::Between { expr, low, high, .. } => {
-            rename_columns(expr, f);
-            rename_columns(low, f);
-            rename_columns(high, f);
-        }
-        _ => {}
-    }
+    });
 }

@@ -600,6 +600,57 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// Calls `f` on this expression and every expression inside it, outer
+    /// before inner.
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Call { args: items, .. } | Expr::Array { items } => items.iter().for_each(|e| e.visit(f)),
+            Expr::Object { members } => members.iter().for_each(|(_, e)| e.visit(f)),
+            Expr::Not { expr } | Expr::Neg { expr } | Expr::IsNull { expr, .. } => expr.visit(f),
+            Expr::Binary { left, right, .. } => {
+                left.visit(f);
+                right.visit(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.visit(f);
+                list.iter().for_each(|e| e.visit(f));
+            }
+            Expr::Between { expr, low, high, .. } => {
+                expr.visit(f);
+                low.visit(f);
+                high.visit(f);
+            }
+            _ => {}
+        }
+    }
+
+    /// [`Expr::visit`] with the right to change each expression.
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        f(self);
+        match self {
+            Expr::Call { args: items, .. } | Expr::Array { items } => items.iter_mut().for_each(|e| e.visit_mut(f)),
+            Expr::Object { members } => members.iter_mut().for_each(|(_, e)| e.visit_mut(f)),
+            Expr::Not { expr } | Expr::Neg { expr } | Expr::IsNull { expr, .. } => expr.visit_mut(f),
+            Expr::Binary { left, right, .. } => {
+                left.visit_mut(f);
+                right.visit_mut(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.visit_mut(f);
+                list.iter_mut().for_each(|e| e.visit_mut(f));
+            }
+            Expr::Between { expr, low, high, .. } => {
+                expr.visit_mut(f);
+                low.visit_mut(f);
+                high.visit_mut(f);
+            }
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BinaryOp {

@@ -322,7 +322,7 @@ pub const UUID_V7: &str = "schemac_uuid_v7";
 /// Whether the expression calls `uuid_v7()` (so the helper must exist).
 pub fn uses_uuid_v7(expr: &Expr) -> bool {
     let mut found = false;
-    visit(expr, &mut |e| {
+    expr.visit(&mut |e| {
         if matches!(e, Expr::Call { function, .. } if function == "uuid_v7") {
             found = true;
         }
@@ -333,7 +333,7 @@ pub fn uses_uuid_v7(expr: &Expr) -> bool {
 /// Whether the expression contains hand-written SQL.
 pub fn is_raw(expr: &Expr) -> bool {
     let mut found = false;
-    visit(expr, &mut |e| {
+    expr.visit(&mut |e| {
         if matches!(e, Expr::Sql { .. }) || matches!(e, Expr::Call { function, .. } if function == "sql") {
             found = true;
         }
@@ -341,34 +341,10 @@ pub fn is_raw(expr: &Expr) -> bool {
     found
 }
 
-/// Calls `f` on `expr` and every expression inside it.
-pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(expr);
-    match expr {
-        Expr::Call { args: items, .. } | Expr::Array { items } => items.iter().for_each(|e| visit(e, f)),
-        Expr::Object { members } => members.iter().for_each(|(_, e)| visit(e, f)),
-        Expr::Not { expr } | Expr::Neg { expr } | Expr::IsNull { expr, .. } => visit(expr, f),
-        Expr::Binary { left, right, .. } => {
-            visit(left, f);
-            visit(right, f);
-        }
-        Expr::InList { expr, list, .. } => {
-            visit(expr, f);
-            list.iter().for_each(|e| visit(e, f));
-        }
-        Expr::Between { expr, low, high, .. } => {
-            visit(expr, f);
-            visit(low, f);
-            visit(high, f);
-        }
-        _ => {}
-    }
-}
-
 /// The fields an expression names, in order of first appearance.
 pub fn columns(expr: &Expr) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    visit(expr, &mut |e| {
+    expr.visit(&mut |e| {
         if let Expr::Column { name } = e {
             if !names.contains(name) {
                 names.push(name.clone());

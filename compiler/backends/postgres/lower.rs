@@ -488,7 +488,7 @@ impl<'a> Lowering<'a> {
     /// immutable on PostgreSQL; say so at compile time.
     fn check_immutable(&mut self, entity: &ir::Entity, e: &Expr, id: &str, place: &str) {
         let mut problem = None;
-        expr::visit(e, &mut |x| {
+        e.visit(&mut |x| {
             if let Expr::Call { function, args } = x {
                 match function.as_str() {
                     "now" | "current_date" | "uuid_v4" | "uuid_v7" => {
