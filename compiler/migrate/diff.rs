@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::rename::{self, Renames};
+use crate::backends::postgres::quote::{ident, qualified};
 use crate::backends::postgres::{self, model::*};
 use crate::semantic::ir::{Ir, SourceMap};
 
@@ -418,10 +419,6 @@ fn enums(old: &Catalog, new: &Catalog, out: &mut Vec<Change>) {
     }
 }
 
-fn qualified(schema: &str, name: &str) -> String {
-    crate::backends::postgres::quote::qualified(schema, name)
-}
-
 fn comment(target: String, object: &str, old: &Option<String>, new: &Option<String>) -> Change {
     Change::Comment { target, object: object.to_string(), old: old.clone(), new: new.clone() }
 }
@@ -573,7 +570,7 @@ fn column_changes(table: &str, old: &Column, new: &Column, schema: &str, out: &m
         _ => {}
     }
     if old.comment != new.comment {
-        let target = format!("COLUMN {}.{}", qualified(schema, &t), crate::backends::postgres::quote::ident(&c));
+        let target = format!("COLUMN {}.{}", qualified(schema, &t), ident(&c));
         out.push(comment(target, &format!("{t}.{c}"), &old.comment, &new.comment));
     }
 }
@@ -595,11 +592,7 @@ fn foreign_keys(
         match before.get(k) {
             Some(o) if same_foreign_key(o, f) => {
                 if o.comment != f.comment {
-                    let target = format!(
-                        "CONSTRAINT {} ON {}",
-                        crate::backends::postgres::quote::ident(&f.name),
-                        qualified(&new.schema, &f.table)
-                    );
+                    let target = format!("CONSTRAINT {} ON {}", ident(&f.name), qualified(&new.schema, &f.table));
                     out.push(comment(target, &format!("{}.{}", k.0, k.1), &o.comment, &f.comment));
                 }
             }

@@ -108,7 +108,7 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
                 if let Some((_, other)) = by {
                     drop[i] = true;
                     if index.origin == Origin::Declared {
-                        let mut d = Diagnostic::new(
+                        let d = Diagnostic::new(
                             codes::W0205,
                             format!(
                                 "index ({}) on `{}` is redundant: {} serves the same lookups",
@@ -117,9 +117,7 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
                                 other.what
                             ),
                         );
-                        if let Some(span) = cx.source_map.get(&entity.id) {
-                            d = d.at(span, "in this entity");
-                        }
+                        let d = cx.source_map.at(d, &entity.id, "in this entity");
                         diagnostics.push(d.note("schemac leaves it out of the schema").help("remove the index"));
                     }
                 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::Span;
+use crate::diagnostics::{Diagnostic, Span};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ir {
@@ -683,5 +683,14 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn get(&self, id: &str) -> Option<Span> {
         self.spans.get(id).copied()
+    }
+
+    /// `d` with its primary label at where `id` was written, when known
+    /// (objects a pass or pattern made have no place of their own).
+    pub fn at(&self, d: Diagnostic, id: &str, label: &str) -> Diagnostic {
+        match self.get(id) {
+            Some(span) => d.at(span, label.to_string()),
+            None => d,
+        }
     }
 }

@@ -94,10 +94,7 @@ impl<'a> Lowering<'a> {
     }
 
     fn at(&self, diagnostic: Diagnostic, id: &str, label: &str) -> Diagnostic {
-        match self.span(id) {
-            Some(span) => diagnostic.at(span, label.to_string()),
-            None => diagnostic,
-        }
+        self.source_map.at(diagnostic, id, label)
     }
 
     /// Checks a name the user chose (directly or through a naming rule)

@@ -29,8 +29,5 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
 
 /// Attaches the source place of an IR object, when it has one.
 fn at(d: Diagnostic, cx: &Context, id: &str, label: &str) -> Diagnostic {
-    match cx.source_map.get(id) {
-        Some(span) => d.at(span, label.to_string()),
-        None => d,
-    }
+    cx.source_map.at(d, id, label)
 }
