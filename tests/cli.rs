@@ -2,8 +2,12 @@
 //! 2 usage or I/O), messages for missing files and projects, the output
 //! formats, deterministic artifacts, `--emit ir`, `fmt --check` and `explain`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use support::pg::TestDb;
 
 fn schemac(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schemac")).args(args).current_dir(dir).output().expect("run schemac")
@@ -250,7 +254,7 @@ fn no_reorder_keeps_the_declared_column_order() {
 }
 
 fn pg_url() -> String {
-    std::env::var("SCHEMAC_TEST_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+    support::pg::connect_url()
 }
 
 #[test]
@@ -276,29 +280,18 @@ fn verify_without_a_server_says_how_to_start_one() {
 /// and not a single notice on stderr.
 #[test]
 fn psql_applies_each_example_without_a_notice() {
-    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
-        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
     for example in ["saas", "ecommerce"] {
         let dir = scratch(&format!("psql_{example}"));
         let out = schemac(&["build", &format!("examples/{example}"), "--emit", "postgres"], &repo());
         assert!(out.status.success());
         std::fs::write(dir.join("schema.sql"), &out.stdout).unwrap();
-        let db = format!("schemac_psql_{}_{example}", std::process::id());
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-        let config: postgres::Config = pg_url().parse().unwrap();
-        let host = match config.get_hosts().first() {
-            Some(postgres::config::Host::Tcp(h)) => h.clone(),
-            _ => "127.0.0.1".into(),
-        };
-        let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
-        let user = config.get_user().unwrap_or("postgres").to_string();
+        let db = TestDb::new(&format!("psql_{example}"));
         let psql = Command::new("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", &host, "-p", &port, "-U", &user, "-d", &db, "-f"])
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
             .arg(dir.join("schema.sql"))
+            .arg(db.url())
             .output()
             .expect("psql is installed with PostgreSQL (Debian package postgresql-client)");
-        admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
         assert!(psql.status.success(), "{example}: {}", text(&psql.stderr));
         assert_eq!(text(&psql.stderr), "", "{example}: psql printed notices or warnings");
     }
@@ -315,24 +308,15 @@ fn a_reserved_postgres_schema_name_is_a_manifest_error() {
 
 #[test]
 fn diff_reports_no_drift_then_the_plan_that_reconciles_a_changed_database() {
-    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
-        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
-    let db = format!("schemac_drift_{}", std::process::id());
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    let url = format!("{} dbname={db}", pg_url().replace("dbname=test", ""));
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut db = TestDb::new("drift");
+    let url = db.url();
     let ddl = schemac(&["build", "examples/saas", "--emit", "postgres"], &repo());
-    client.batch_execute(&text(&ddl.stdout)).unwrap();
+    db.apply(&text(&ddl.stdout));
     let same = schemac(&["diff", "examples/saas", "--pg", &url], &repo());
     assert!(same.status.success(), "{}", text(&same.stderr));
     assert!(text(&same.stderr).contains("no drift"), "{}", text(&same.stderr));
-    client
-        .batch_execute("ALTER TABLE post ALTER COLUMN title DROP NOT NULL; CREATE INDEX stray ON post (body)")
-        .unwrap();
+    db.apply("ALTER TABLE post ALTER COLUMN title DROP NOT NULL; CREATE INDEX stray ON post (body)");
     let drift = schemac(&["diff", "examples/saas", "--pg", &url], &repo());
-    drop(client);
-    admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
     assert_eq!(drift.status.code(), Some(1));
     let out = text(&drift.stdout);
     assert!(out.contains("require post.title") && out.contains("drop index stray"), "{out}");
@@ -353,16 +337,11 @@ fn json_output_of_check_and_plan_is_one_document_even_when_every_stage_reports()
 
 #[test]
 fn the_example_migrations_apply_resume_and_leave_no_drift() {
-    let mut admin = postgres::Client::connect(&pg_url(), postgres::NoTls)
-        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"));
-    let db = format!("schemac_migrate_{}", std::process::id());
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    let url = format!("{} dbname={db}", pg_url().replace("dbname=test", ""));
+    let db = TestDb::new("migrate");
+    let url = db.url();
     let first = schemac(&["migrate", "apply", "examples/ecommerce", "--pg", &url], &repo());
     let again = schemac(&["migrate", "apply", "examples/ecommerce", "--pg", &url], &repo());
     let drift = schemac(&["diff", "examples/ecommerce", "--pg", &url], &repo());
-    admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).unwrap();
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stderr).contains("applied 0001_init"), "{}", text(&first.stderr));
     assert!(text(&again.stderr).contains("0 migration(s) applied now, 1 already"), "{}", text(&again.stderr));

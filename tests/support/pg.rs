@@ -70,6 +70,30 @@ impl TestDb {
         TestDb { name, client, notices }
     }
 
+    /// A connection string for this database, for the `--pg` option of the
+    /// schemac binary (host, port, user and password of the test server).
+    pub fn url(&self) -> String {
+        let config = config();
+        let mut parts = Vec::new();
+        if let Some(postgres::config::Host::Tcp(host)) = config.get_hosts().first() {
+            parts.push(format!("host={host}"));
+        }
+        if let Some(port) = config.get_ports().first() {
+            parts.push(format!("port={port}"));
+        }
+        if let Some(user) = config.get_user() {
+            parts.push(format!("user={user}"));
+        }
+        if let Some(password) = config.get_password() {
+            parts.push(format!(
+                "password='{}'",
+                String::from_utf8_lossy(password).replace('\\', "\\\\").replace('\'', "\\'")
+            ));
+        }
+        parts.push(format!("dbname={}", self.name));
+        parts.join(" ")
+    }
+
     /// Another connection to this database (a second session).
     pub fn connect(&self) -> Client {
         connect(config().dbname(&self.name))
