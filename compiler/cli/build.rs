@@ -64,7 +64,8 @@ pub fn produce_reporting(
     } else {
         let mut options = options(&loaded, no_reorder);
         if let Some(project) = &loaded.project {
-            options.previous = super::state::base(project)?.map(std::sync::Arc::new);
+            loaded.base = super::state::base(project)?.map(std::sync::Arc::new);
+            options.previous = loaded.base.clone();
         }
         let output = pipeline::build(&mut loaded.compilation, &options);
         diagnostics.extend(report::apply_lints(output.diagnostics.clone(), &loaded.lints()));
@@ -114,7 +115,7 @@ pub fn run(
         }
     }
     if let Some(project) = &loaded.project {
-        match lock_status(project, &loaded.compilation.ir, true)? {
+        match lock_status(&loaded, project, true)? {
             LockStatus::Fresh => {}
             LockStatus::Written => written.push(super::project::display(&project.lock)),
             LockStatus::Stale(message) => reporter.status(&format!("note: {message}")),
@@ -159,18 +160,24 @@ pub enum LockStatus {
 /// stale. With migrations it is the state of the last one and only
 /// `migrate new` moves it: a difference means a migration is due.
 pub fn lock_status(
+    loaded: &Loaded,
     project: &super::project::Project,
-    ir: &crate::semantic::ir::Ir,
     write_lock: bool,
 ) -> Result<LockStatus, UsageError> {
-    let lock = super::state::read_lock(&project.lock)?;
-    if lock.as_ref() == Some(ir) {
-        return Ok(LockStatus::Fresh);
+    let ir = &loaded.compilation.ir;
+    // With migrations, the lock is the base `produce` has read already.
+    if let Some(base) = &loaded.base {
+        return Ok(if base.as_ref() == ir {
+            LockStatus::Fresh
+        } else {
+            LockStatus::Stale(
+                "the schema changed since the last migration: see `schemac plan`, then `schemac migrate new NAME`"
+                    .into(),
+            )
+        });
     }
-    if !super::state::migration_dirs(project)?.is_empty() {
-        return Ok(LockStatus::Stale(
-            "the schema changed since the last migration: see `schemac plan`, then `schemac migrate new NAME`".into(),
-        ));
+    if super::state::read_lock(&project.lock)?.as_ref() == Some(ir) {
+        return Ok(LockStatus::Fresh);
     }
     if write_lock {
         write(&project.lock, &crate::migrate::state::write(ir))?;

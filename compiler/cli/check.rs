@@ -27,11 +27,8 @@ pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose
     }
     let mut problems = Vec::new();
     if let (true, Some(project)) = (ok, &loaded.project) {
-        let migrations = !super::state::migration_dirs(project)?.is_empty();
-        if migrations || project.lock.exists() {
-            if let super::build::LockStatus::Stale(message) =
-                super::build::lock_status(project, &loaded.compilation.ir, false)?
-            {
+        if loaded.base.is_some() || project.lock.exists() {
+            if let super::build::LockStatus::Stale(message) = super::build::lock_status(&loaded, project, false)? {
                 problems.push(message);
             }
         }

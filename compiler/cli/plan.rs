@@ -38,10 +38,10 @@ pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> 
     let Some(project) = loaded.project.take() else {
         return Err(UsageError("migrations need a project: create a schemac.toml next to the sources".into()));
     };
-    let base = super::state::base(&project)?;
-    let had_base = base.is_some();
-    let base = base.unwrap_or_default();
-    let plan = migrate::plan(&base, &loaded.compilation.ir, &project.postgres);
+    let had_base = loaded.base.is_some();
+    let empty = crate::semantic::ir::Ir::default();
+    let base = loaded.base.as_deref().unwrap_or(&empty);
+    let plan = migrate::plan(base, &loaded.compilation.ir, &project.postgres);
     // Acknowledged in schemac.toml, on the command line, or by `allow`
     // lines in the sources.
     let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&loaded.compilation.ir.allows).collect();

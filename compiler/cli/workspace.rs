@@ -14,6 +14,9 @@ pub struct Loaded {
     pub file_count: usize,
     /// Diagnostics about schemac.toml itself, with its own sources.
     pub manifest_error: Option<(Sources, Diagnostic)>,
+    /// The compiled state the next migration starts from (schema.lock once
+    /// there are migrations), read once by `build::produce` for all who need it.
+    pub base: Option<std::sync::Arc<crate::semantic::ir::Ir>>,
 }
 
 impl Loaded {
@@ -61,6 +64,7 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
             file_count: inputs.len(),
             compilation: driver::compile(&inputs),
             manifest_error: None,
+            base: None,
         });
     };
     let text = std::fs::read_to_string(&manifest)
@@ -74,6 +78,7 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
                 file_count: 0,
                 compilation: driver::compile(&[]),
                 manifest_error: Some((manifest_sources, d)),
+                base: None,
             })
         }
     };
@@ -92,5 +97,6 @@ pub fn load(path: Option<PathBuf>) -> Result<Loaded, UsageError> {
         compilation: driver::compile(&inputs),
         project: Some(project),
         manifest_error: None,
+        base: None,
     })
 }
