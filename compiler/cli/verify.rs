@@ -119,8 +119,9 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
     // exactly the state schema.lock records.
     if let Some(project) = &loaded.project {
         let plans = super::state::stored_plans(project)?;
-        if let (false, Some(lock)) = (plans.is_empty(), super::state::read_lock(&project.lock)?) {
-            let (state, _) = crate::backends::postgres::lower::lower(&lock, &Default::default(), &project.postgres);
+        // With migrations, the base state `produce` read is schema.lock.
+        if let (false, Some(lock)) = (plans.is_empty(), &loaded.base) {
+            let (state, _) = crate::backends::postgres::lower::lower(lock, &Default::default(), &project.postgres);
             let schema = project.postgres.schema.clone();
             let (mut migrated, notices) =
                 in_scratch(&mut admin, &config, "verify_migrations", args.keep, reporter, |client| {
