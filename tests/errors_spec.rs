@@ -11,6 +11,8 @@
 //!   example;
 //! - `schemac explain CODE` prints each entry with its title.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -227,17 +229,6 @@ fn explain_accepts_lowercase_and_refuses_unknown_codes() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a schemac diagnostic code"));
 }
 
-/// Builds a `.schema` text the way `schemac build` does (with `previous` as
-/// the compiled state it starts from); the IR after the passes.
-fn built(name: &str, text: &str, previous: Option<&schemac::semantic::ir::Ir>) -> schemac::semantic::ir::Ir {
-    let mut compilation = driver::compile_str(name, text);
-    assert!(!compilation.has_errors(), "{name} does not compile: {:?}", compilation.diagnostics);
-    let options = pipeline::Options { previous: previous.cloned().map(std::sync::Arc::new), ..Default::default() };
-    let output = pipeline::build(&mut compilation, &options);
-    assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{name}: {:?}", output.diagnostics);
-    compilation.ir
-}
-
 #[test]
 fn every_hazard_example_plans_a_step_with_its_code() {
     let mut checked = 0;
@@ -245,8 +236,8 @@ fn every_hazard_example_plans_a_step_with_its_code() {
         let examples = examples(&s.body);
         let tags: Vec<&str> = examples.iter().map(|e| e.tag.as_str()).collect();
         assert_eq!(tags, ["schema-before", "schema-after"], "{}: a hazard is shown as a before and an after", s.code);
-        let before = built(&format!("{}-before.schema", s.code), &examples[0].text, None);
-        let after = built(&format!("{}-after.schema", s.code), &examples[1].text, Some(&before));
+        let (before, _, _) = support::build_state(&format!("{}-before.schema", s.code), &examples[0].text, None);
+        let (after, _, _) = support::build_state(&format!("{}-after.schema", s.code), &examples[1].text, Some(&before));
         let plan = schemac::migrate::plan(&before, &after, &Default::default());
         let found: Vec<&str> = plan.hazards().map(|h| h.code.0).collect();
         assert!(found.contains(&s.code.as_str()), "{}: the plan's hazards are {found:?}", s.code);

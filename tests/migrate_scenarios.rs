@@ -23,13 +23,7 @@ use support::pg::TestDb;
 
 /// A source built as `schemac build` would, starting from `previous`.
 fn build(text: &str, previous: Option<&Ir>) -> (Ir, Catalog, String) {
-    let mut compilation = driver::compile_str("scenario.schema", text);
-    assert!(!compilation.has_errors(), "{:#?}", compilation.diagnostics);
-    let options = pipeline::Options { previous: previous.cloned().map(Arc::new), ..Default::default() };
-    let output = pipeline::build(&mut compilation, &options);
-    assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{:#?}", output.diagnostics);
-    let sql = output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").unwrap().contents.clone();
-    (compilation.ir, output.postgres.unwrap(), sql)
+    support::build_state("scenario.schema", text, previous)
 }
 
 struct Scenario {

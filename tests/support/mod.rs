@@ -158,3 +158,21 @@ pub fn example_inputs(dir: &Path) -> Vec<schemac::driver::Input> {
         })
         .collect()
 }
+
+/// A `.schema` text built as `schemac build` builds it, starting from the
+/// compiled state `previous`: the IR after the passes, the PostgreSQL
+/// catalog and schema.sql. Fails the test on any error.
+pub fn build_state(
+    name: &str,
+    text: &str,
+    previous: Option<&schemac::semantic::ir::Ir>,
+) -> (schemac::semantic::ir::Ir, schemac::backends::postgres::Catalog, String) {
+    let mut compilation = schemac::driver::compile_str(name, text);
+    assert!(!compilation.has_errors(), "{name} does not compile: {:#?}", compilation.diagnostics);
+    let options =
+        schemac::pipeline::Options { previous: previous.cloned().map(std::sync::Arc::new), ..Default::default() };
+    let output = schemac::pipeline::build(&mut compilation, &options);
+    assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{name}: {:#?}", output.diagnostics);
+    let sql = output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").expect("postgres artifact");
+    (compilation.ir, output.postgres.expect("postgres catalog"), sql.contents.clone())
+}
