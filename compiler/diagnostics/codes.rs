@@ -80,6 +80,8 @@ codes! {
     E0402 = "invalid pattern argument";
     E0403 = "unknown behaviour";
     E0404 = "member not allowed here";
+    E0405 = "invalid behaviour argument";
+    E0406 = "behaviour attached twice";
     E0500 = "entity has no primary key";
     E0501 = "more than one primary key";
     E0502 = "invalid index";

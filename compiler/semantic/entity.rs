@@ -759,9 +759,7 @@ impl<'a> Analyzer<'a> {
                 .at(b.name.span, "not a compiler behaviour");
             d = match did_you_mean(&b.name.name, ir::BehaviourKind::ALL.iter().map(|(n, _)| *n)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => {
-                    d.note("behaviours are touch, soft_delete, audit, temporal, tenant_isolation and optimistic_lock")
-                }
+                None => d.note(super::behaviours::LIST),
             };
             self.report(d);
             return;
@@ -772,7 +770,10 @@ impl<'a> Analyzer<'a> {
             Origin::Pattern { pattern } => pattern.clone(),
             _ => String::new(),
         };
-        build.entity.behaviours.push(ir::Behaviour { kind: *kind, args, pattern });
+        let behaviour = ir::Behaviour { kind: *kind, args, pattern };
+        if self.check_behaviour(&build.entity, &behaviour, p.blame.unwrap_or(b.span)) {
+            build.entity.behaviours.push(behaviour);
+        }
     }
 }
 

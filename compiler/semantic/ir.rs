@@ -297,6 +297,8 @@ pub struct Behaviour {
 pub enum BehaviourKind {
     /// Sets a timestamp column on every update.
     Touch,
+    /// The columns keep the value they were inserted with.
+    Immutable,
     /// DELETE marks the row instead of removing it; uniques become partial.
     SoftDelete,
     /// Every change is appended to the audit log.
@@ -310,8 +312,9 @@ pub enum BehaviourKind {
 }
 
 impl BehaviourKind {
-    pub const ALL: [(&'static str, BehaviourKind); 6] = [
+    pub const ALL: [(&'static str, BehaviourKind); 7] = [
         ("touch", BehaviourKind::Touch),
+        ("immutable", BehaviourKind::Immutable),
         ("soft_delete", BehaviourKind::SoftDelete),
         ("audit", BehaviourKind::Audit),
         ("temporal", BehaviourKind::Temporal),

@@ -84,6 +84,7 @@ impl<'a> Analyzer<'a> {
         self.check_unapplied_patterns();
         self.lower_relations();
         self.finish_entities();
+        self.live_uniques();
         self.lower_domains();
         self.lower_roles();
         for unit in self.units {

@@ -3,6 +3,7 @@
 //! Depends on syntax and diagnostics; knows no backend.
 
 mod allow;
+pub mod behaviours;
 mod entity;
 pub mod expr;
 pub mod ir;

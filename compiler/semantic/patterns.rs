@@ -40,7 +40,7 @@ impl<'a> Analyzer<'a> {
                         self.report(
                             Diagnostic::new(codes::E0403, format!("unknown behaviour `{}`", b.name.name))
                                 .at(b.name.span, "not a compiler behaviour")
-                                .note("behaviours are touch, soft_delete, audit, temporal, tenant_isolation and optimistic_lock"),
+                                .note(super::behaviours::LIST),
                         );
                     }
                 }

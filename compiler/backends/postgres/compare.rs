@@ -6,7 +6,8 @@
 //! [`normalize`], which irons out the differences between schemac's printing
 //! and PostgreSQL's deparsing (parentheses, casts, operator spellings,
 //! schema qualifiers). Hand-written checks (`raw`) compare by presence only,
-//! view queries not at all. This module reports differences; it never
+//! view queries not at all; a function's `search_path` compares as the list
+//! of schema names it sets. This module reports differences; it never
 //! decides what to do about them and never touches a database.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,7 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Difference> {
     c.views(expected, actual);
     c.functions(expected, actual);
     c.triggers(expected, actual);
+    c.policies(expected, actual);
     c.differences
 }
 
@@ -195,11 +197,31 @@ impl Comparison<'_> {
                 self.text(&object, &describe_key(eu), &describe_key(au));
             }
             self.checks(&object, &e.checks, &a.checks);
+            self.exclusions(e, a);
+            let security = |t: &Table| if t.row_security { "enabled and forced" } else { "off" };
+            self.text(&format!("row level security of {object}"), security(e), security(a));
             let by = |p: &Option<PartitionBy>| {
                 p.as_ref().map_or_else(|| NONE.to_string(), |p| format!("{} ({})", p.strategy, p.columns.join(", ")))
             };
             self.text(&format!("partition key of {object}"), &by(&e.partition), &by(&a.partition));
             self.partitions(e, a);
+        }
+    }
+
+    /// Exclusion constraints by name: method, operators and predicate, each
+    /// element's SQL after [`normalize`] (`("id")` is PostgreSQL's `id`).
+    fn exclusions(&mut self, expected: &Table, actual: &Table) {
+        let table = &expected.name;
+        for pair in matched(&expected.exclusions, &actual.exclusions, |x| x.name.clone()) {
+            let name = pair.0.or(pair.1).map(|x| x.name.clone()).unwrap_or_default();
+            let object = format!("exclusion {name} on table {table}");
+            let Some((e, a)) = self.both(&object, pair, describe_exclusion) else { continue };
+            let same_elements = e.elements.len() == a.elements.len()
+                && e.elements.iter().zip(&a.elements).all(|((ee, eo), (ae, ao))| eo == ao && self.same_expr(ee, ae));
+            let same = e.method == a.method && same_elements && self.same_optional_expr(&e.predicate, &a.predicate);
+            if !same {
+                self.differ(&object, describe_exclusion(e), describe_exclusion(a));
+            }
         }
     }
 
@@ -340,6 +362,15 @@ impl Comparison<'_> {
             if e.body.trim() != a.body.trim() {
                 self.differ(format!("body of {object}"), e.body.trim(), a.body.trim());
             }
+            let security = |f: &Function| if f.security_definer { "SECURITY DEFINER" } else { "SECURITY INVOKER" };
+            self.text(&format!("security of {object}"), security(e), security(a));
+            let same_path = match (&e.search_path, &a.search_path) {
+                (Some(e), Some(a)) => search_path_names(e) == search_path_names(a),
+                (e, a) => e == a,
+            };
+            if !same_path {
+                self.differ(format!("search_path of {object}"), optional(&e.search_path), optional(&a.search_path));
+            }
             self.comment(&object, &e.comment, &a.comment);
         }
     }
@@ -353,6 +384,56 @@ impl Comparison<'_> {
             self.comment(&object, &e.comment, &a.comment);
         }
     }
+
+    /// Policies by table and name; roles as a set, USING and WITH CHECK
+    /// after [`normalize`].
+    fn policies(&mut self, expected: &Catalog, actual: &Catalog) {
+        for pair in matched(&expected.policies, &actual.policies, |p| (p.table.clone(), p.name.clone())) {
+            let Some(any) = pair.0.or(pair.1) else { continue };
+            let object = format!("policy {} on table {}", any.name, any.table);
+            let Some((e, a)) = self.both(&object, pair, describe_policy) else { continue };
+            let roles = |p: &Policy| p.roles.iter().cloned().collect::<BTreeSet<String>>();
+            let same = e.permissive == a.permissive
+                && e.command == a.command
+                && roles(e) == roles(a)
+                && self.same_optional_expr(&e.using, &a.using)
+                && self.same_optional_expr(&e.check, &a.check);
+            if !same {
+                self.differ(&object, describe_policy(e), describe_policy(a));
+            }
+            self.comment(&object, &e.comment, &a.comment);
+        }
+    }
+}
+
+/// The schema names of a `search_path` setting, as PostgreSQL resolves
+/// them: a bare name folded to lower case, a quoted one (`"$user"`, or a
+/// string literal) taken as written, so `Public, "pg_temp"` is the server's
+/// `public, pg_temp`.
+fn search_path_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut name = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                while let Some(q) = chars.next() {
+                    if q == c {
+                        if chars.peek() != Some(&c) {
+                            break;
+                        }
+                        chars.next();
+                    }
+                    name.push(q);
+                }
+            }
+            ',' => names.push(std::mem::take(&mut name)),
+            c if c.is_whitespace() => {}
+            c => name.push(c.to_ascii_lowercase()),
+        }
+    }
+    names.push(name);
+    names
 }
 
 /// Type names compare as text, up to quotes PostgreSQL would read the same
@@ -448,6 +529,31 @@ fn describe_index(i: &Index) -> String {
     }
     if let Some(predicate) = &i.predicate {
         out.push_str(&format!(" WHERE {predicate}"));
+    }
+    out
+}
+
+fn describe_exclusion(x: &Exclusion) -> String {
+    let elements: Vec<String> = x.elements.iter().map(|(e, op)| format!("{e} WITH {op}")).collect();
+    let mut out = format!("{} ({})", x.method, elements.join(", "));
+    if let Some(predicate) = &x.predicate {
+        out.push_str(&format!(" WHERE {predicate}"));
+    }
+    out
+}
+
+fn describe_policy(p: &Policy) -> String {
+    let mut out = format!(
+        "AS {} FOR {} TO {}",
+        if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
+        p.command,
+        if p.roles.is_empty() { "PUBLIC".to_string() } else { p.roles.join(", ") }
+    );
+    if let Some(using) = &p.using {
+        out.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(check) = &p.check {
+        out.push_str(&format!(" WITH CHECK ({check})"));
     }
     out
 }
@@ -1130,6 +1236,101 @@ mod tests {
             d.to_string(),
             "column post.title: expected \"text NOT NULL\", found \"character varying(20) NOT NULL\""
         );
+    }
+}
+
+#[cfg(test)]
+mod security_tests {
+    use super::*;
+
+    #[test]
+    fn search_paths_compare_as_the_names_they_set() {
+        let same = |a: &str, b: &str| search_path_names(a) == search_path_names(b);
+        assert!(same("pg_catalog, public, pg_temp", "pg_catalog,public,pg_temp"));
+        assert!(same("Public, \"pg_temp\"", "public, pg_temp"));
+        assert!(same("\"$user\", public", "\"$user\", public"));
+        assert!(same("'My Schema'", "\"My Schema\""));
+        assert!(same("\"a\"\"b\"", "'a\"b'"));
+        assert!(same("''", "\"\""));
+        assert!(!same("\"Public\"", "public"));
+        assert!(!same("public, pg_temp", "pg_temp, public"));
+        assert!(!same("'a, b'", "a, b"));
+    }
+
+    fn catalog() -> Catalog {
+        Catalog {
+            schema: "public".into(),
+            tables: vec![Table {
+                name: "booking".into(),
+                exclusions: vec![Exclusion {
+                    name: "booking_no_overlap".into(),
+                    method: "gist".into(),
+                    elements: vec![
+                        ("\"id\"".into(), "=".into()),
+                        ("(tstzrange(\"valid_from\", \"valid_to\"))".into(), "&&".into()),
+                    ],
+                    predicate: Some("NOT cancelled".into()),
+                }],
+                row_security: true,
+                ..Table::default()
+            }],
+            functions: vec![Function {
+                name: "tenant".into(),
+                returns: "uuid".into(),
+                language: "sql".into(),
+                security_definer: true,
+                search_path: Some("pg_catalog, public, pg_temp".into()),
+                ..Function::default()
+            }],
+            policies: vec![Policy {
+                name: "booking_tenant".into(),
+                table: "booking".into(),
+                permissive: true,
+                command: "ALL".into(),
+                roles: vec!["app".into(), "admin".into()],
+                using: Some("tenant_id = public.tenant()".into()),
+                check: None,
+                comment: None,
+            }],
+            ..Catalog::default()
+        }
+    }
+
+    #[test]
+    fn server_renderings_of_security_objects_compare_equal() {
+        let expected = catalog();
+        let mut actual = catalog();
+        let booking = &mut actual.tables[0];
+        booking.exclusions[0].elements[0].0 = "id".into();
+        booking.exclusions[0].elements[1].0 = "tstzrange(valid_from, valid_to)".into();
+        booking.exclusions[0].predicate = Some("(NOT cancelled)".into());
+        actual.functions[0].search_path = Some("pg_catalog,public,pg_temp".into());
+        actual.policies[0].roles = vec!["admin".into(), "app".into()];
+        actual.policies[0].using = Some("(tenant_id = tenant())".into());
+        let none = compare(&expected, &actual);
+        assert!(none.is_empty(), "{none:?}");
+    }
+
+    #[test]
+    fn each_security_field_is_compared() {
+        let expected = catalog();
+        let changes: [(&str, fn(&mut Catalog)); 9] = [
+            ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].elements[1].1 = "=".into()),
+            ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].predicate = None),
+            ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions.clear()),
+            ("row level security of table booking", |c| c.tables[0].row_security = false),
+            ("security of function tenant", |c| c.functions[0].security_definer = false),
+            ("search_path of function tenant", |c| c.functions[0].search_path = Some("public".into())),
+            ("policy booking_tenant on table booking", |c| c.policies[0].command = "SELECT".into()),
+            ("policy booking_tenant on table booking", |c| c.policies[0].check = Some("true".into())),
+            ("policy booking_tenant on table booking comment", |c| c.policies[0].comment = Some("x".into())),
+        ];
+        for (object, change) in changes {
+            let mut actual = catalog();
+            change(&mut actual);
+            let objects: Vec<String> = compare(&expected, &actual).into_iter().map(|d| d.object).collect();
+            assert_eq!(objects, [object]);
+        }
     }
 }
 

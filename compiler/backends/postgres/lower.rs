@@ -6,7 +6,8 @@
 //! reported here instead, at the source: names over 63 bytes (E0800), two
 //! objects with one name (E0801), constructs PostgreSQL cannot express in the
 //! chosen form (E0802). This module decides names and types; printing SQL
-//! text is `render.rs`'s job, and behaviours of patterns are lowered elsewhere.
+//! text is `render.rs`'s job, and behaviours of patterns are lowered in
+//! `behaviours/`.
 
 use std::collections::BTreeMap;
 
@@ -64,20 +65,29 @@ pub fn lower(ir: &Ir, source_map: &SourceMap, options: &Options) -> (Catalog, Ve
         catalog: Catalog { schema: options.schema.clone(), ..Catalog::default() },
         diagnostics: Vec::new(),
         relations: Namespace::default(),
+        routines: Namespace::default(),
+        triggers: Namespace::default(),
+        histories: BTreeMap::new(),
         owners: BTreeMap::new(),
     };
     lowering.run();
     (lowering.catalog, lowering.diagnostics)
 }
 
-struct Lowering<'a> {
-    ir: &'a Ir,
+pub(super) struct Lowering<'a> {
+    pub(super) ir: &'a Ir,
     source_map: &'a SourceMap,
-    options: &'a Options,
-    catalog: Catalog,
+    pub(super) options: &'a Options,
+    pub(super) catalog: Catalog,
     diagnostics: Vec<Diagnostic>,
     /// pg_class: tables, partitions, views, indexes.
-    relations: Namespace,
+    pub(super) relations: Namespace,
+    /// pg_proc: every routine's name (overloads are never generated).
+    pub(super) routines: Namespace,
+    /// Trigger names (per table in PostgreSQL; kept apart schema-wide).
+    pub(super) triggers: Namespace,
+    /// Entity name → the history table `temporal` made for it.
+    pub(super) histories: BTreeMap<String, String>,
     /// Who claimed a user-chosen name first, per namespace (`relation`:
     /// pg_class; `type`: pg_type, which holds the row type of every table
     /// and view too; `column`, `function`, `trigger`, `schema`), for E0801.
@@ -89,18 +99,18 @@ impl<'a> Lowering<'a> {
         self.source_map.get(id)
     }
 
-    fn report(&mut self, diagnostic: Diagnostic) {
+    pub(super) fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
-    fn at(&self, diagnostic: Diagnostic, id: &str, label: &str) -> Diagnostic {
+    pub(super) fn at(&self, diagnostic: Diagnostic, id: &str, label: &str) -> Diagnostic {
         self.source_map.at(diagnostic, id, label)
     }
 
     /// Checks a name the user chose (directly or through a naming rule)
     /// against the 63-byte limit and the other names of its namespace.
     /// Returns false when it reported a problem.
-    fn claim_user_name(&mut self, namespace: &'static str, name: &str, what: &str, id: &str) -> bool {
+    pub(super) fn claim_user_name(&mut self, namespace: &'static str, name: &str, what: &str, id: &str) -> bool {
         let stored = names::truncated(name).to_string();
         let key = (namespace, stored.clone());
         let owner = self.owners.get(&key).cloned();
@@ -161,6 +171,7 @@ impl<'a> Lowering<'a> {
             self.lower_indexes(entity);
         }
         self.lower_routines();
+        self.lower_behaviours();
         self.add_helpers();
         if self
             .ir
@@ -169,7 +180,15 @@ impl<'a> Lowering<'a> {
             .flat_map(|e| &e.fields)
             .any(|f| matches!(f.pii, Some(ir::Pii::Encrypt | ir::Pii::Hash)))
         {
-            self.catalog.extensions.push("pgcrypto".into());
+            self.require_extension("pgcrypto");
+        }
+    }
+
+    /// Adds `CREATE EXTENSION` for `name` once; extensions stay sorted.
+    pub(super) fn require_extension(&mut self, name: &str) {
+        if !self.catalog.extensions.iter().any(|e| e == name) {
+            self.catalog.extensions.push(name.into());
+            self.catalog.extensions.sort();
         }
     }
 
@@ -216,8 +235,12 @@ impl<'a> Lowering<'a> {
         }
         for function in &ir.functions {
             self.claim_user_name("function", &function.name, &format!("function `{}`", function.name), &function.id);
+            self.routines.claim(&function.name);
         }
+        self.routines.claim(expr::UUID_V7);
+        self.routines.claim(ENSURE_PARTITIONS);
         for trigger in &ir.triggers {
+            self.triggers.claim(&trigger.name);
             if trigger.name.len() > MAX_IDENTIFIER {
                 self.claim_user_name("trigger", &trigger.name, &format!("trigger `{}`", trigger.name), &trigger.id);
                 // Trigger names are per table: only the length matters here.
@@ -226,7 +249,7 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn scope(&self, entity: Option<&'a ir::Entity>) -> Scope<'a> {
+    pub(super) fn scope(&self, entity: Option<&'a ir::Entity>) -> Scope<'a> {
         Scope { schema: &self.options.schema, entity, domain_value: false }
     }
 
@@ -255,11 +278,11 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn column_of(entity: &ir::Entity, field: &str) -> String {
+    pub(super) fn column_of(entity: &ir::Entity, field: &str) -> String {
         entity.field(field).map_or_else(|| field.to_string(), |f| f.column.clone())
     }
 
-    fn columns_of(entity: &ir::Entity, fields: &[String]) -> Vec<String> {
+    pub(super) fn columns_of(entity: &ir::Entity, fields: &[String]) -> Vec<String> {
         fields.iter().map(|f| Self::column_of(entity, f)).collect()
     }
 
@@ -344,6 +367,7 @@ impl<'a> Lowering<'a> {
             partition,
             partitions,
             comment: entity.doc.clone(),
+            ..Table::default()
         }
     }
 
@@ -532,12 +556,7 @@ impl<'a> Lowering<'a> {
             ir::IndexMethod::Brin => Ok(None),
         };
         match needs {
-            Ok(Some(extension)) => {
-                if !self.catalog.extensions.iter().any(|e| e == extension) {
-                    self.catalog.extensions.push(extension.into());
-                    self.catalog.extensions.sort();
-                }
-            }
+            Ok(Some(extension)) => self.require_extension(extension),
             Ok(None) => {}
             Err(why) => {
                 let d = Diagnostic::new(
@@ -680,6 +699,7 @@ impl<'a> Lowering<'a> {
                 volatility: None,
                 helper: false,
                 comment: function.doc.clone(),
+                ..Function::default()
             });
         }
         for view in &self.ir.views {
@@ -765,6 +785,7 @@ impl<'a> Lowering<'a> {
                      Made by schemac for `uuid_v7()`."
                         .into(),
                 ),
+                ..Function::default()
             });
         }
         let ranges = self
@@ -792,6 +813,7 @@ impl<'a> Lowering<'a> {
                      to stay ahead."
                         .into(),
                 ),
+                ..Function::default()
             });
         }
         helpers.append(&mut self.catalog.functions);

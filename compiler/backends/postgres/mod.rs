@@ -5,6 +5,7 @@
 //!
 //! Reads the IR only; knows nothing of the syntax or the CLI.
 
+mod behaviours;
 pub mod compare;
 pub mod expr;
 pub mod lower;

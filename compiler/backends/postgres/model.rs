@@ -23,6 +23,7 @@ pub struct Catalog {
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
+    pub policies: Vec<Policy>,
 }
 
 impl Catalog {
@@ -47,7 +48,7 @@ pub struct DomainType {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
@@ -55,8 +56,12 @@ pub struct Table {
     /// UNIQUE constraints (partial uniques are unique indexes instead).
     pub uniques: Vec<Key>,
     pub checks: Vec<Check>,
+    pub exclusions: Vec<Exclusion>,
     pub partition: Option<PartitionBy>,
     pub partitions: Vec<Partition>,
+    /// ENABLE and FORCE ROW LEVEL SECURITY: rows are visible only through a
+    /// policy, to the table's owner as well.
+    pub row_security: bool,
     pub comment: Option<String>,
 }
 
@@ -94,6 +99,18 @@ pub struct Check {
     /// The expression is hand-written SQL (`sql("…")`): PostgreSQL's own
     /// rendering of it is not expected to match the text character for character.
     pub raw: bool,
+}
+
+/// An EXCLUDE constraint: no two rows whose elements all match by their
+/// operators (`id WITH =, period WITH &&`: no overlapping periods per id).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    pub name: String,
+    /// `gist` (the only method that takes `&&`).
+    pub method: String,
+    /// (element as SQL — a quoted column or a parenthesised expression, operator).
+    pub elements: Vec<(String, String)>,
+    pub predicate: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,7 +201,7 @@ impl View {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Function {
     pub name: String,
     /// `name type` pairs, as SQL.
@@ -194,6 +211,11 @@ pub struct Function {
     pub language: String,
     pub body: String,
     pub volatility: Option<String>,
+    /// SECURITY DEFINER: runs with its owner's privileges (always with a
+    /// fixed `search_path`).
+    pub security_definer: bool,
+    /// `SET search_path = …` for the function's duration.
+    pub search_path: Option<String>,
     /// Created by schemac itself (a helper), not declared in the sources.
     pub helper: bool,
     pub comment: Option<String>,
@@ -210,15 +232,31 @@ impl Function {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Trigger {
     pub name: String,
     pub table: String,
     /// `BEFORE`, `AFTER` or `INSTEAD OF`.
     pub timing: String,
-    /// `INSERT`, `UPDATE`, `DELETE`, in that order.
+    /// `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`, in that order.
     pub events: Vec<String>,
     pub for_each_row: bool,
     pub function: String,
+    pub comment: Option<String>,
+}
+
+/// A row-level security policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    pub table: String,
+    /// PERMISSIVE policies are OR-ed together; RESTRICTIVE ones AND-ed onto them.
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// Role names; none means PUBLIC.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub check: Option<String>,
     pub comment: Option<String>,
 }

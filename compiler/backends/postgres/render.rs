@@ -1,7 +1,8 @@
 //! Prints a [`Catalog`] as one PostgreSQL script, in dependency order:
 //! schema and extensions, helper routines, types, tables (with their keys,
 //! uniques and checks) and partitions, foreign keys (after every table, so
-//! cycles need nothing special), indexes, then functions, views and triggers.
+//! cycles need nothing special), indexes, then functions, views, triggers
+//! and row-level security policies.
 //! Each object's COMMENT follows it. The script runs in one transaction and
 //! is byte-identical for the same catalog. Names and literals are quoted by
 //! `quote.rs`; this module adds no user text of its own.
@@ -55,6 +56,7 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     section(&mut out, "Functions", &functions, |out, f| r.function(out, f));
     section(&mut out, "Views", &catalog.views.iter().collect::<Vec<_>>(), |out, v| r.view(out, v));
     section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
+    section(&mut out, "Row-level security", &catalog.policies.iter().collect::<Vec<_>>(), |out, p| r.policy(out, p));
     if transactional {
         out.push_str("\nCOMMIT;\n");
     }
@@ -152,6 +154,9 @@ impl Renderer<'_> {
         for c in &t.checks {
             lines.push(format!("CONSTRAINT {} CHECK ({})", ident(&c.name), c.expr));
         }
+        for x in &t.exclusions {
+            lines.push(format!("CONSTRAINT {} {}", ident(&x.name), self.exclusion(x)));
+        }
         out.push_str("  ");
         out.push_str(&lines.join(",\n  "));
         out.push_str("\n)");
@@ -165,6 +170,58 @@ impl Renderer<'_> {
             self.comment(out, &format!("COLUMN {table}.{}", ident(&c.name)), &c.comment);
         }
         self.partitions(out, t);
+        if t.row_security {
+            out.push_str(&self.row_security(&t.name, true));
+        }
+    }
+
+    /// `EXCLUDE USING gist (…)`, as a table constraint is written after its name.
+    pub fn exclusion(&self, x: &Exclusion) -> String {
+        let elements: Vec<String> = x.elements.iter().map(|(e, op)| format!("{e} WITH {op}")).collect();
+        let mut out = format!("EXCLUDE USING {} ({})", x.method, elements.join(", "));
+        if let Some(predicate) = &x.predicate {
+            let _ = write!(out, " WHERE ({predicate})");
+        }
+        out
+    }
+
+    /// ENABLE and FORCE row-level security (so the owner is held to the
+    /// policies too), or turn both off.
+    pub fn row_security(&self, table: &str, on: bool) -> String {
+        let table = self.name(table);
+        if on {
+            format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n")
+        } else {
+            format!(
+                "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n"
+            )
+        }
+    }
+
+    pub fn policy(&self, out: &mut String, p: &Policy) {
+        let table = self.name(&p.table);
+        let _ = write!(out, "CREATE POLICY {} ON {table}", ident(&p.name));
+        if !p.permissive {
+            out.push_str(" AS RESTRICTIVE");
+        }
+        if p.command != "ALL" {
+            let _ = write!(out, " FOR {}", p.command);
+        }
+        if !p.roles.is_empty() {
+            let _ = write!(out, " TO {}", ident_list(&p.roles));
+        }
+        if let Some(using) = &p.using {
+            let _ = write!(out, " USING ({using})");
+        }
+        if let Some(check) = &p.check {
+            let _ = write!(out, " WITH CHECK ({check})");
+        }
+        out.push_str(";\n");
+        self.comment(out, &format!("POLICY {} ON {table}", ident(&p.name)), &p.comment);
+    }
+
+    pub fn drop_policy(&self, p: &Policy) -> String {
+        format!("DROP POLICY {} ON {}", ident(&p.name), self.name(&p.table))
     }
 
     /// The partitions of a partitioned table (for a new table, or one added later).
@@ -271,6 +328,12 @@ impl Renderer<'_> {
         let _ = write!(out, " LANGUAGE {}", ident(&f.language));
         if let Some(v) = &f.volatility {
             let _ = write!(out, " {v}");
+        }
+        if f.security_definer {
+            out.push_str(" SECURITY DEFINER");
+        }
+        if let Some(path) = &f.search_path {
+            let _ = write!(out, " SET search_path = {path}");
         }
         let _ = writeln!(out, " AS {};", quote::dollar_quoted(&f.body));
         self.comment(out, &format!("{kind} {}", self.signature(f)), &f.comment);

@@ -11,9 +11,11 @@
 //! sorted by name, so two reads of one database are equal.
 //!
 //! Not read (the model has no place for them): partitions of partitions,
-//! exclusion constraints, non-default operator classes and collations of
-//! index keys, domain defaults and NOT NULL, trigger conditions and column
-//! lists, `INITIALLY DEFERRED` apart from `DEFERRABLE`.
+//! non-default operator classes and collations of index keys and exclusion
+//! elements, domain defaults and NOT NULL, trigger conditions and column
+//! lists, `INITIALLY DEFERRED` apart from `DEFERRABLE`, row-level security
+//! that is enabled but not forced (or forced but not enabled), function
+//! settings other than `search_path`.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,7 @@ use postgres::types::Oid;
 use postgres::{Client, Error, Row};
 
 use crate::backends::postgres::model::*;
+use crate::backends::postgres::quote;
 
 /// Reads every object schemac models in `schema`.
 pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error> {
@@ -35,6 +38,7 @@ pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error>
         views: read_views(client, schema)?,
         functions: read_functions(client, schema)?,
         triggers: read_triggers(client, schema)?,
+        policies: read_policies(client, schema)?,
     };
     sort(&mut catalog);
     Ok(catalog)
@@ -49,6 +53,7 @@ fn sort(catalog: &mut Catalog) {
     for table in &mut catalog.tables {
         table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         table.partitions.sort_by(|a, b| a.name.cmp(&b.name));
     }
     catalog.foreign_keys.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
@@ -56,6 +61,10 @@ fn sort(catalog: &mut Catalog) {
     catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
     catalog.functions.sort_by(|a, b| (&a.name, &a.params).cmp(&(&b.name, &b.params)));
     catalog.triggers.sort_by(|a, b| (&a.name, &a.table).cmp(&(&b.name, &b.table)));
+    for policy in &mut catalog.policies {
+        policy.roles.sort();
+    }
+    catalog.policies.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
 }
 
 /// SQL for a type as `types.rs` spells it: `format_type` for built-in
@@ -154,7 +163,8 @@ pub fn check_expr(definition: &str) -> String {
 
 fn read_tables(client: &mut Client, schema: &str) -> Result<Vec<Table>, Error> {
     let sql = format!(
-        "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class') \
+        "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class'), \
+                c.relrowsecurity AND c.relforcerowsecurity \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND {TABLE_FILTER}"
     );
@@ -168,12 +178,15 @@ fn read_tables(client: &mut Client, schema: &str) -> Result<Vec<Table>, Error> {
             checks: Vec::new(),
             partition: None,
             partitions: Vec::new(),
+            row_security: row.try_get(3)?,
             comment: row.try_get(2)?,
+            ..Table::default()
         };
         tables.insert(row.try_get(0)?, table);
     }
     read_columns(client, schema, &mut tables)?;
     read_constraints(client, schema, &mut tables)?;
+    read_exclusions(client, schema, &mut tables)?;
     read_partition_keys(client, schema, &mut tables)?;
     read_partitions(client, schema, &mut tables)?;
     Ok(tables.into_values().collect())
@@ -232,6 +245,66 @@ fn read_constraints(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid
         }
     }
     Ok(())
+}
+
+/// EXCLUDE constraints (`contype = 'x'`; `read_constraints` and
+/// `read_indexes` leave them and their indexes out). Each element is the
+/// index key as `pg_get_indexdef` prints it, written the way lowering writes
+/// one: a column quoted by `quote::ident`, an expression in parentheses.
+fn read_exclusions(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
+    // A key that is an expression has attnum 0: its name comes back empty.
+    let sql = format!(
+        "SELECT con.conrelid, con.conname::text, am.amname::text, \
+                ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) \
+                      FROM generate_series(1, x.indnkeyatts::int4) k ORDER BY k), \
+                ARRAY(SELECT COALESCE(a.attname::text, '') \
+                      FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord) \
+                      LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum \
+                      WHERE k.ord <= x.indnkeyatts ORDER BY k.ord), \
+                ARRAY(SELECT o.oprname::text FROM unnest(con.conexclop) WITH ORDINALITY u(op, ord) \
+                      JOIN pg_operator o ON o.oid = u.op ORDER BY u.ord), \
+                pg_get_expr(x.indpred, x.indrelid) \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_index x ON x.indexrelid = con.conindid \
+         JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_am am ON am.oid = ic.relam \
+         WHERE n.nspname = $1 AND {TABLE_FILTER} AND con.contype = 'x'"
+    );
+    for row in client.query(&sql, &[&schema])? {
+        let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        let keys: Vec<String> = row.try_get(3)?;
+        let names: Vec<String> = row.try_get(4)?;
+        let operators: Vec<String> = row.try_get(5)?;
+        let elements = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let name = names.get(i).map(String::as_str).unwrap_or("");
+                (exclusion_element(key, name), operators.get(i).cloned().unwrap_or_default())
+            })
+            .collect();
+        table.exclusions.push(Exclusion {
+            name: row.try_get(1)?,
+            method: row.try_get(2)?,
+            elements,
+            predicate: row.try_get(6)?,
+        });
+    }
+    Ok(())
+}
+
+/// An exclusion element as lowering writes it, from the key's
+/// `pg_get_indexdef` text and its column name (empty for an expression).
+/// PostgreSQL parenthesises every expression key except one that prints as
+/// a function call, so a key that starts with `(` is already wrapped.
+fn exclusion_element(key: &str, column: &str) -> String {
+    if !column.is_empty() {
+        quote::ident(column)
+    } else if key.starts_with('(') {
+        key.to_string()
+    } else {
+        format!("({key})")
+    }
 }
 
 fn read_partition_keys(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Table>) -> Result<(), Error> {
@@ -517,7 +590,8 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<Vec<Function>, Er
                 ARRAY(SELECT {} FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) \
                       WITH ORDINALITY u(t, ord) ORDER BY ord), \
                 COALESCE(p.proargmodes::text[], '{{}}'), COALESCE(p.proargnames, '{{}}'), \
-                l.lanname::text, p.prosrc, obj_description(p.oid, 'pg_proc') \
+                l.lanname::text, p.prosrc, obj_description(p.oid, 'pg_proc'), \
+                p.prosecdef, COALESCE(p.proconfig, '{{}}') \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -555,8 +629,17 @@ fn function(row: &Row) -> Result<Function, Error> {
         language: row.try_get(7)?,
         body: row.try_get(8)?,
         volatility: None,
+        security_definer: row.try_get(10)?,
+        search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
         comment: row.try_get(9)?,
+        ..Function::default()
     })
+}
+
+/// The value of the `search_path=…` entry of `proconfig` (`SET search_path
+/// = …` on the function), as the server flattened it.
+fn search_path(config: &[String]) -> Option<String> {
+    config.iter().find_map(|entry| entry.strip_prefix("search_path=")).map(str::to_string)
 }
 
 fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Error> {
@@ -583,6 +666,46 @@ fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Erro
             })
         })
         .collect()
+}
+
+/// Row-level security policies on the tables schemac models. `polroles`
+/// holds oid 0 alone for PUBLIC, which no role has: the list comes back empty.
+fn read_policies(client: &mut Client, schema: &str) -> Result<Vec<Policy>, Error> {
+    let sql = format!(
+        "SELECT pol.polname::text, c.relname::text, pol.polpermissive, pol.polcmd::text, \
+                ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE r.oid = ANY (pol.polroles)), \
+                pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid), \
+                obj_description(pol.oid, 'pg_policy') \
+         FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND {TABLE_FILTER}"
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            Ok(Policy {
+                name: r.try_get(0)?,
+                table: r.try_get(1)?,
+                permissive: r.try_get(2)?,
+                command: policy_command(&r.try_get::<_, String>(3)?).into(),
+                roles: r.try_get(4)?,
+                using: r.try_get(5)?,
+                check: r.try_get(6)?,
+                comment: r.try_get(7)?,
+            })
+        })
+        .collect()
+}
+
+/// `polcmd` as the SQL word.
+fn policy_command(code: &str) -> &'static str {
+    match code {
+        "r" => "SELECT",
+        "a" => "INSERT",
+        "w" => "UPDATE",
+        "d" => "DELETE",
+        _ => "ALL",
+    }
 }
 
 /// SQL: a function's name, qualified when it lives outside the schema read.
@@ -670,5 +793,22 @@ mod tests {
         assert_eq!(ordering(3), " DESC");
         assert_eq!(ordering(1), " DESC NULLS LAST");
         assert_eq!(ordering(2), " NULLS FIRST");
+    }
+
+    #[test]
+    fn exclusion_elements_read_as_lowering_writes_them() {
+        assert_eq!(exclusion_element("id", "id"), "id");
+        assert_eq!(exclusion_element("\"Room\"", "Room"), "\"Room\"");
+        assert_eq!(exclusion_element("tstzrange(valid_from, valid_to)", ""), "(tstzrange(valid_from, valid_to))");
+        assert_eq!(exclusion_element("(a + 1)", ""), "(a + 1)");
+    }
+
+    #[test]
+    fn settings_and_commands_decode() {
+        let config = ["work_mem=64MB".to_string(), "search_path=pg_catalog, public, pg_temp".to_string()];
+        assert_eq!(search_path(&config).as_deref(), Some("pg_catalog, public, pg_temp"));
+        assert_eq!(search_path(&config[..1]), None);
+        let commands: Vec<&str> = ["*", "r", "a", "w", "d"].into_iter().map(policy_command).collect();
+        assert_eq!(commands, ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]);
     }
 }

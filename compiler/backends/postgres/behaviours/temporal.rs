@@ -1,0 +1,146 @@
+//! `temporal(valid_from)`: every past version of a row is kept.
+//!
+//! - `<table>_history` has the table's columns (plain: no keys, defaults,
+//!   identity or generation) plus `valid_to`; a version was current from
+//!   `valid_from` (inclusive) to `valid_to` (exclusive). An exclusion
+//!   constraint keeps the periods of one key from overlapping.
+//! - A BEFORE UPDATE trigger starts the new version at the transaction's
+//!   time (never before the old one began); an AFTER UPDATE OR DELETE
+//!   trigger, SECURITY DEFINER so writers need no privilege on the history,
+//!   files the old version. A version that lived for no time (changed again
+//!   in the transaction that made it) is not filed.
+//! - `<table>_as_of(as_of timestamptz)` returns the rows as they were at a
+//!   time, as history rows (`valid_to` infinity for the current version).
+//!
+//! Times are transaction start times (`now()`), like the defaults.
+
+use super::{fit, provenance};
+use crate::backends::postgres::lower::Lowering;
+use crate::backends::postgres::model::{Column, Exclusion, Function, Table};
+use crate::backends::postgres::quote;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::semantic::ir;
+
+/// The column that closes a version in the history table.
+pub const VALID_TO: &str = "valid_to";
+
+impl Lowering<'_> {
+    pub(super) fn lower_temporal(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour) {
+        let valid_from = Self::argument(entity, behaviour, 0);
+        let Some(table) = self.catalog.table(&entity.table) else { return };
+        // The columns a version keeps: the entity's own (not the search vector).
+        let kept: Vec<Column> = table
+            .columns
+            .iter()
+            .filter(|c| entity.fields.iter().any(|f| f.column == c.name))
+            .map(|c| Column {
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+                not_null: c.not_null && c.generated.is_none(),
+                default: None,
+                identity: false,
+                generated: None,
+                comment: None,
+            })
+            .collect();
+        if kept.iter().any(|c| c.name == VALID_TO) {
+            let d = Diagnostic::new(
+                codes::E0801,
+                format!("`{}` has a field stored as `{VALID_TO}`, the column its history adds", entity.name),
+            );
+            let d = self.at(d, &entity.id, "temporal entity");
+            self.report(d.help(format!("rename the field (the history table closes each version with `{VALID_TO}`)")));
+            return;
+        }
+        let history = fit(&[&entity.table, "history"]);
+        let what = format!("the history table of `{}` (pattern `temporal`)", entity.name);
+        if !self.claim_user_name("relation", &history, &what, &entity.id) {
+            return;
+        }
+        self.relations.claim(&history);
+        self.claim_user_name("type", &history, &format!("the row type of {what}"), &entity.id);
+        let key = Self::columns_of(entity, &entity.primary_key);
+
+        let mut columns = kept;
+        columns.push(Column {
+            name: VALID_TO.into(),
+            ty: "timestamp with time zone".into(),
+            not_null: true,
+            default: None,
+            identity: false,
+            generated: None,
+            comment: Some("When this version stopped being current (exclusive).".into()),
+        });
+        let (vf, vt) = (quote::ident(&valid_from), quote::ident(VALID_TO));
+        let mut elements: Vec<(String, String)> = key.iter().map(|c| (quote::ident(c), "=".to_string())).collect();
+        elements.push((format!("tstzrange({vf}, {vt})"), "&&".into()));
+        self.require_extension("btree_gist");
+        let exclusion = self.relations.generate(&[&history, "no_overlap"]);
+        self.catalog.tables.push(Table {
+            name: history.clone(),
+            columns: columns.clone(),
+            exclusions: vec![Exclusion { name: exclusion, method: "gist".into(), elements, predicate: None }],
+            comment: Some(provenance(
+                entity,
+                behaviour,
+                &format!(
+                    "Past versions of `{}`, each current from `{valid_from}` until `{VALID_TO}`; read with `{}_as_of`.",
+                    entity.table, entity.table
+                ),
+            )),
+            ..Table::default()
+        });
+        self.histories.insert(entity.name.clone(), history.clone());
+
+        // The new version starts now, or when the old one began if that is
+        // later (a transaction that started earlier but wrote later).
+        let body = format!("\nBEGIN\n  NEW.{vf} := greatest(now(), OLD.{vf});\n  RETURN NEW;\nEND\n");
+        let comment = provenance(entity, behaviour, &format!("Starts the new version of a row: sets `{valid_from}`."));
+        self.row_trigger(entity, "valid_from", "BEFORE", &["UPDATE"], body, comment);
+
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let old_values: Vec<String> =
+            names.iter().map(|c| if c == VALID_TO { "ended".to_string() } else { format!("OLD.{}", quote::ident(c)) }).collect();
+        let body = format!(
+            "\nDECLARE\n  ended timestamptz;\nBEGIN\n  IF TG_OP = 'UPDATE' THEN\n    ended := NEW.{vf};\n  ELSE\n    ended := greatest(now(), OLD.{vf});\n  END IF;\n  IF OLD.{vf} < ended THEN\n    INSERT INTO {} ({})\n    VALUES ({});\n  END IF;\n  RETURN NULL;\nEND\n",
+            self.table_name(&history),
+            quote::ident_list(&names),
+            old_values.join(", ")
+        );
+        let comment = provenance(entity, behaviour, &format!("Files the old version of a row in `{history}`."));
+        let function = self.row_trigger(entity, "history", "AFTER", &["UPDATE", "DELETE"], body, comment);
+        self.run_as_owner(&function);
+
+        let as_of = fit(&[&entity.table, "as_of"]);
+        let what = format!("the as-of function of `{}` (pattern `temporal`)", entity.name);
+        if !self.claim_user_name("function", &as_of, &what, &entity.id) {
+            return;
+        }
+        self.routines.claim(&as_of);
+        let current: Vec<String> = names
+            .iter()
+            .map(|c| if c == VALID_TO { "'infinity'::timestamptz".to_string() } else { quote::ident(c) })
+            .collect();
+        let body = format!(
+            "\n  SELECT {} FROM {} WHERE {vf} <= as_of\n  UNION ALL\n  SELECT {} FROM {} WHERE {vf} <= as_of AND as_of < {vt}\n",
+            current.join(", "),
+            self.table_name(&entity.table),
+            quote::ident_list(&names),
+            self.table_name(&history),
+        );
+        self.catalog.functions.push(Function {
+            name: as_of,
+            params: vec![("as_of".into(), "timestamp with time zone".into())],
+            returns: format!("SETOF {}", self.table_name(&history)),
+            language: "sql".into(),
+            body,
+            volatility: Some("STABLE".into()),
+            comment: Some(provenance(
+                entity,
+                behaviour,
+                &format!("The rows of `{}` as they were at `as_of`, with the period each version was current.", entity.table),
+            )),
+            ..Function::default()
+        });
+    }
+}
