@@ -14,100 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use schemac::backends::postgres::compare::compare;
-use schemac::backends::postgres::Catalog;
 use schemac::driver;
-use schemac::migrate::{self, apply, plan::Timeouts, script, Plan};
+use schemac::migrate::{self, apply};
 use schemac::pipeline;
-use schemac::semantic::ir::Ir;
-use support::pg::TestDb;
-
-/// A source built as `schemac build` would, starting from `previous`.
-fn build(text: &str, previous: Option<&Ir>) -> (Ir, Catalog, String) {
-    support::build_state("scenario.schema", text, previous)
-}
-
-struct Scenario {
-    db: TestDb,
-    before: Ir,
-    after: Ir,
-    expected: Catalog,
-    plan: Plan,
-}
-
-impl Scenario {
-    /// Creates `before` in a fresh database, runs `rows`, plans to `after`.
-    fn new(label: &str, before: &str, rows: &str, after: &str) -> Scenario {
-        let (before_ir, _, sql) = build(before, None);
-        let (after_ir, expected, _) = build(after, Some(&before_ir));
-        let mut db = TestDb::new(label);
-        db.apply(&sql);
-        db.apply(rows);
-        let plan = migrate::plan(&before_ir, &after_ir, &Default::default());
-        Scenario { db, before: before_ir, after: after_ir, expected, plan }
-    }
-
-    fn stored(&self) -> script::StoredPlan {
-        script::stored("m", &self.plan, &Timeouts::default())
-    }
-
-    /// The plan as a reviewer reads it, for the snapshot.
-    fn readable(&self) -> String {
-        let stored = self.stored();
-        let mut out = String::new();
-        for (i, step) in stored.steps.iter().enumerate() {
-            out.push_str(&format!(
-                "{}. {} [{}; {}{}{}{}]\n",
-                i + 1,
-                step.summary,
-                step.phase,
-                step.lock,
-                if step.rewrite { "; rewrite" } else { "" },
-                if step.transactional { "" } else { "; not in a transaction" },
-                if step.down.is_none() { "; irreversible" } else { "" },
-            ));
-            for h in &step.hazards {
-                out.push_str(&format!("   {h}\n"));
-            }
-        }
-        out.push_str("\n--- up.sql\n");
-        out.push_str(&script::up_sql(&stored));
-        out
-    }
-
-    fn migrate(&mut self) {
-        let stored = self.stored();
-        if let Err(e) = apply::apply(&mut self.db.client, "public", &[stored]) {
-            panic!("the plan failed: {e}\n{}", self.readable());
-        }
-    }
-
-    /// The database now equals what the new state lowers to.
-    fn assert_matches_after(&mut self) {
-        let mut actual = self.db.catalog("public");
-        actual.tables.retain(|t| t.name != apply::JOURNAL);
-        let differences = compare(&self.expected, &actual);
-        assert!(
-            differences.is_empty(),
-            "after the plan the catalog differs from the new state:\n{}\n\n{}",
-            differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
-            self.readable()
-        );
-    }
-
-    fn scalar(&mut self, sql: &str) -> String {
-        self.db.client.query_one(&format!("SELECT ({sql})::text"), &[]).unwrap().get(0)
-    }
-
-    fn relfilenode(&mut self, table: &str) -> String {
-        self.scalar(&format!("SELECT relfilenode FROM pg_class WHERE oid = 'public.{table}'::regclass"))
-    }
-}
-
-fn snapshot(name: &str, scenario: &Scenario) {
-    insta::with_settings!({ snapshot_path => "snapshots/migrate", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!(name, scenario.readable());
-    });
-}
+use support::scenario::{build, snapshot, Scenario};
 
 const ORDERS: &str = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
 entity Order {\n  id bigint = identity primary\n  total int\n  customer_id bigint\n  code varchar(20)\n}\n";

@@ -9,9 +9,11 @@
 
 mod support;
 
+use postgres::Client;
 use schemac::backends::postgres::compare::{compare, normalize, Difference};
 use schemac::backends::postgres::model::*;
-use support::pg::TestDb;
+use schemac::backends::postgres::{quote, render};
+use support::pg::{admin, TestDb};
 
 /// Every kind of object the model holds, written as schemac writes DDL
 /// (plus a few things schemac would not write, which must not show up:
@@ -177,8 +179,10 @@ fn table(name: &str, columns: Vec<Column>, primary_key: &[&str]) -> Table {
         primary_key: Some(key(&format!("{name}_pkey"), primary_key)),
         uniques: Vec::new(),
         checks: Vec::new(),
+        exclusions: Vec::new(),
         partition: None,
         partitions: Vec::new(),
+        row_security: false,
         comment: None,
     }
 }
@@ -230,6 +234,8 @@ fn function(name: &str, params: &[(&str, &str)], returns: &str, language: &str, 
         language: s(language),
         body: s(body),
         volatility: None,
+        security_definer: false,
+        search_path: None,
         helper: name.starts_with("schemac_"),
         comment: None,
     }
@@ -442,6 +448,7 @@ fn expected_catalog() -> Catalog {
             trigger("open_order_insert", "open_order", "INSTEAD OF", &["INSERT"], true),
             order_touch,
         ],
+        policies: Vec::new(),
     }
 }
 
@@ -460,6 +467,7 @@ fn assert_catalogs_equal(actual: &Catalog, expected: &Catalog) {
     assert_eq!(actual.views, expected.views);
     assert_eq!(actual.functions, expected.functions);
     assert_eq!(actual.triggers, expected.triggers);
+    assert_eq!(actual.policies, expected.policies);
     assert_eq!(actual, expected);
 }
 
@@ -755,4 +763,177 @@ fn normalize_equates_printed_and_deparsed_expressions() {
         expect(printed, index.predicate.as_deref().expect("predicate"));
     }
     assert!(mismatches.is_empty(), "normalize does not equate:\n{}", mismatches.join("\n"));
+}
+
+// --- row-level security, exclusions, SECURITY DEFINER ----------------------
+
+/// A role for one test. Roles are cluster-wide, so it is named after the
+/// test's database; when the test ends (or fails) what the role was granted
+/// in that database is dropped (`DROP OWNED`), then the role.
+struct TestRole {
+    name: String,
+    client: Client,
+}
+
+impl TestRole {
+    fn new(db: &TestDb, suffix: &str) -> TestRole {
+        let mut name = format!("{}_{suffix}", db.name);
+        name.truncate(63);
+        admin().batch_execute(&format!("CREATE ROLE {}", quote::ident(&name))).expect("CREATE ROLE");
+        TestRole { name, client: db.connect() }
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let role = quote::ident(&self.name);
+        if let Err(e) = self.client.batch_execute(&format!("DROP OWNED BY {role}")) {
+            eprintln!("could not drop what {} owns: {e}", self.name);
+        }
+        if let Err(e) = admin().batch_execute(&format!("DROP ROLE IF EXISTS {role}")) {
+            eprintln!("could not drop test role {}: {e}", self.name);
+        }
+    }
+}
+
+/// A table with an exclusion constraint under forced row-level security,
+/// two policies and a SECURITY DEFINER function, written as schemac writes
+/// them (so `render::script` prints the DDL).
+fn security_catalog(role: &str) -> Catalog {
+    let tenant = "(NULLIF(current_setting('app.tenant_id', true), ''))::uuid";
+    let mut reservation = table(
+        "reservation",
+        vec![
+            column("id", "bigint", true),
+            column("tenant_id", "uuid", true),
+            column("valid_from", "timestamp with time zone", true),
+            column("valid_to", "timestamp with time zone", true),
+            with_default(column("cancelled", "boolean", true), "false"),
+        ],
+        &["id", "valid_from"],
+    );
+    reservation.exclusions = vec![Exclusion {
+        name: s("reservation_id_valid_from_valid_to_excl"),
+        method: s("gist"),
+        elements: vec![(s("(\"id\")"), s("=")), (s("(tstzrange(\"valid_from\", \"valid_to\"))"), s("&&"))],
+        predicate: some("NOT cancelled"),
+    }];
+    reservation.row_security = true;
+    let mut current_tenant = function("current_tenant", &[], "uuid", "sql", &format!(" SELECT {tenant} "));
+    current_tenant.security_definer = true;
+    current_tenant.search_path = some("pg_catalog, public, pg_temp");
+    Catalog {
+        schema: s("public"),
+        extensions: strings(&["btree_gist"]),
+        tables: vec![reservation],
+        functions: vec![current_tenant],
+        policies: vec![
+            Policy {
+                name: s("reservation_frozen"),
+                table: s("reservation"),
+                permissive: false,
+                command: s("UPDATE"),
+                roles: Vec::new(),
+                using: some("valid_to > now()"),
+                check: None,
+                comment: None,
+            },
+            Policy {
+                name: s("reservation_tenant"),
+                table: s("reservation"),
+                permissive: true,
+                command: s("ALL"),
+                roles: vec![s(role)],
+                using: Some(format!("tenant_id = {tenant}")),
+                check: Some(format!("tenant_id = {tenant}")),
+                comment: some("Only the tenant's own rows."),
+            },
+        ],
+        ..Catalog::default()
+    }
+}
+
+/// One change made to a copy of a catalog.
+type Change = fn(&mut Catalog);
+
+#[test]
+fn reads_and_compares_row_security_exclusions_and_security_definer() {
+    let mut db = TestDb::new("security");
+    // The policy names the role: it has to exist before the script runs.
+    let role = TestRole::new(&db, "app");
+    let expected = security_catalog(&role.name);
+    db.apply(&render::script(&expected, "security test"));
+    let actual = db.catalog("public");
+
+    // What the server printed back, read field by field.
+    let reservation = actual.table("reservation").expect("table reservation");
+    assert!(reservation.row_security);
+    assert_eq!(
+        reservation.exclusions,
+        [Exclusion {
+            name: s("reservation_id_valid_from_valid_to_excl"),
+            method: s("gist"),
+            elements: vec![(s("id"), s("=")), (s("(tstzrange(valid_from, valid_to))"), s("&&"))],
+            predicate: some("(NOT cancelled)"),
+        }]
+    );
+    assert!(actual.indexes.is_empty(), "the exclusion's index is not an index of its own: {:?}", actual.indexes);
+    assert!(reservation.checks.is_empty() && reservation.uniques.is_empty());
+    let function = &actual.functions[0];
+    assert!(function.security_definer);
+    assert_eq!(function.search_path.as_deref(), Some("pg_catalog, public, pg_temp"));
+    let tenant = "(NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid";
+    assert_eq!(
+        actual.policies,
+        [
+            Policy {
+                name: s("reservation_frozen"),
+                table: s("reservation"),
+                permissive: false,
+                command: s("UPDATE"),
+                roles: Vec::new(),
+                using: some("(valid_to > now())"),
+                check: None,
+                comment: None,
+            },
+            Policy {
+                name: s("reservation_tenant"),
+                table: s("reservation"),
+                permissive: true,
+                command: s("ALL"),
+                roles: vec![role.name.clone()],
+                using: Some(format!("(tenant_id = {tenant})")),
+                check: Some(format!("(tenant_id = {tenant})")),
+                comment: some("Only the tenant's own rows."),
+            },
+        ]
+    );
+    assert_eq!(db.catalog("public"), actual, "two reads of one database differ");
+
+    let none = compare(&expected, &actual);
+    assert!(none.is_empty(), "unexpected differences:\n{}", show(&none));
+
+    // Each field is compared: a change to any one is one difference.
+    let changes: [(&str, Change); 10] = [
+        ("row level security of table reservation", |c| c.tables[0].row_security = false),
+        ("exclusion reservation_id_valid_from_valid_to_excl on table reservation", |c| c.tables[0].exclusions.clear()),
+        ("exclusion reservation_id_valid_from_valid_to_excl on table reservation", |c| {
+            c.tables[0].exclusions[0].elements[1].1 = s("=")
+        }),
+        ("exclusion reservation_id_valid_from_valid_to_excl on table reservation", |c| {
+            c.tables[0].exclusions[0].predicate = None
+        }),
+        ("security of function current_tenant", |c| c.functions[0].security_definer = false),
+        ("search_path of function current_tenant", |c| c.functions[0].search_path = some("public, pg_temp")),
+        ("policy reservation_frozen on table reservation", |c| c.policies[0].command = s("DELETE")),
+        ("policy reservation_frozen on table reservation", |c| c.policies[0].permissive = true),
+        ("policy reservation_frozen on table reservation", |c| c.policies[0].using = some("valid_to < now()")),
+        ("policy reservation_tenant on table reservation", |c| c.policies[1].roles.clear()),
+    ];
+    for (object, change) in changes {
+        let mut changed = expected.clone();
+        change(&mut changed);
+        let objects: Vec<String> = compare(&changed, &actual).into_iter().map(|d| d.object).collect();
+        assert_eq!(objects, [object]);
+    }
 }

@@ -167,7 +167,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
 /// Names the catalog needs, all distinct: one namespace holds tables, views,
 /// indexes and key constraints, another enums, domains and row types; a
 /// table's constraints share one more. Distinct everywhere is simplest.
-const NAMES: usize = 20;
+const NAMES: usize = 22;
 
 #[derive(Debug, Clone)]
 struct Hostile {
@@ -192,7 +192,9 @@ fn hostile() -> impl Strategy<Value = Hostile> {
 
 /// A catalog using every hostile name and text: a schema, an enum, a domain
 /// with a check, two tables (keys, unique, check, defaults, comments), a
-/// foreign key, a partial index, a view, a trigger function and a trigger.
+/// foreign key, a partial index, an exclusion constraint, a view, a
+/// SECURITY DEFINER trigger function, a trigger, row-level security and a
+/// policy.
 fn catalog(h: &Hostile) -> Catalog {
     let n = |i: usize| h.names[i].clone();
     let t = |i: usize| Some(h.texts[i].clone());
@@ -245,7 +247,9 @@ fn catalog(h: &Hostile) -> Catalog {
                 }],
                 partition: None,
                 partitions: Vec::new(),
+                row_security: true,
                 comment: t(7),
+                ..Table::default()
             },
             Table {
                 name: child.clone(),
@@ -257,9 +261,17 @@ fn catalog(h: &Hostile) -> Catalog {
                 primary_key: Some(Key { name: n(15), columns: vec![child_id.clone()] }),
                 uniques: Vec::new(),
                 checks: Vec::new(),
+                // btree takes `=` exclusions without an extension.
+                exclusions: vec![Exclusion {
+                    name: n(20),
+                    method: "btree".into(),
+                    elements: vec![(ident(&note), "=".into())],
+                    predicate: Some(format!("{} <> {}", ident(&note), literal(&h.texts[2]))),
+                }],
                 partition: None,
                 partitions: Vec::new(),
                 comment: t(10),
+                ..Table::default()
             },
         ],
         foreign_keys: vec![ForeignKey {
@@ -309,6 +321,8 @@ fn catalog(h: &Hostile) -> Catalog {
                 literal(&h.texts[5])
             ),
             volatility: None,
+            security_definer: true,
+            search_path: Some(format!("pg_catalog, {}, pg_temp", ident(&schema))),
             helper: false,
             comment: t(6),
         }],
@@ -320,6 +334,16 @@ fn catalog(h: &Hostile) -> Catalog {
             for_each_row: true,
             function: n(19),
             comment: t(8),
+        }],
+        policies: vec![Policy {
+            name: n(21),
+            table: parent.clone(),
+            permissive: false,
+            command: "UPDATE".into(),
+            roles: Vec::new(),
+            using: Some(format!("{} <> {}", ident(&code), literal(&h.texts[4]))),
+            check: None,
+            comment: t(3),
         }],
     }
 }
@@ -487,6 +511,7 @@ fn injected_sql_stays_inside_its_quotes() {
         partition: None,
         partitions: Vec::new(),
         comment: Some(comment.into()),
+        ..Table::default()
     };
     for schema in ["public", "s\"; DROP SCHEMA public CASCADE; --"] {
         let expected = Catalog {

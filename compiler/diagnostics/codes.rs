@@ -107,6 +107,8 @@ codes! {
     H0007 = "partition dropped";
     H0008 = "change needs a manual migration";
     H0009 = "drop and add that may be a rename";
+    H0010 = "trigger removed";
+    H0011 = "row-level security weakened";
     W0001 = "empty file";
     W0100 = "naming convention";
     W0101 = "unused import";

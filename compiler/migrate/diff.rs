@@ -176,6 +176,21 @@ pub enum Change {
     DropView(View),
     CreateTrigger(Trigger),
     DropTrigger(Trigger),
+    AddExclusion {
+        table: String,
+        exclusion: Exclusion,
+    },
+    DropExclusion {
+        table: String,
+        exclusion: Exclusion,
+    },
+    /// ENABLE + FORCE row-level security (`on`), or NO FORCE + DISABLE.
+    SetRowSecurity {
+        table: String,
+        on: bool,
+    },
+    CreatePolicy(Policy),
+    DropPolicy(Policy),
     /// An object changed in a way only dropping and adding it again can
     /// express: the drop runs right before the add.
     Replace {
@@ -337,7 +352,63 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
     foreign_keys(old, new, &created, &dropped, &mut out);
     indexes(old, new, &created, &dropped, &mut out);
     routines(old, new, &dropped, &mut out);
+    policies(old, new, &dropped, &mut out);
+    swap_unique_forms(&mut out);
     out
+}
+
+/// A unique constraint that becomes a partial unique index of the same name
+/// (or back, as `soft_delete` comes and goes) is one replacement: the old
+/// form must be gone before the new one takes its name, and the index is
+/// built in that transaction so uniqueness never lapses.
+fn swap_unique_forms(out: &mut Vec<Change>) {
+    let mut i = 0;
+    while i < out.len() {
+        let partner = match &out[i] {
+            Change::DropUnique { table, key } => out.iter().position(
+                |c| matches!(c, Change::CreateIndex { index, .. } if index.name == key.name && &index.table == table),
+            ),
+            Change::DropIndex(index) => out.iter().position(
+                |c| matches!(c, Change::AddUnique { table, key } if key.name == index.name && *table == index.table),
+            ),
+            _ => None,
+        };
+        let Some(j) = partner else {
+            i += 1;
+            continue;
+        };
+        let add = match out.remove(j) {
+            Change::CreateIndex { index, .. } => Change::CreateIndex { index, fresh: true },
+            other => other,
+        };
+        let i = if j < i { i - 1 } else { i };
+        let drop = out.remove(i);
+        out.insert(i, replace(drop, add));
+    }
+}
+
+fn policies(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) {
+    fn key(p: &Policy) -> (&str, &str) {
+        (p.table.as_str(), p.name.as_str())
+    }
+    let before = by_name(&old.policies, key);
+    let after = by_name(&new.policies, key);
+    for (k, p) in &after {
+        match before.get(k) {
+            Some(o) if o == p => {}
+            Some(o) if Policy { comment: None, ..(*o).clone() } == Policy { comment: None, ..(*p).clone() } => {
+                let target = format!("POLICY {} ON {}", ident(&p.name), qualified(&new.schema, &p.table));
+                out.push(comment(target, &p.name, &o.comment, &p.comment));
+            }
+            Some(o) => out.push(replace(Change::DropPolicy((*o).clone()), Change::CreatePolicy((*p).clone()))),
+            None => out.push(Change::CreatePolicy((*p).clone())),
+        }
+    }
+    for (k, p) in &before {
+        if !after.contains_key(k) && !dropped_tables.contains(p.table.as_str()) {
+            out.push(Change::DropPolicy((*p).clone()));
+        }
+    }
 }
 
 /// The dropped tables in an order PostgreSQL accepts: a table before the
@@ -541,6 +612,26 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
             }
         }
     }
+    let old_exclusions = by_name(&old.exclusions, |x| x.name.as_str());
+    let new_exclusions = by_name(&new.exclusions, |x| x.name.as_str());
+    for (name, x) in &new_exclusions {
+        match old_exclusions.get(name) {
+            Some(o) if o == x => {}
+            Some(o) => out.push(replace(
+                Change::DropExclusion { table: t.clone(), exclusion: (*o).clone() },
+                Change::AddExclusion { table: t.clone(), exclusion: (*x).clone() },
+            )),
+            None => out.push(Change::AddExclusion { table: t.clone(), exclusion: (*x).clone() }),
+        }
+    }
+    for (name, x) in &old_exclusions {
+        if !new_exclusions.contains_key(name) {
+            out.push(Change::DropExclusion { table: t.clone(), exclusion: (*x).clone() });
+        }
+    }
+    if old.row_security != new.row_security {
+        out.push(Change::SetRowSecurity { table: t.clone(), on: new.row_security });
+    }
     if old.comment != new.comment {
         out.push(comment(format!("TABLE {}", qualified(schema, t)), t, &old.comment, &new.comment));
     }
@@ -670,6 +761,8 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     let reads_touched = |v: &View| touched.iter().any(|t| v.query.contains(&qualified(&new.schema, t)));
     let before = by_name(&old.views, |v| v.name.as_str());
     let after = by_name(&new.views, |v| v.name.as_str());
+    // Views dropped (for good or to be made again) take their triggers along.
+    let mut unmade: BTreeSet<&str> = BTreeSet::new();
     for (name, v) in &after {
         match before.get(name) {
             Some(o) if o == v && !reads_touched(o) => {}
@@ -681,6 +774,7 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
                 out.push(comment(format!("{kind} {}", qualified(&new.schema, name)), name, &o.comment, &v.comment));
             }
             Some(o) => {
+                unmade.insert(name);
                 out.push(Change::DropView((*o).clone()));
                 out.push(Change::CreateView((*v).clone()));
             }
@@ -689,6 +783,7 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     }
     for (name, v) in &before {
         if !after.contains_key(name) {
+            unmade.insert(name);
             out.push(Change::DropView((*v).clone()));
         }
     }
@@ -699,16 +794,16 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     let after = by_name(&new.triggers, key);
     for (k, t) in &after {
         match before.get(k) {
-            Some(o) if o == t => {}
-            Some(o) => {
-                out.push(Change::DropTrigger((*o).clone()));
-                out.push(Change::CreateTrigger((*t).clone()));
+            Some(o) if o == t && !unmade.contains(t.table.as_str()) => {}
+            Some(o) if !unmade.contains(t.table.as_str()) => {
+                out.push(replace(Change::DropTrigger((*o).clone()), Change::CreateTrigger((*t).clone())))
             }
-            None => out.push(Change::CreateTrigger((*t).clone())),
+            _ => out.push(Change::CreateTrigger((*t).clone())),
         }
     }
     for (k, t) in &before {
-        if !after.contains_key(k) && !dropped_tables.contains(t.table.as_str()) {
+        let gone_with = dropped_tables.contains(t.table.as_str()) || unmade.contains(t.table.as_str());
+        if !after.contains_key(k) && !gone_with {
             out.push(Change::DropTrigger((*t).clone()));
         }
     }

@@ -126,6 +126,10 @@ enum Order {
     Routine,
     View,
     Trigger,
+    /// Policies before row-level security is turned on: no moment when a
+    /// table with RLS on has no policy (and so shows no rows).
+    Policy,
+    RowSecurity,
     Comment,
     DropRoutine,
     DropForeignKey,
@@ -133,6 +137,8 @@ enum Order {
     DropConstraint,
     DropColumn,
     DropTable,
+    /// Trigger functions after the tables whose triggers use them.
+    DropTriggerFunction,
     DropType,
     /// schemac's helper functions (`schemac_uuid_v7`) go after the columns,
     /// tables and types that may still use them in a default.
@@ -185,7 +191,8 @@ impl Planner<'_> {
         let order = match self.replacing {
             Some(add) => {
                 step.phase = Phase::Expand;
-                step.hazards.retain(|h| h.code != codes::H0006);
+                // Removed only to be made again: nothing is lost or widened.
+                step.hazards.retain(|h| ![codes::H0006, codes::H0010, codes::H0011].contains(&h.code));
                 add
             }
             None => order,
@@ -258,8 +265,13 @@ impl Planner<'_> {
                 let kind = f.kind();
                 let mut create = String::new();
                 self.r.function(&mut create, f);
+                let order = match () {
+                    _ if f.helper => Order::DropHelper,
+                    _ if f.returns == "trigger" => Order::DropTriggerFunction,
+                    _ => Order::DropRoutine,
+                };
                 self.push(
-                    if f.helper { Order::DropHelper } else { Order::DropRoutine },
+                    order,
                     step(
                         format!("drop {} {}", kind.to_lowercase(), f.name),
                         Phase::Contract,
@@ -651,16 +663,107 @@ impl Planner<'_> {
                 let mut create = String::new();
                 self.r.trigger(&mut create, t);
                 let drop = format!("DROP TRIGGER {} ON {}", ident(&t.name), self.t(&t.table));
+                let mut s = step(
+                    format!("drop trigger {} on {}", t.name, t.table),
+                    Phase::Contract,
+                    vec![drop],
+                    Some(vec![create]),
+                    ACCESS_EXCLUSIVE,
+                );
+                let what = t.comment.as_deref().map_or_else(String::new, |c| format!(" ({})", c.trim_end_matches('.')));
+                s.hazards.push(hazard(
+                    codes::H0010,
+                    &format!("{}.{}", t.table, t.name),
+                    format!("what the trigger did stops happening{what}"),
+                ));
+                self.push(Order::DropViews, s);
+            }
+            Change::AddExclusion { table, exclusion } => {
+                let t = self.t(table);
+                let name = ident(&exclusion.name);
+                let mut s = step(
+                    format!("add exclusion constraint {} on {table}", exclusion.name),
+                    Phase::Expand,
+                    vec![format!("ALTER TABLE {t} ADD CONSTRAINT {name} {}", self.r.exclusion(exclusion))],
+                    Some(vec![format!("ALTER TABLE {t} DROP CONSTRAINT {name}")]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.scan = true;
+                s.hazards.push(hazard(
+                    codes::H0004,
+                    &format!("{table}.{}", exclusion.name),
+                    format!("rows of `{table}` that conflict with each other make the step fail"),
+                ));
+                self.push(Order::Constraint, s);
+            }
+            Change::DropExclusion { table, exclusion } => {
+                let t = self.t(table);
+                let name = ident(&exclusion.name);
+                let mut s = step(
+                    format!("drop exclusion constraint {} on {table}", exclusion.name),
+                    Phase::Contract,
+                    vec![format!("ALTER TABLE {t} DROP CONSTRAINT {name}")],
+                    Some(vec![format!("ALTER TABLE {t} ADD CONSTRAINT {name} {}", self.r.exclusion(exclusion))]),
+                    ACCESS_EXCLUSIVE,
+                );
+                s.hazards.push(hazard(
+                    codes::H0006,
+                    &format!("{table}.{}", exclusion.name),
+                    "conflicting rows are accepted from now on".into(),
+                ));
+                self.push(Order::DropConstraint, s);
+            }
+            Change::SetRowSecurity { table, on } => {
+                let (up, down) = (self.r.row_security(table, *on), self.r.row_security(table, !*on));
+                let lines = |sql: String| sql.lines().map(|l| l.trim_end_matches(';').to_string()).collect();
+                let summary = if *on { "turn on" } else { "turn off" };
+                let mut s = step(
+                    format!("{summary} row-level security on {table}"),
+                    if *on { Phase::Expand } else { Phase::Contract },
+                    lines(up),
+                    Some(lines(down)),
+                    ACCESS_EXCLUSIVE,
+                );
+                if !*on {
+                    s.hazards.push(hazard(
+                        codes::H0011,
+                        table,
+                        format!("every row of `{table}` becomes visible to every role with table privileges"),
+                    ));
+                }
+                self.push(if *on { Order::RowSecurity } else { Order::DropViews }, s);
+            }
+            Change::CreatePolicy(p) => {
+                let mut sql = String::new();
+                self.r.policy(&mut sql, p);
                 self.push(
-                    Order::DropViews,
+                    Order::Policy,
                     step(
-                        format!("drop trigger {} on {}", t.name, t.table),
+                        format!("create policy {} on {}", p.name, p.table),
                         Phase::Expand,
-                        vec![drop],
-                        Some(vec![create]),
+                        vec![sql.trim_end().to_string()],
+                        Some(vec![self.r.drop_policy(p)]),
                         ACCESS_EXCLUSIVE,
                     ),
                 );
+            }
+            Change::DropPolicy(p) => {
+                let mut create = String::new();
+                self.r.policy(&mut create, p);
+                let mut s = step(
+                    format!("drop policy {} on {}", p.name, p.table),
+                    Phase::Contract,
+                    vec![self.r.drop_policy(p)],
+                    Some(vec![create.trim_end().to_string()]),
+                    ACCESS_EXCLUSIVE,
+                );
+                let effect = if p.permissive {
+                    "rows only it let through are refused from now on (all rows, if row-level security goes too)"
+                } else {
+                    "rows it held back become visible"
+                };
+                s.hazards.push(hazard(codes::H0011, &format!("{}.{}", p.table, p.name), effect.into()));
+                self.push(Order::DropViews, s);
             }
             Change::Replace { drop, add } => {
                 self.replacing = Some(order_of(add));
@@ -1149,6 +1252,8 @@ fn order_of(change: &Change) -> Order {
     match change {
         Change::AddForeignKey { .. } => Order::ForeignKey,
         Change::CreateIndex { .. } => Order::Index,
+        Change::CreateTrigger(_) => Order::Trigger,
+        Change::CreatePolicy(_) => Order::Policy,
         _ => Order::Constraint,
     }
 }

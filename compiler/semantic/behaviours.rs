@@ -21,8 +21,10 @@ struct Signature {
     arity: Option<usize>,
     /// What the field must be, in words, and the test (its value type, its
     /// declared type, whether it is optional).
-    field: (&'static str, fn(&ValueType, &Type, bool) -> bool),
+    field: (&'static str, FieldTest),
 }
+
+type FieldTest = fn(&ValueType, &Type, bool) -> bool;
 
 fn signature(kind: BehaviourKind) -> Signature {
     let one = |wanted, test| Signature { arity: Some(1), field: (wanted, test) };

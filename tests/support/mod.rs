@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod scenario;
 
 use std::io::Read;
 use std::path::Path;

@@ -1257,6 +1257,9 @@ mod security_tests {
         assert!(!same("'a, b'", "a, b"));
     }
 
+    /// One change made to a copy of [`catalog`].
+    type Change = fn(&mut Catalog);
+
     fn catalog() -> Catalog {
         Catalog {
             schema: "public".into(),
@@ -1314,7 +1317,7 @@ mod security_tests {
     #[test]
     fn each_security_field_is_compared() {
         let expected = catalog();
-        let changes: [(&str, fn(&mut Catalog)); 9] = [
+        let changes: [(&str, Change); 9] = [
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].elements[1].1 = "=".into()),
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].predicate = None),
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions.clear()),

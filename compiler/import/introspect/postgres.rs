@@ -632,7 +632,6 @@ fn function(row: &Row) -> Result<Function, Error> {
         security_definer: row.try_get(10)?,
         search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
         comment: row.try_get(9)?,
-        ..Function::default()
     })
 }
 

@@ -35,10 +35,8 @@ impl Lowering<'_> {
         self.claim_user_name("type", AUDIT_LOG, "the row type of the audit log", &first.id);
         // The actor has the declared context type; text when none is declared.
         let actor_type = self.ir.context.iter().find(|c| c.name == ACTOR_CONTEXT).map_or(Type::Text, |c| c.ty.clone());
-        let actor = expr::print(
-            &Expr::Context { name: ACTOR_CONTEXT.into(), ty: actor_type.clone() },
-            &self.scope(None),
-        );
+        let actor =
+            expr::print(&Expr::Context { name: ACTOR_CONTEXT.into(), ty: actor_type.clone() }, &self.scope(None));
         self.audit_log_table(&actor_type);
         for entity in audited {
             let behaviour = entity.behaviours.iter().find(|b| b.kind == ir::BehaviourKind::Audit);
@@ -99,12 +97,11 @@ impl Lowering<'_> {
             comment: Some("Finds the history of one row.".into()),
         });
         let guard = self.routines.generate(&[AUDIT_LOG, "append_only"]);
-        let body = format!(
-            "\nBEGIN\n  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME\n    USING ERRCODE = 'insufficient_privilege', HINT = 'audit rows are never changed or removed';\nEND\n"
-        );
+        let body = "\nBEGIN\n  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME\n    USING ERRCODE = 'insufficient_privilege', HINT = 'audit rows are never changed or removed';\nEND\n".to_string();
         let comment = "Refuses to change or remove audit rows.".to_string();
         self.catalog.functions.push(super::trigger_function(&guard, body, comment.clone()));
-        for (what, events, row) in [("append_only", vec!["UPDATE", "DELETE"], true), ("no_truncate", vec!["TRUNCATE"], false)]
+        for (what, events, row) in
+            [("append_only", vec!["UPDATE", "DELETE"], true), ("no_truncate", vec!["TRUNCATE"], false)]
         {
             let name = self.triggers.generate(&[AUDIT_LOG, what]);
             self.catalog.triggers.push(Trigger {
@@ -129,8 +126,10 @@ impl Lowering<'_> {
                 format!("to_jsonb({record})")
             }
         };
-        let row_key: Vec<String> =
-            key.iter().map(|c| format!("{}, coalesce(after_row, before_row) -> {}", quote::literal(c), quote::literal(c))).collect();
+        let row_key: Vec<String> = key
+            .iter()
+            .map(|c| format!("{}, coalesce(after_row, before_row) -> {}", quote::literal(c), quote::literal(c)))
+            .collect();
         let body = format!(
             "\nDECLARE\n  before_row jsonb;\n  after_row jsonb;\nBEGIN\n  IF TG_OP <> 'INSERT' THEN\n    before_row := {};\n  END IF;\n  IF TG_OP <> 'DELETE' THEN\n    after_row := {};\n  END IF;\n  INSERT INTO {} (actor, table_name, op, row_key, old_row, new_row, changed)\n  VALUES ({actor}, {}, TG_OP, jsonb_build_object({}), before_row, after_row,\n    CASE WHEN TG_OP = 'UPDATE' THEN ARRAY(\n      SELECT a.key FROM jsonb_each(after_row) a\n      WHERE a.value IS DISTINCT FROM before_row -> a.key ORDER BY a.key) END);\n  RETURN NULL;\nEND\n",
             row("OLD"),
@@ -139,7 +138,8 @@ impl Lowering<'_> {
             quote::literal(&entity.table),
             row_key.join(", ")
         );
-        let comment = provenance(entity, behaviour, &format!("Appends every change of `{}` to `{AUDIT_LOG}`.", entity.table));
+        let comment =
+            provenance(entity, behaviour, &format!("Appends every change of `{}` to `{AUDIT_LOG}`.", entity.table));
         let function = self.row_trigger(entity, "audit", "AFTER", &["INSERT", "UPDATE", "DELETE"], body, comment);
         self.run_as_owner(&function);
     }

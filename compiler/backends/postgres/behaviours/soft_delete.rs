@@ -31,17 +31,15 @@ impl Lowering<'_> {
         let key = Self::columns_of(entity, &entity.primary_key);
         let purge = quote::literal(PURGE_SETTING);
 
-        let mut body = format!("\nBEGIN\n  IF current_setting({purge}, true) = 'on' THEN\n    RETURN OLD;\n  END IF;\n");
+        let mut body =
+            format!("\nBEGIN\n  IF current_setting({purge}, true) = 'on' THEN\n    RETURN OLD;\n  END IF;\n");
         let parents = self.cascading_parents(entity);
         if !parents.is_empty() {
             body.push_str("  -- A hard delete cascading from a parent that is gone: keeping the row\n  -- would leave it pointing nowhere.\n  IF pg_trigger_depth() > 1 AND (");
             body.push_str(&parents.join("\n      OR "));
             body.push_str(") THEN\n    RETURN OLD;\n  END IF;\n");
         }
-        body.push_str(&format!(
-            "  UPDATE {table} SET {d} = now() WHERE {} AND {d} IS NULL;\n",
-            same_key(&key, "OLD")
-        ));
+        body.push_str(&format!("  UPDATE {table} SET {d} = now() WHERE {} AND {d} IS NULL;\n", same_key(&key, "OLD")));
         let children = self.soft_deleting_children(entity);
         if !children.is_empty() {
             body.push_str("  IF FOUND THEN\n");
@@ -120,8 +118,11 @@ impl Lowering<'_> {
             return;
         }
         self.relations.claim(&name);
-        let columns: Vec<String> =
-            self.catalog.table(&entity.table).map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+        let columns: Vec<String> = self
+            .catalog
+            .table(&entity.table)
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
         let query = format!(
             "SELECT {} FROM {} WHERE {} IS NULL",
             quote::ident_list(&columns),
@@ -183,7 +184,10 @@ impl Lowering<'_> {
             comment: Some(provenance(
                 entity,
                 behaviour,
-                &format!("Deletes for good the rows of `{}` marked deleted before `deleted_before`; returns how many.", entity.table),
+                &format!(
+                    "Deletes for good the rows of `{}` marked deleted before `deleted_before`; returns how many.",
+                    entity.table
+                ),
             )),
             ..Function::default()
         });

@@ -1,7 +1,8 @@
 //! `temporal(valid_from)`: every past version of a row is kept.
 //!
 //! - `<table>_history` has the table's columns (plain: no keys, defaults,
-//!   identity or generation) plus `valid_to`; a version was current from
+//!   identity or generation; optional but for the key and `valid_from`, as
+//!   versions filed before a column was added have no value) plus `valid_to`; a version was current from
 //!   `valid_from` (inclusive) to `valid_to` (exclusive). An exclusion
 //!   constraint keeps the periods of one key from overlapping.
 //! - A BEFORE UPDATE trigger starts the new version at the transaction's
@@ -36,7 +37,10 @@ impl Lowering<'_> {
             .map(|c| Column {
                 name: c.name.clone(),
                 ty: c.ty.clone(),
-                not_null: c.not_null && c.generated.is_none(),
+                // Versions filed before a column existed have no value for
+                // it: only the key and the period are always there.
+                not_null: entity.primary_key.iter().any(|k| Self::column_of(entity, k) == c.name)
+                    || c.name == valid_from,
                 default: None,
                 identity: false,
                 generated: None,
@@ -99,8 +103,10 @@ impl Lowering<'_> {
         self.row_trigger(entity, "valid_from", "BEFORE", &["UPDATE"], body, comment);
 
         let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let old_values: Vec<String> =
-            names.iter().map(|c| if c == VALID_TO { "ended".to_string() } else { format!("OLD.{}", quote::ident(c)) }).collect();
+        let old_values: Vec<String> = names
+            .iter()
+            .map(|c| if c == VALID_TO { "ended".to_string() } else { format!("OLD.{}", quote::ident(c)) })
+            .collect();
         let body = format!(
             "\nDECLARE\n  ended timestamptz;\nBEGIN\n  IF TG_OP = 'UPDATE' THEN\n    ended := NEW.{vf};\n  ELSE\n    ended := greatest(now(), OLD.{vf});\n  END IF;\n  IF OLD.{vf} < ended THEN\n    INSERT INTO {} ({})\n    VALUES ({});\n  END IF;\n  RETURN NULL;\nEND\n",
             self.table_name(&history),
@@ -138,7 +144,10 @@ impl Lowering<'_> {
             comment: Some(provenance(
                 entity,
                 behaviour,
-                &format!("The rows of `{}` as they were at `as_of`, with the period each version was current.", entity.table),
+                &format!(
+                    "The rows of `{}` as they were at `as_of`, with the period each version was current.",
+                    entity.table
+                ),
             )),
             ..Function::default()
         });

@@ -49,7 +49,9 @@ impl Lowering<'_> {
                 comment: Some(provenance(
                     entity,
                     behaviour,
-                    &format!("Rows of `{table}` are visible and writable only for the session's `ctx.{TENANT_CONTEXT}`."),
+                    &format!(
+                        "Rows of `{table}` are visible and writable only for the session's `ctx.{TENANT_CONTEXT}`."
+                    ),
                 )),
             });
         }
