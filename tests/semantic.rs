@@ -152,8 +152,78 @@ entity Note {
     assert_eq!(created.ty, Type::Timestamptz);
     assert!(note.field("deleted_at").unwrap().nullable);
     let kinds: Vec<_> = note.behaviours.iter().map(|b| b.kind).collect();
-    assert_eq!(kinds, [ir::BehaviourKind::Touch, ir::BehaviourKind::SoftDelete]);
+    assert_eq!(kinds, [ir::BehaviourKind::Touch, ir::BehaviourKind::Immutable, ir::BehaviourKind::SoftDelete]);
     assert_eq!(note.patterns, ["timestamps", "soft_delete"]);
+}
+
+#[test]
+fn soft_delete_makes_uniques_hold_among_live_rows() {
+    let c = ok(r#"
+use std::patterns::{soft_delete}
+entity Account {
+  id    int  primary
+  email text unique
+  code  text
+  unique (code) where code != ""
+  apply soft_delete
+}
+"#);
+    let account = c.ir.entity("Account").unwrap();
+    let live = ir::Expr::IsNull { expr: Box::new(ir::Expr::Column { name: "deleted_at".into() }), negated: false };
+    let email = account.uniques.iter().find(|u| u.columns == ["email"]).unwrap();
+    assert_eq!(email.predicate.as_ref(), Some(&live), "a deleted account's email can be used again");
+    let code = account.uniques.iter().find(|u| u.columns == ["code"]).unwrap();
+    match &code.predicate {
+        Some(ir::Expr::Binary { op: ir::BinaryOp::And, right, .. }) => assert_eq!(**right, live),
+        other => panic!("the declared condition and the live-row condition together: {other:?}"),
+    }
+    assert!(account.primary_key == ["id"], "the primary key stays whole");
+}
+
+#[test]
+fn behaviour_arguments_are_checked_where_the_pattern_is_applied() {
+    let (c, found) = codes(
+        r#"
+pattern stamped {
+  stamp text = ""
+  behaviour touch(stamp)
+}
+pattern locked {
+  version int?
+  behaviour optimistic_lock(version)
+}
+pattern logged {
+  behaviour audit(version)
+}
+entity Note {
+  id int primary
+  apply stamped, locked, logged
+}
+"#,
+    );
+    assert_eq!(found, ["E0405", "E0405", "E0405"]);
+    let places: Vec<&str> = c.diagnostics.iter().map(|d| primary_text(&c, d)).collect();
+    assert_eq!(places, ["stamped", "locked", "logged"], "each points at its pattern on the apply line");
+    assert!(c.ir.entity("Note").unwrap().behaviours.is_empty(), "invalid behaviours are left out");
+}
+
+#[test]
+fn one_behaviour_of_a_kind_per_entity() {
+    let (c, found) = codes(
+        r#"
+use std::patterns::{soft_delete}
+pattern archived {
+  archived_at timestamptz?
+  behaviour soft_delete(archived_at)
+}
+entity Note {
+  id int primary
+  apply soft_delete, archived
+}
+"#,
+    );
+    assert_eq!(found, ["E0406"]);
+    assert!(c.diagnostics[0].message.contains("soft_delete"), "{}", c.diagnostics[0].message);
 }
 
 #[test]
@@ -173,7 +243,7 @@ entity Invoice {
 }
 
 #[test]
-fn pattern_clash_points_at_the_apply_line() {
+fn pattern_clash_points_at_the_pattern_on_the_apply_line() {
     let (c, codes) = codes(
         r#"
 use std::patterns::timestamps
@@ -185,7 +255,7 @@ entity Note {
 "#,
     );
     assert_eq!(codes, ["E0401"]);
-    assert_eq!(primary_text(&c, &c.diagnostics[0]), "apply timestamps");
+    assert_eq!(primary_text(&c, &c.diagnostics[0]), "timestamps");
 }
 
 #[test]

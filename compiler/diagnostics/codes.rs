@@ -119,6 +119,7 @@ codes! {
     W0203 = "timestamp without time zone";
     W0204 = "money stored as floating point";
     W0205 = "redundant index";
+    W0206 = "hard delete cascades into soft-deleted rows";
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! the diff that follows sees only real differences and plans what would
 //! bring the database to the compiled state.
 
-use crate::backends::postgres::compare::{normalize, same_type};
+use crate::backends::postgres::compare::{normalize, same_exclusion, same_policy, same_search_path, same_type};
 use crate::backends::postgres::model::*;
 
 /// `live` with the spelling of `expected` wherever they agree.
@@ -57,6 +57,13 @@ pub fn reconcile(live: &Catalog, expected: &Catalog) -> Catalog {
                 table.partitions.sort_by(|a, b| a.name.cmp(&b.name));
             }
         }
+        for exclusion in &mut table.exclusions {
+            if let Some(w) = want.exclusions.iter().find(|x| x.name == exclusion.name) {
+                if same_exclusion(w, exclusion, schema) {
+                    *exclusion = w.clone();
+                }
+            }
+        }
         if table.partitions.len() == want.partitions.len() {
             // Keep the compiled order, so equal tables compare equal.
             let mut ordered = Vec::with_capacity(table.partitions.len());
@@ -104,8 +111,19 @@ pub fn reconcile(live: &Catalog, expected: &Catalog) -> Catalog {
             if w.body.trim() == function.body.trim() {
                 function.body = w.body.clone();
             }
+            if same_search_path(&w.search_path, &function.search_path) {
+                function.search_path = w.search_path.clone();
+            }
             function.volatility = w.volatility.clone();
             function.helper = w.helper;
+        }
+    }
+    for policy in &mut out.policies {
+        let Some(w) = expected.policies.iter().find(|p| p.table == policy.table && p.name == policy.name) else {
+            continue;
+        };
+        if same_policy(w, policy, schema) {
+            *policy = Policy { comment: policy.comment.clone(), ..w.clone() };
         }
     }
     out

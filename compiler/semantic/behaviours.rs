@@ -8,8 +8,6 @@
 //! How a behaviour works on a database (triggers, history tables, policies)
 //! is each backend's business; this module must not assume one.
 
-use std::collections::BTreeSet;
-
 use super::ir::{self, BehaviourKind, BinaryOp, Expr, Type};
 use super::lower::Analyzer;
 use super::types::ValueType;
@@ -124,15 +122,9 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `soft_delete`: a unique key holds among live rows only, so a deleted
-    /// row's email can be registered again. A key another entity's foreign
-    /// key references stays whole (a foreign key needs a full unique key).
+    /// row's email can be registered again. (Foreign keys reference primary
+    /// keys, which stay whole.)
     pub(super) fn live_uniques(&mut self) {
-        let referenced: BTreeSet<(String, Vec<String>)> = self
-            .entities
-            .values()
-            .flat_map(|b| &b.entity.foreign_keys)
-            .map(|fk| (fk.references.clone(), fk.referenced_columns.clone()))
-            .collect();
         for build in self.entities.values_mut() {
             let entity = &mut build.entity;
             let Some(marker) = entity.behaviours.iter().find(|b| b.kind == BehaviourKind::SoftDelete) else {
@@ -141,9 +133,6 @@ impl<'a> Analyzer<'a> {
             let Some(Expr::Column { name: deleted_at }) = marker.args.first() else { continue };
             let live = Expr::IsNull { expr: Box::new(Expr::Column { name: deleted_at.clone() }), negated: false };
             for unique in &mut entity.uniques {
-                if referenced.contains(&(entity.name.clone(), unique.columns.clone())) {
-                    continue;
-                }
                 unique.predicate = Some(match unique.predicate.take() {
                     None => live.clone(),
                     Some(p) => Expr::Binary { op: BinaryOp::And, left: Box::new(p), right: Box::new(live.clone()) },

@@ -139,8 +139,10 @@ impl<'a> Analyzer<'a> {
             match &pending.member {
                 Member::Field(field) => self.lower_field(build, field, &pending),
                 Member::Apply(apply) => {
-                    let blame = pending.blame.unwrap_or(apply.span);
+                    // Where a pattern's members are blamed: its name on the
+                    // entity's `apply` line (a nested apply keeps that place).
                     for pattern_use in &apply.patterns {
+                        let blame = pending.blame.unwrap_or(pattern_use.span);
                         self.apply_pattern(build, pattern_use, pending.file, blame, stack);
                     }
                 }

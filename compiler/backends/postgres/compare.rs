@@ -130,11 +130,7 @@ impl Comparison<'_> {
     }
 
     fn same_optional_expr(&self, expected: &Option<String>, actual: &Option<String>) -> bool {
-        match (expected, actual) {
-            (Some(e), Some(a)) => self.same_expr(e, a),
-            (None, None) => true,
-            _ => false,
-        }
+        same_optional(expected, actual, self.schema)
     }
 
     fn extensions(&mut self, expected: &Catalog, actual: &Catalog) {
@@ -216,10 +212,7 @@ impl Comparison<'_> {
             let name = pair.0.or(pair.1).map(|x| x.name.clone()).unwrap_or_default();
             let object = format!("exclusion {name} on table {table}");
             let Some((e, a)) = self.both(&object, pair, describe_exclusion) else { continue };
-            let same_elements = e.elements.len() == a.elements.len()
-                && e.elements.iter().zip(&a.elements).all(|((ee, eo), (ae, ao))| eo == ao && self.same_expr(ee, ae));
-            let same = e.method == a.method && same_elements && self.same_optional_expr(&e.predicate, &a.predicate);
-            if !same {
+            if !same_exclusion(e, a, self.schema) {
                 self.differ(&object, describe_exclusion(e), describe_exclusion(a));
             }
         }
@@ -364,11 +357,7 @@ impl Comparison<'_> {
             }
             let security = |f: &Function| if f.security_definer { "SECURITY DEFINER" } else { "SECURITY INVOKER" };
             self.text(&format!("security of {object}"), security(e), security(a));
-            let same_path = match (&e.search_path, &a.search_path) {
-                (Some(e), Some(a)) => search_path_names(e) == search_path_names(a),
-                (e, a) => e == a,
-            };
-            if !same_path {
+            if !same_search_path(&e.search_path, &a.search_path) {
                 self.differ(format!("search_path of {object}"), optional(&e.search_path), optional(&a.search_path));
             }
             self.comment(&object, &e.comment, &a.comment);
@@ -392,17 +381,48 @@ impl Comparison<'_> {
             let Some(any) = pair.0.or(pair.1) else { continue };
             let object = format!("policy {} on table {}", any.name, any.table);
             let Some((e, a)) = self.both(&object, pair, describe_policy) else { continue };
-            let roles = |p: &Policy| p.roles.iter().cloned().collect::<BTreeSet<String>>();
-            let same = e.permissive == a.permissive
-                && e.command == a.command
-                && roles(e) == roles(a)
-                && self.same_optional_expr(&e.using, &a.using)
-                && self.same_optional_expr(&e.check, &a.check);
-            if !same {
+            if !same_policy(e, a, self.schema) {
                 self.differ(&object, describe_policy(e), describe_policy(a));
             }
             self.comment(&object, &e.comment, &a.comment);
         }
+    }
+}
+
+fn same_optional(expected: &Option<String>, actual: &Option<String>, schema: &str) -> bool {
+    match (expected, actual) {
+        (Some(e), Some(a)) => normalize(e, schema) == normalize(a, schema),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Whether two exclusion constraints say the same, however each is spelled.
+pub fn same_exclusion(expected: &Exclusion, actual: &Exclusion, schema: &str) -> bool {
+    let same_elements = expected.elements.len() == actual.elements.len()
+        && expected
+            .elements
+            .iter()
+            .zip(&actual.elements)
+            .all(|((ee, eo), (ae, ao))| eo == ao && normalize(ee, schema) == normalize(ae, schema));
+    expected.method == actual.method && same_elements && same_optional(&expected.predicate, &actual.predicate, schema)
+}
+
+/// Whether two policies say the same (comments aside), however each is spelled.
+pub fn same_policy(expected: &Policy, actual: &Policy, schema: &str) -> bool {
+    let roles = |p: &Policy| p.roles.iter().cloned().collect::<BTreeSet<String>>();
+    expected.permissive == actual.permissive
+        && expected.command == actual.command
+        && roles(expected) == roles(actual)
+        && same_optional(&expected.using, &actual.using, schema)
+        && same_optional(&expected.check, &actual.check, schema)
+}
+
+/// Whether two `search_path` settings name the same schemas.
+pub fn same_search_path(expected: &Option<String>, actual: &Option<String>) -> bool {
+    match (expected, actual) {
+        (Some(e), Some(a)) => search_path_names(e) == search_path_names(a),
+        (e, a) => e == a,
     }
 }
 

@@ -6,6 +6,7 @@
 //! semantic analysis.
 
 mod fk_without_index;
+mod hard_delete_into_soft_delete;
 mod money_as_float;
 mod nullable_boolean;
 mod text_primary_key;
@@ -24,6 +25,7 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     out.extend(nullable_boolean::run(ir, cx));
     out.extend(timestamp_without_time_zone::run(ir, cx));
     out.extend(money_as_float::run(ir, cx));
+    out.extend(hard_delete_into_soft_delete::run(ir, cx));
     out
 }
 

@@ -4,7 +4,9 @@
 //!   row stays (the client sees `DELETE 0` on the table). Deleting a row
 //!   already marked does nothing. Children that also soft-delete and whose
 //!   foreign key says `on delete cascade` are deleted in turn — and so
-//!   marked too.
+//!   marked too. The function is SECURITY DEFINER: deleting takes the
+//!   DELETE privilege only (like a real delete and its cascades), not
+//!   UPDATE on the table or SELECT on the parents it checks.
 //! - A hard delete cascading from a parent that does not soft-delete goes
 //!   through: keeping the row would leave it pointing at a parent that is
 //!   gone (PostgreSQL does not check rows a trigger kept).
@@ -54,7 +56,12 @@ impl Lowering<'_> {
             behaviour,
             &format!("Turns DELETE into setting `{deleted_at}`; `{}_purge` deletes for good.", entity.table),
         );
-        self.row_trigger(entity, "soft_delete", "BEFORE", &["DELETE"], body, comment);
+        let function = self.row_trigger(entity, "soft_delete", "BEFORE", &["DELETE"], body, comment);
+        // DELETE privilege (and the row passing the DELETE policies) is what
+        // deleting takes: marking the row, cascading to the children and
+        // looking for the parents run as the owner, as a foreign key's
+        // cascade does — not with the deleter's UPDATE or SELECT privileges.
+        self.run_as_owner(&function);
 
         self.live_view(entity, behaviour, &deleted_at, &key);
         self.purge_function(entity, behaviour, &deleted_at);
