@@ -157,3 +157,30 @@ fn tenant_scoped_on_an_empty_table_and_off_a_populated_one() {
     off.assert_matches_after();
     assert_eq!(count(&mut off, "SELECT count(*) FROM account"), 100);
 }
+
+#[test]
+fn renaming_an_entity_and_a_field_carries_every_pattern_object_and_its_history() {
+    let before = accounts("timestamps, soft_delete, audit, temporal, versioned");
+    let after = format!(
+        "{HEAD}entity Member {{\n  id bigint = identity primary\n  email text unique\n  full_name text renamed_from name\n  \
+         renamed_from Account\n  apply timestamps, soft_delete, audit, temporal, versioned\n}}\n"
+    );
+    // Rows that began a day ago, so the update (in the same transaction) files a version.
+    let rows = "INSERT INTO account (email, name, valid_from) \
+                SELECT 'a' || g || '@x.org', 'n' || g, now() - interval '1 day' FROM generate_series(1, 500) g;\n\
+                UPDATE account SET name = 'v2' WHERE id <= 5;";
+    let mut s = Scenario::new("rename_patterns", &before, rows, &after);
+    snapshot("pattern_objects_follow_a_rename", &s);
+    assert!(
+        s.plan.hazards().all(|h| h.code.0 == "H0005"),
+        "only the renames' own hazard: nothing is dropped, no trigger removed"
+    );
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(count(&mut s, "SELECT count(*) FROM member_history WHERE full_name = 'n1'"), 1, "history kept");
+    s.db.client.batch_execute("UPDATE member SET full_name = 'v3' WHERE id = 1").unwrap();
+    assert_eq!(count(&mut s, "SELECT count(*) FROM member_history WHERE id = 1"), 2, "versions still filed");
+    assert_eq!(s.db.client.execute("DELETE FROM member WHERE id = 2", &[]).unwrap(), 0, "still soft-deletes");
+    assert_eq!(count(&mut s, "SELECT count(*) FROM member_live"), 499);
+    assert_eq!(count(&mut s, "SELECT count(*) FROM audit_log WHERE table_name = 'member'"), 2, "audited as member");
+}

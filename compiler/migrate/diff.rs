@@ -77,6 +77,17 @@ pub enum Change {
         old: String,
         new: String,
     },
+    /// An object a behaviour generated that follows its table's rename:
+    /// `kind` is FUNCTION, PROCEDURE, VIEW, TRIGGER or POLICY; `on` the
+    /// table (already renamed) of a trigger or policy; `params` the
+    /// parameter types of a routine.
+    RenameObject {
+        kind: &'static str,
+        on: Option<String>,
+        old: String,
+        new: String,
+        params: Vec<String>,
+    },
     CreateTable(Table),
     /// `lookalike`: a table created by the same plan that shares most of its
     /// columns — perhaps a rename nobody declared.
@@ -257,13 +268,27 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
     }
     // Tables of the old catalog and the renamed one correspond in the order
     // of their entities after renaming; find each by the rename map.
-    let table_of: BTreeMap<String, String> = states
+    let mut table_of: BTreeMap<String, String> = states
         .renames
         .entities
         .iter()
         .filter_map(|(new, old)| Some((old_ir.entity(old)?.table.clone(), crate::semantic::snake_case(new))))
         .collect();
     let renamed_tables = by_name(&states.renamed().tables, |t| t.name.as_str());
+    // Tables a behaviour names after its entity's (`<table>_history`) follow it.
+    let follows = |name: &str| follow(name, &table_of);
+    let generated: Vec<(String, String)> = states
+        .old
+        .tables
+        .iter()
+        .filter(|t| !table_of.contains_key(&t.name))
+        .filter_map(|t| Some((t.name.clone(), follows(&t.name)?)))
+        .filter(|(_, new)| renamed_tables.contains_key(new.as_str()))
+        .collect();
+    for (old, new) in generated {
+        out.push(Change::RenameTable { old: old.clone(), new: new.clone() });
+        table_of.insert(old, new);
+    }
     for old_table in &states.old.tables {
         let new_name = table_of.get(&old_table.name).cloned().unwrap_or_else(|| old_table.name.clone());
         let Some(renamed) = renamed_tables.get(new_name.as_str()) else { continue };
@@ -273,7 +298,8 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
             .zip(&renamed.primary_key)
             .map(|(a, b)| (&a.name, &b.name))
             .chain(old_table.uniques.iter().zip(&renamed.uniques).map(|(a, b)| (&a.name, &b.name)))
-            .chain(old_table.checks.iter().zip(&renamed.checks).map(|(a, b)| (&a.name, &b.name)));
+            .chain(old_table.checks.iter().zip(&renamed.checks).map(|(a, b)| (&a.name, &b.name)))
+            .chain(old_table.exclusions.iter().zip(&renamed.exclusions).map(|(a, b)| (&a.name, &b.name)));
         for (a, b) in pairs {
             if a != b {
                 out.push(Change::RenameConstraint { table: new_name.clone(), old: a.clone(), new: b.clone() });
@@ -295,6 +321,13 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
                 out.push(Change::RenameIndex { old: a, new: b });
             }
         }
+        // A generated table's columns follow its entity's renamed fields.
+        let generated = !old_ir.entities.iter().any(|e| e.table == old_table.name);
+        if generated && old_table.columns.len() == renamed.columns.len() {
+            for (a, b) in old_table.columns.iter().zip(&renamed.columns).filter(|(a, b)| a.name != b.name) {
+                out.push(Change::RenameColumn { table: new_name.clone(), old: a.name.clone(), new: b.name.clone() });
+            }
+        }
         // Columns correspond by place, as the renamed state keeps their order.
         for (a, b) in old_table.columns.iter().zip(&renamed.columns).filter(|(a, b)| a.identity && b.identity) {
             let old = postgres::names::identity_sequence(&old_table.name, &a.name);
@@ -304,7 +337,118 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
             }
         }
     }
+    generated_objects(states, &table_of, &mut out);
     out
+}
+
+/// The name an object named after a table (`<table>_<what>`) takes when
+/// that table is renamed; none when it is not named after a renamed table.
+fn follow(name: &str, table_of: &BTreeMap<String, String>) -> Option<String> {
+    table_of
+        .iter()
+        .filter(|(old, _)| {
+            name.len() > old.len() && name.starts_with(old.as_str()) && name[old.len()..].starts_with('_')
+        })
+        .max_by_key(|(old, _)| old.len())
+        .map(|(old, new)| format!("{new}{}", &name[old.len()..]))
+}
+
+/// Routines, views, triggers and policies behaviours generated follow the
+/// renames of their tables (with the comments that name them); a routine
+/// whose body names a renamed table or column is made again with the new
+/// body, and a view whose columns were renamed is made again (a view keeps
+/// the column names it was created with).
+fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: &mut Vec<Change>) {
+    let (renamed, schema) = (states.renamed(), states.renamed().schema.as_str());
+    let table = |name: &str| table_of.get(name).cloned().unwrap_or_else(|| name.to_string());
+    let new_name = |name: &str| follow(name, table_of).unwrap_or_else(|| name.to_string());
+    for old in &states.old.tables {
+        let name = table(&old.name);
+        if let Some(now) = renamed.tables.iter().find(|t| t.name == name).filter(|t| t.comment != old.comment) {
+            out.push(comment(format!("TABLE {}", qualified(schema, &name)), &name, &old.comment, &now.comment));
+        }
+    }
+    let mut remade = BTreeSet::new();
+    for view in &states.old.views {
+        let new = new_name(&view.name);
+        let Some(now) = renamed.views.iter().find(|v| v.name == new) else { continue };
+        if !now.columns.is_empty() && now.columns != view.columns {
+            out.push(Change::DropView(view.clone()));
+            out.push(Change::CreateView(now.clone()));
+            remade.insert(new);
+            continue;
+        }
+        if new != view.name {
+            let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            out.push(Change::RenameObject {
+                kind,
+                on: None,
+                old: view.name.clone(),
+                new: new.clone(),
+                params: Vec::new(),
+            });
+        }
+        if now.comment != view.comment {
+            out.push(comment(format!("{} {}", now.kind(), qualified(schema, &new)), &new, &view.comment, &now.comment));
+        }
+    }
+    for function in states.old.functions.iter().filter(|f| !f.helper) {
+        let new = new_name(&function.name);
+        let Some(now) = renamed.functions.iter().find(|f| f.name == new) else { continue };
+        if new != function.name {
+            out.push(Change::RenameObject {
+                kind: function.kind(),
+                on: None,
+                old: function.name.clone(),
+                new: new.clone(),
+                params: function.params.iter().map(|(_, ty)| ty.clone()).collect(),
+            });
+        }
+        let moved = Function { name: new, ..function.clone() };
+        if moved != *now {
+            out.push(Change::ReplaceFunction { old: moved, new: now.clone() });
+        }
+    }
+    for trigger in &states.old.triggers {
+        let new = new_name(&trigger.name);
+        let on_view = renamed.views.iter().any(|v| v.name == new_name(&trigger.table));
+        let on = if on_view { new_name(&trigger.table) } else { table(&trigger.table) };
+        let Some(now) = renamed.triggers.iter().find(|t| t.name == new && t.table == on) else { continue };
+        if remade.contains(&on) {
+            out.push(Change::CreateTrigger(now.clone()));
+            continue;
+        }
+        if new != trigger.name {
+            out.push(Change::RenameObject {
+                kind: "TRIGGER",
+                on: Some(on.clone()),
+                old: trigger.name.clone(),
+                new: new.clone(),
+                params: Vec::new(),
+            });
+        }
+        if now.comment != trigger.comment {
+            let target = format!("TRIGGER {} ON {}", ident(&new), qualified(schema, &on));
+            out.push(comment(target, &new, &trigger.comment, &now.comment));
+        }
+    }
+    for policy in &states.old.policies {
+        let (on, new) = (table(&policy.table), new_name(&policy.name));
+        let Some(now) = renamed.policies.iter().find(|p| p.name == new && p.table == on) else { continue };
+        if new != policy.name {
+            out.push(Change::RenameObject {
+                kind: "POLICY",
+                on: Some(on.clone()),
+                old: policy.name.clone(),
+                new: new.clone(),
+                params: Vec::new(),
+            });
+        }
+        if now.comment != policy.comment {
+            let target = format!("POLICY {} ON {}", ident(&new), qualified(schema, &on));
+            out.push(comment(target, &new, &policy.comment, &now.comment));
+        }
+    }
 }
 
 /// Whether a created table looks like a dropped one: at least half of the

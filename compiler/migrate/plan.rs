@@ -382,6 +382,28 @@ impl Planner<'_> {
                     ),
                 );
             }
+            Change::RenameObject { kind, on, old, new, params } => {
+                let name = |n: &str| match (kind.as_ref(), on) {
+                    ("FUNCTION" | "PROCEDURE", _) => format!("{}({})", self.t(n), params.join(", ")),
+                    (_, Some(table)) => format!("{} ON {}", ident(n), self.t(table)),
+                    _ => self.t(n),
+                };
+                let rename = |from: &str, to: &str| format!("ALTER {kind} {} RENAME TO {}", name(from), ident(to));
+                self.push(
+                    Order::Rename,
+                    step(
+                        format!("rename {} {old} to {new}", kind.to_lowercase()),
+                        Phase::Expand,
+                        vec![rename(old, new)],
+                        Some(vec![rename(new, old)]),
+                        if *kind == "VIEW" || *kind == "POLICY" || *kind == "TRIGGER" {
+                            ACCESS_EXCLUSIVE
+                        } else {
+                            "none"
+                        },
+                    ),
+                );
+            }
             Change::RenameIndex { old, new } => self.push(
                 Order::Rename,
                 step(
