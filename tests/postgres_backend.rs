@@ -392,6 +392,70 @@ fn full_text_search_column_and_index() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(hits, [1, 2], "stemmed, and the title (weight A) ranks first");
+    let web: i64 = p
+        .client()
+        .query_one(
+            "SELECT count(*) FROM article WHERE search_vector @@ websearch_to_tsquery('english', 'running -hats')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(web, 1, "websearch syntax: running, but not hats");
+    let plan =
+        explain(p.client(), "SELECT id FROM article WHERE search_vector @@ websearch_to_tsquery('english', 'run')");
+    assert!(plan.contains("article_search_vector_idx"), "the GIN index serves the search:\n{plan}");
+}
+
+/// The plan of `query` with sequential scans priced out: whether an index
+/// can serve it at all (on a few rows the planner rightly prefers a scan).
+fn explain(client: &mut Client, query: &str) -> String {
+    let mut tx = client.transaction().unwrap();
+    tx.batch_execute("SET LOCAL enable_seqscan = off").unwrap();
+    let rows = tx.query(&format!("EXPLAIN {query}"), &[]).unwrap();
+    rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn json_shapes_are_domain_checks_and_containment_uses_a_gin_index() {
+    let mut p = prove(
+        "json_shape",
+        "enum Theme { light, dark }\n\n\
+         /// Per-user preferences.\n\
+         type Settings = json {\n  theme Theme\n  notifications bool?\n  tags text[]?\n  \
+         address json? { street text, zip text? }\n  limits json { daily int }\n}\n\n\
+         entity Profile {\n  id bigint = identity primary\n  settings Settings\n  index (settings) using gin\n}\n",
+    );
+    for good in [
+        r#"{"theme": "dark", "limits": {"daily": 3}}"#,
+        r#"{"theme": "light", "limits": {"daily": 3}, "tags": ["a", "b"], "address": {"street": "x"}}"#,
+        r#"{"theme": "dark", "limits": {"daily": 3}, "notifications": null, "address": null, "extra": [1]}"#,
+    ] {
+        p.client()
+            .execute("INSERT INTO profile (settings) VALUES ($1::text::jsonb)", &[&good])
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    for bad in [
+        r#"{"theme": "blue", "limits": {"daily": 3}}"#,
+        r#"{"limits": {"daily": 3}}"#,
+        r#"{"theme": "dark", "limits": {"daily": "3"}}"#,
+        r#"{"theme": "dark"}"#,
+        r#"{"theme": "dark", "limits": {"daily": 3}, "tags": ["a", 1]}"#,
+        r#"{"theme": "dark", "limits": {"daily": 3}, "tags": "a"}"#,
+        r#"{"theme": "dark", "limits": {"daily": 3}, "address": {"zip": "1"}}"#,
+        r#"{"theme": "dark", "limits": {"daily": 3}, "notifications": "yes"}"#,
+        r#"[1]"#,
+    ] {
+        let message = p.refused(&format!("INSERT INTO profile (settings) VALUES ('{bad}')"));
+        assert!(message.contains("settings_check"), "{bad}: {message}");
+    }
+    let plan = explain(p.client(), r#"SELECT id FROM profile WHERE settings @> '{"theme": "dark"}'"#);
+    assert!(plan.contains("profile_settings_idx"), "containment is served by the GIN index:\n{plan}");
+    let found: i64 = p
+        .client()
+        .query_one(r#"SELECT count(*) FROM profile WHERE settings @> '{"theme": "dark"}'"#, &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(found, 2);
 }
 
 #[test]

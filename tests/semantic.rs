@@ -399,3 +399,46 @@ fn the_ir_is_identical_across_runs_and_file_order_does_not_matter() {
     assert!(one.diagnostics.is_empty() && two.diagnostics.is_empty());
     assert_eq!(serde_json::to_string(&one.ir).unwrap(), serde_json::to_string(&two.ir).unwrap());
 }
+
+#[test]
+fn json_shapes_give_each_key_a_kind() {
+    let c = ok(r#"
+enum Theme { light, dark }
+type Settings = json {
+  theme   Theme
+  size    int?
+  tags    text[]
+  address json? { zip text }
+  extra   json
+}
+entity Profile {
+  id       int primary
+  settings Settings
+}
+"#);
+    let shape = c.ir.domains.iter().find(|d| d.name == "Settings").unwrap().shape.clone().expect("a shape");
+    let kinds: Vec<(&str, bool, &ir::ShapeKind)> =
+        shape.members.iter().map(|m| (m.name.as_str(), m.optional, &m.kind)).collect();
+    assert_eq!(kinds[0], ("theme", false, &ir::ShapeKind::OneOf { values: vec!["light".into(), "dark".into()] }));
+    assert_eq!(kinds[1], ("size", true, &ir::ShapeKind::Number));
+    assert_eq!(kinds[2], ("tags", false, &ir::ShapeKind::Array { element: Box::new(ir::ShapeKind::String) }));
+    assert!(matches!(kinds[3], ("address", true, ir::ShapeKind::Object { .. })));
+    assert_eq!(kinds[4], ("extra", false, &ir::ShapeKind::Any));
+}
+
+#[test]
+fn json_shape_mistakes_are_reported_at_the_key() {
+    let (c, found) = codes(
+        r#"
+type Bad = text { a text }
+type Twice = json {
+  a text
+  a int
+  b int { c text }
+}
+"#,
+    );
+    assert_eq!(found, ["E0204", "E0106", "E0204"]);
+    let places: Vec<&str> = c.diagnostics.iter().map(|d| primary_text(&c, d)).collect();
+    assert_eq!(places, ["{ a text }", "a", "{ c text }"]);
+}

@@ -62,10 +62,49 @@ pub struct Domain {
     pub id: String,
     pub name: String,
     pub base: Type,
+    /// The keys a `json` value must have.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shape: Option<JsonShape>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+}
+
+/// A json object's declared keys, in the order written. Keys not declared
+/// are allowed (documents grow); declared ones must have their kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonShape {
+    pub members: Vec<ShapeMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapeMember {
+    pub name: String,
+    /// May be missing or JSON `null`.
+    pub optional: bool,
+    pub kind: ShapeKind,
+}
+
+/// What a json value must be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ShapeKind {
+    String,
+    Number,
+    Boolean,
+    /// Any json value but `null`.
+    Any,
+    /// A string that is one of the values.
+    OneOf {
+        values: Vec<String>,
+    },
+    Array {
+        element: Box<ShapeKind>,
+    },
+    Object {
+        shape: JsonShape,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -293,9 +293,10 @@ impl<'a> Analyzer<'a> {
                 };
                 self.stable_condition(&env, c)
             });
+            let shape = alias.shape.as_ref().and_then(|s| self.lower_shape(file, &base, s));
             let id = format!("type:{name}");
             self.source_map.spans.insert(id.clone(), alias.name.span);
-            self.ir.domains.push(ir::Domain { id, name, base, check, doc: doc(&alias.docs) });
+            self.ir.domains.push(ir::Domain { id, name, base, shape, check, doc: doc(&alias.docs) });
         }
     }
 

@@ -7,6 +7,7 @@ pub mod behaviours;
 mod entity;
 pub mod expr;
 pub mod ir;
+mod json_shape;
 mod lower;
 mod patterns;
 mod relations;

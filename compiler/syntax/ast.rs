@@ -105,7 +105,25 @@ pub struct TypeAlias {
     pub docs: Vec<String>,
     pub name: Ident,
     pub target: TypeRef,
+    /// The declared keys of a `json` alias.
+    pub shape: Option<JsonShape>,
     pub check: Option<Expr>,
+    pub span: Span,
+}
+
+/// `{ key type, … }` after `json`: the keys a json object must have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonShape {
+    pub members: Vec<ShapeMember>,
+    pub span: Span,
+}
+
+/// `theme text`, `tags text[]?`, `address json? { zip text }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeMember {
+    pub name: Ident,
+    pub ty: TypeRef,
+    pub shape: Option<JsonShape>,
     pub span: Span,
 }
 

@@ -508,8 +508,30 @@ impl<'t> Converter<'t> {
         inner.next(); // kw_type
         let name = self.ident(inner.next().expect("alias name"));
         let target = self.type_ref(inner.next().expect("target type"));
-        let check = inner.next().and_then(|c| c.into_inner().nth(1)).map(|e| self.expr_top(e));
-        TypeAlias { docs, name, target, check, span }
+        let (mut shape, mut check) = (None, None);
+        for p in inner {
+            match p.as_rule() {
+                Rule::json_shape => shape = Some(self.json_shape(p)),
+                _ => check = p.into_inner().nth(1).map(|e| self.expr_top(e)),
+            }
+        }
+        TypeAlias { docs, name, target, shape, check, span }
+    }
+
+    fn json_shape(&mut self, pair: Pair<Rule>) -> JsonShape {
+        let span = self.span(&pair);
+        let members = pair
+            .into_inner()
+            .map(|m| {
+                let span = self.span(&m);
+                let mut inner = m.into_inner();
+                let name = self.ident(inner.next().expect("key"));
+                let ty = self.type_ref(inner.next().expect("key type"));
+                let shape = inner.next().map(|s| self.json_shape(s));
+                ShapeMember { name, ty, shape, span }
+            })
+            .collect();
+        JsonShape { members, span }
     }
 
     fn type_ref(&mut self, pair: Pair<Rule>) -> TypeRef {

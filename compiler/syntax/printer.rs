@@ -252,7 +252,17 @@ impl<'a> Printer<'a> {
         match declaration {
             Declaration::Use(d) => self.line(0, &[], &use_text(d), d.span.start, d.span.end, limit),
             Declaration::Enum(d) => self.enum_decl(d, limit),
-            Declaration::TypeAlias(d) => self.line(0, &d.docs, &alias_text(d), d.span.start, d.span.end, limit),
+            Declaration::TypeAlias(d) => match &d.shape {
+                // A shape reads best one key per line (a check after it keeps it on one line).
+                Some(shape) if d.check.is_none() && !shape.members.is_empty() => {
+                    let header = format!("type {} = {}", d.name.name, type_text(&d.target));
+                    let first = shape.members.first().map(|m| m.span.start);
+                    self.block(0, &d.docs, &header, d.span, shape.span.start, first, limit, |p, close| {
+                        p.shape_members(1, &shape.members, close)
+                    });
+                }
+                _ => self.line(0, &d.docs, &alias_text(d), d.span.start, d.span.end, limit),
+            },
             Declaration::Entity(d) => {
                 let open = self.open_brace(d.name.span.end);
                 let header = format!("entity {}", d.name.name);
@@ -346,6 +356,20 @@ impl<'a> Printer<'a> {
                     self.line(depth, &[], &member_text(other), span.start, span.end, limit);
                 }
             }
+        }
+    }
+
+    /// The keys of a json shape, names aligned; a nested shape stays on its key's line.
+    fn shape_members(&mut self, depth: usize, members: &[ShapeMember], close: u32) {
+        let width = members.iter().map(|m| m.name.name.len()).max().unwrap_or(0);
+        for (i, m) in members.iter().enumerate() {
+            let limit = members.get(i + 1).map_or(close, |n| n.span.start);
+            let mut text = format!("{:width$} {}", m.name.name, type_text(&m.ty));
+            if let Some(inner) = &m.shape {
+                text.push(' ');
+                text.push_str(&shape_text(inner));
+            }
+            self.line(depth, &[], &text, m.span.start, m.span.end, limit);
         }
     }
 
@@ -517,10 +541,30 @@ fn use_text(u: &Use) -> String {
 
 fn alias_text(a: &TypeAlias) -> String {
     let mut text = format!("type {} = {}", a.name.name, type_text(&a.target));
+    if let Some(shape) = &a.shape {
+        text.push(' ');
+        text.push_str(&shape_text(shape));
+    }
     if let Some(check) = &a.check {
         text.push_str(&format!(" check ({})", expr_text(check)));
     }
     text
+}
+
+/// `{ theme text, address json? { zip text } }`, on one line.
+fn shape_text(shape: &JsonShape) -> String {
+    if shape.members.is_empty() {
+        return "{}".into();
+    }
+    let members: Vec<String> = shape
+        .members
+        .iter()
+        .map(|m| match &m.shape {
+            Some(inner) => format!("{} {} {}", m.name.name, type_text(&m.ty), shape_text(inner)),
+            None => format!("{} {}", m.name.name, type_text(&m.ty)),
+        })
+        .collect();
+    format!("{{ {} }}", members.join(", "))
 }
 
 fn type_text(t: &TypeRef) -> String {

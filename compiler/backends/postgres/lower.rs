@@ -264,10 +264,17 @@ impl<'a> Lowering<'a> {
         for d in &self.ir.domains {
             let name = types::type_name(&d.name);
             let scope = Scope { schema: &self.options.schema, entity: None, domain_value: true };
-            let check = d.check.as_ref().map(|c| Check {
+            // A declared shape and the alias's own check, in one condition.
+            let shape = d.shape.as_ref().map(super::json_shape::check);
+            let own = d.check.as_ref().map(|c| expr::print(c, &scope));
+            let expr = match (shape, own) {
+                (Some(s), Some(o)) => Some(format!("{s} AND ({o})")),
+                (s, o) => s.or(o),
+            };
+            let check = expr.map(|expr| Check {
                 name: names::fit(&format!("{name}_check")),
-                expr: expr::print(c, &scope),
-                raw: expr::is_raw(c),
+                expr,
+                raw: d.check.as_ref().is_some_and(expr::is_raw),
             });
             self.catalog.domains.push(DomainType {
                 name,

@@ -8,6 +8,7 @@
 mod behaviours;
 pub mod compare;
 pub mod expr;
+mod json_shape;
 pub mod lower;
 pub mod model;
 pub mod names;
