@@ -594,6 +594,34 @@ fn temporal_keeps_every_version_readable_as_of_any_time() {
 
 // -------------------------------------------------------------- versioned
 
+#[test]
+fn temporal_files_a_version_written_by_a_later_transaction_that_committed_first() {
+    let mut db = database("temporal_overtaken", TEMPORAL);
+    let mut early = db.connect();
+    db.client.batch_execute("INSERT INTO price (id, amount) VALUES (1, 10)").unwrap();
+    // `early` starts first; a later transaction changes the row and commits.
+    early.batch_execute("BEGIN; SELECT now()").unwrap();
+    tick();
+    db.client.batch_execute("UPDATE price SET amount = 11 WHERE id = 1").unwrap();
+    early.batch_execute("UPDATE price SET amount = 12 WHERE id = 1; COMMIT").unwrap();
+    let filed = pairs(&mut db.client, "SELECT id, amount::text FROM price_history ORDER BY valid_from", &[]);
+    assert_eq!(filed, [(1, "10".to_string()), (1, "11".to_string())], "both earlier versions are history");
+    let overlaps: i64 = scalar(
+        &mut db.client,
+        "SELECT count(*) FROM price_history a JOIN price_history b ON a.id = b.id AND a.ctid < b.ctid \
+         AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to)",
+        &[],
+    );
+    assert_eq!(overlaps, 0);
+    let current: i64 = scalar(
+        &mut db.client,
+        "SELECT count(*) FROM price p JOIN price_history h ON h.id = p.id AND h.valid_to = p.valid_from \
+         WHERE h.amount = 11",
+        &[],
+    );
+    assert_eq!(current, 1, "the current version starts where the overtaken one ends");
+}
+
 const VERSIONED: &str = "use std::patterns::{versioned}
 
 entity Doc {
@@ -677,6 +705,7 @@ fn tenant_scoped_sessions_see_and_write_only_their_tenant() {
     ));
     let before = instant(&mut db.client);
     exec(&mut db.client, "UPDATE price SET amount = amount + 1", &[]);
+    let after = instant(&mut db.client);
     let role = AppRole::new(
         &db,
         &[
@@ -694,9 +723,9 @@ fn tenant_scoped_sessions_see_and_write_only_their_tenant() {
     assert_eq!(exec(&mut app, "UPDATE thing SET name = 'taken' WHERE name = 'b1'", &[]), 0);
     assert_eq!(exec(&mut app, &format!("DELETE FROM thing WHERE tenant_id = '{T2}'"), &[]), 0);
     assert_eq!(exec(&mut app, "UPDATE thing SET name = name || '!'", &[]), 2);
-    let all = format!("SELECT tenant_id::text || ' ' || name FROM thing ORDER BY name");
+    let all = "SELECT tenant_id::text || ' ' || name FROM thing ORDER BY name";
     assert_eq!(
-        column::<String>(&mut db.client, &all, &[]),
+        column::<String>(&mut db.client, all, &[]),
         [format!("{T1} a1!"), format!("{T1} a2!"), format!("{T2} b1")]
     );
     // Writing a row of the other tenant is refused.
@@ -715,7 +744,7 @@ fn tenant_scoped_sessions_see_and_write_only_their_tenant() {
     assert_eq!(pairs(&mut app, history, &[]), versions(&[(1, 10)]));
     let as_of = "SELECT id, amount::text FROM price_as_of($1) ORDER BY id";
     assert_eq!(pairs(&mut app, as_of, &[&before]), versions(&[(1, 10)]));
-    assert_eq!(pairs(&mut app, as_of, &[&SystemTime::now()]), versions(&[(1, 11)]));
+    assert_eq!(pairs(&mut app, as_of, &[&after]), versions(&[(1, 11)]));
     assert_eq!(pairs(&mut app, "SELECT id, amount::text FROM price", &[]), versions(&[(1, 11)]));
 
     // No tenant (never set, or empty): no rows at all, and no writes.
@@ -725,7 +754,7 @@ fn tenant_scoped_sessions_see_and_write_only_their_tenant() {
         for table in ["thing", "price", "price_history"] {
             assert_eq!(scalar::<i64>(session, &format!("SELECT count(*) FROM {table}"), &[]), 0, "{table}");
         }
-        assert_eq!(pairs(session, as_of, &[&SystemTime::now()]), []);
+        assert_eq!(pairs(session, as_of, &[&after]), []);
         refused_with(session, "42501", insert, &[&T1]);
     }
 }
@@ -798,4 +827,15 @@ fn saas_users_are_tenant_scoped_soft_deleted_and_audited() {
     assert_eq!(scalar::<i64>(&mut db.client, left, &[&globex]), 0);
     assert_eq!(rows(&mut db.client, &bob), [("INSERT".to_string(), None, None), ("DELETE".to_string(), None, None)]);
     assert_eq!(scalar::<i64>(&mut db.client, left, &[&acme]), 2);
+
+    // The project's own pattern `publishable`: a published post needs its time.
+    let post = "INSERT INTO post (tenant_id, author_id, title, body, published, published_at) \
+                VALUES ($1::text::uuid, $2::text::uuid, 'Hello', 'World', $3, $4::text::timestamptz)";
+    let never: Option<&str> = None;
+    let message = refused_with(&mut app, "23514", post, &[&acme, &again, &true, &never]);
+    assert!(message.contains("post_published_published_at_check"), "{message}");
+    assert_eq!(exec(&mut app, post, &[&acme, &again, &false, &never]), 1, "a draft needs no time");
+    assert_eq!(exec(&mut app, post, &[&acme, &again, &true, &Some("2026-01-01")]), 1);
+    let published = "SELECT count(*) FROM post WHERE published";
+    assert_eq!(scalar::<i64>(&mut app, published, &[]), 1);
 }

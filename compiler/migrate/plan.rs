@@ -383,7 +383,7 @@ impl Planner<'_> {
                 );
             }
             Change::RenameObject { kind, on, old, new, params } => {
-                let name = |n: &str| match (kind.as_ref(), on) {
+                let name = |n: &str| match (*kind, on) {
                     ("FUNCTION" | "PROCEDURE", _) => format!("{}({})", self.t(n), params.join(", ")),
                     (_, Some(table)) => format!("{} ON {}", ident(n), self.t(table)),
                     _ => self.t(n),

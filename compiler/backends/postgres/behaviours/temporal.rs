@@ -2,18 +2,20 @@
 //!
 //! - `<table>_history` has the table's columns (plain: no keys, defaults,
 //!   identity or generation; optional but for the key and `valid_from`, as
-//!   versions filed before a column was added have no value) plus `valid_to`; a version was current from
-//!   `valid_from` (inclusive) to `valid_to` (exclusive). An exclusion
+//!   versions filed before a column was added have no value) plus
+//!   `valid_to`; a version was current from `valid_from` (inclusive) to
+//!   `valid_to` (exclusive). An exclusion
 //!   constraint keeps the periods of one key from overlapping.
 //! - A BEFORE UPDATE trigger starts the new version at the transaction's
-//!   time (never before the old one began); an AFTER UPDATE OR DELETE
-//!   trigger, SECURITY DEFINER so writers need no privilege on the history,
-//!   files the old version. A version that lived for no time (changed again
+//!   time (at the clock's, when the old version began later than that); an
+//!   AFTER UPDATE OR DELETE trigger, SECURITY DEFINER so writers need no
+//!   privilege on the history, files the old version. A version that lived for no time (changed again
 //!   in the transaction that made it) is not filed.
 //! - `<table>_as_of(as_of timestamptz)` returns the rows as they were at a
 //!   time, as history rows (`valid_to` infinity for the current version).
 //!
-//! Times are transaction start times (`now()`), like the defaults.
+//! Times are transaction start times (`now()`), like the defaults, except
+//! for a transaction that changes a version begun after it started.
 
 use super::{fit, provenance};
 use crate::backends::postgres::lower::Lowering;
@@ -96,9 +98,11 @@ impl Lowering<'_> {
         });
         self.histories.insert(entity.name.clone(), history.clone());
 
-        // The new version starts now, or when the old one began if that is
-        // later (a transaction that started earlier but wrote later).
-        let body = format!("\nBEGIN\n  NEW.{vf} := greatest(now(), OLD.{vf});\n  RETURN NEW;\nEND\n");
+        // The new version starts at the transaction's time — or, when the
+        // old version began later than that (it was written by a transaction
+        // that started after this one but committed first), at the clock's
+        // time, which is later still: the old version is filed either way.
+        let body = format!("\nBEGIN\n  NEW.{vf} := {};\n  RETURN NEW;\nEND\n", version_start(&vf));
         let comment = provenance(entity, behaviour, &format!("Starts the new version of a row: sets `{valid_from}`."));
         self.row_trigger(entity, "valid_from", "BEFORE", &["UPDATE"], body, comment);
 
@@ -108,7 +112,8 @@ impl Lowering<'_> {
             .map(|c| if c == VALID_TO { "ended".to_string() } else { format!("OLD.{}", quote::ident(c)) })
             .collect();
         let body = format!(
-            "\nDECLARE\n  ended timestamptz;\nBEGIN\n  IF TG_OP = 'UPDATE' THEN\n    ended := NEW.{vf};\n  ELSE\n    ended := greatest(now(), OLD.{vf});\n  END IF;\n  IF OLD.{vf} < ended THEN\n    INSERT INTO {} ({})\n    VALUES ({});\n  END IF;\n  RETURN NULL;\nEND\n",
+            "\nDECLARE\n  ended timestamptz;\nBEGIN\n  IF TG_OP = 'UPDATE' THEN\n    ended := NEW.{vf};\n  ELSE\n    ended := {};\n  END IF;\n  IF OLD.{vf} < ended THEN\n    INSERT INTO {} ({})\n    VALUES ({});\n  END IF;\n  RETURN NULL;\nEND\n",
+            version_start(&vf),
             self.table_name(&history),
             quote::ident_list(&names),
             old_values.join(", ")
@@ -152,4 +157,10 @@ impl Lowering<'_> {
             ..Function::default()
         });
     }
+}
+
+/// When a change to a row whose version began at `OLD.<vf>` happens: the
+/// transaction's time, unless the version began later than that.
+fn version_start(vf: &str) -> String {
+    format!("CASE WHEN OLD.{vf} > now() THEN clock_timestamp() ELSE now() END")
 }

@@ -508,7 +508,7 @@ COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '0';
-CREATE FUNCTION public.customer_soft_delete() RETURNS trigger LANGUAGE plpgsql AS $body$
+CREATE FUNCTION public.customer_soft_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $body$
 BEGIN
   IF current_setting('schemac.purge', true) = 'on' THEN
     RETURN OLD;
