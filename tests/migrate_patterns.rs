@@ -139,7 +139,7 @@ fn tenant_scoped_on_an_empty_table_and_off_a_populated_one() {
     snapshot("pattern_tenant_scoped_on", &s);
     let order: Vec<&str> = s.plan.steps.iter().map(|step| step.summary.as_str()).collect();
     let policy = order.iter().position(|o| o.starts_with("create policy")).expect("a policy step");
-    let rls = order.iter().position(|o| o.starts_with("turn on row-level security")).expect("an RLS step");
+    let rls = order.iter().position(|o| o.starts_with("turn on and force row-level security")).expect("an RLS step");
     assert!(policy < rls, "the policy exists before row-level security hides rows: {order:?}");
     s.migrate();
     s.assert_matches_after();

@@ -664,3 +664,45 @@ fn generated_names_over_63_bytes_are_shortened_stably_without_a_notice() {
         assert!(name.starts_with(&table.name[..20]), "{name}");
     }
 }
+
+#[test]
+fn hashed_personal_data_is_found_by_its_keyed_hash_only() {
+    let mut p = prove(
+        "pii_hash",
+        "entity Citizen {\n  id          bigint = identity primary\n  national_id text   pii(hash) unique\n}\n",
+    );
+    let c = p.client();
+    let no_key = c.batch_execute("INSERT INTO citizen (national_id) VALUES (schemac_pii_hash('AB123'))").unwrap_err();
+    assert_eq!(no_key.code().map(|s| s.code()), Some("42501"), "{no_key}");
+    c.batch_execute(
+        "SET app.pii_hash_key = 'k1';
+         INSERT INTO citizen (national_id) VALUES (schemac_pii_hash('AB123')), (schemac_pii_hash('CD456'));",
+    )
+    .unwrap();
+    let found: i64 =
+        c.query_one("SELECT count(*) FROM citizen WHERE national_id = schemac_pii_hash('AB123')", &[]).unwrap().get(0);
+    assert_eq!(found, 1, "equality lookup by the keyed hash");
+    let clear: i64 = c
+        .query_one("SELECT count(*) FROM citizen WHERE position(convert_to('AB123', 'UTF8') in national_id) > 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(clear, 0, "the clear value is not stored");
+    let twice = c.batch_execute("INSERT INTO citizen (national_id) VALUES (schemac_pii_hash('AB123'))").unwrap_err();
+    assert_eq!(twice.code().map(|s| s.code()), Some("23505"), "unique over the hash: {twice}");
+    c.batch_execute("SET app.pii_hash_key = 'k2'").unwrap();
+    let other_key: i64 =
+        c.query_one("SELECT count(*) FROM citizen WHERE national_id = schemac_pii_hash('AB123')", &[]).unwrap().get(0);
+    assert_eq!(other_key, 0, "another key gives another hash");
+}
+
+#[test]
+fn checks_and_defaults_on_encrypted_fields_are_refused() {
+    let codes: Vec<&str> = backend_errors(
+        "entity Patient {\n  id  bigint = identity primary\n  ssn text pii(encrypt) check (length(ssn) == 11)\n  \
+         pin text = '0000' pii(encrypt)\n  tag text pii(hash)\n  index (lower(tag))\n}\n",
+    )
+    .iter()
+    .map(|d| d.code.0)
+    .collect();
+    assert_eq!(codes, ["E0207", "E0207", "E0207"], "the check, the default and the computed index");
+}

@@ -182,7 +182,7 @@ fn table(name: &str, columns: Vec<Column>, primary_key: &[&str]) -> Table {
         exclusions: Vec::new(),
         partition: None,
         partitions: Vec::new(),
-        row_security: false,
+        row_security: RowSecurity::Off,
         comment: None,
     }
 }
@@ -236,6 +236,7 @@ fn function(name: &str, params: &[(&str, &str)], returns: &str, language: &str, 
         volatility: None,
         security_definer: false,
         search_path: None,
+        revoke_public: false,
         helper: name.starts_with("schemac_"),
         comment: None,
     }
@@ -403,6 +404,7 @@ fn expected_catalog() -> Catalog {
             View {
                 name: s("open_order"),
                 materialized: false,
+                security_invoker: true,
                 query: s("SELECT \"order\".id,\n    \"order\".customer_id\n   FROM \"order\"\n  \
                           WHERE \"order\".status <> 'shipped'::order_status"),
                 columns: strings(&["id", "customer_id"]),
@@ -411,6 +413,7 @@ fn expected_catalog() -> Catalog {
             View {
                 name: s("order_count"),
                 materialized: true,
+                security_invoker: false,
                 query: s("SELECT \"order\".customer_id,\n    count(*) AS n\n   FROM \"order\"\n  \
                           GROUP BY \"order\".customer_id"),
                 columns: strings(&["customer_id", "n"]),
@@ -448,7 +451,7 @@ fn expected_catalog() -> Catalog {
             trigger("open_order_insert", "open_order", "INSTEAD OF", &["INSERT"], true),
             order_touch,
         ],
-        policies: Vec::new(),
+        ..Catalog::default()
     }
 }
 
@@ -777,9 +780,16 @@ struct TestRole {
 
 impl TestRole {
     fn new(db: &TestDb, suffix: &str) -> TestRole {
+        let role = TestRole::named(db, suffix);
+        admin().batch_execute(&format!("CREATE ROLE {}", quote::ident(&role.name))).expect("CREATE ROLE");
+        role
+    }
+
+    /// A role the test's script creates: only its name is taken here, and
+    /// it is dropped at the end like the others (if it was made).
+    fn named(db: &TestDb, suffix: &str) -> TestRole {
         let mut name = format!("{}_{suffix}", db.name);
         name.truncate(63);
-        admin().batch_execute(&format!("CREATE ROLE {}", quote::ident(&name))).expect("CREATE ROLE");
         TestRole { name, client: db.connect() }
     }
 }
@@ -787,6 +797,10 @@ impl TestRole {
 impl Drop for TestRole {
     fn drop(&mut self) {
         let role = quote::ident(&self.name);
+        let exists = admin().query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&self.name]);
+        if matches!(exists, Ok(None)) {
+            return;
+        }
         if let Err(e) = self.client.batch_execute(&format!("DROP OWNED BY {role}")) {
             eprintln!("could not drop what {} owns: {e}", self.name);
         }
@@ -818,7 +832,7 @@ fn security_catalog(role: &str) -> Catalog {
         elements: vec![(s("(\"id\")"), s("=")), (s("(tstzrange(\"valid_from\", \"valid_to\"))"), s("&&"))],
         predicate: some("NOT cancelled"),
     }];
-    reservation.row_security = true;
+    reservation.row_security = RowSecurity::Forced;
     let mut current_tenant = function("current_tenant", &[], "uuid", "sql", &format!(" SELECT {tenant} "));
     current_tenant.security_definer = true;
     current_tenant.search_path = some("pg_catalog, public, pg_temp");
@@ -867,7 +881,7 @@ fn reads_and_compares_row_security_exclusions_and_security_definer() {
 
     // What the server printed back, read field by field.
     let reservation = actual.table("reservation").expect("table reservation");
-    assert!(reservation.row_security);
+    assert_eq!(reservation.row_security, RowSecurity::Forced);
     assert_eq!(
         reservation.exclusions,
         [Exclusion {
@@ -915,7 +929,7 @@ fn reads_and_compares_row_security_exclusions_and_security_definer() {
 
     // Each field is compared: a change to any one is one difference.
     let changes: [(&str, Change); 10] = [
-        ("row level security of table reservation", |c| c.tables[0].row_security = false),
+        ("row level security of table reservation", |c| c.tables[0].row_security = RowSecurity::Enabled),
         ("exclusion reservation_id_valid_from_valid_to_excl on table reservation", |c| c.tables[0].exclusions.clear()),
         ("exclusion reservation_id_valid_from_valid_to_excl on table reservation", |c| {
             c.tables[0].exclusions[0].elements[1].1 = s("=")
@@ -936,4 +950,197 @@ fn reads_and_compares_row_security_exclusions_and_security_definer() {
         let objects: Vec<String> = compare(&changed, &actual).into_iter().map(|d| d.object).collect();
         assert_eq!(objects, [object]);
     }
+}
+
+// --- roles and privileges ----------------------------------------------------
+
+fn grant(kind: &str, object: &str, params: &[&str], role: &str, privilege: &str, columns: &[&str]) -> Grant {
+    Grant {
+        kind: s(kind),
+        object: s(object),
+        params: strings(params),
+        role: s(role),
+        privilege: s(privilege),
+        columns: strings(columns),
+    }
+}
+
+/// Two roles (`writer` a member of `reader`) and one nothing names (`idle`),
+/// a table with table and column privileges, a view with one, a routine
+/// PUBLIC may not execute and one it may, written as schemac writes them.
+fn grants_catalog(reader: &str, writer: &str, idle: &str) -> Catalog {
+    let account = table(
+        "account",
+        vec![
+            column("id", "bigint", true),
+            column("name", "text", true),
+            column("email", "text", false),
+            column("secret", "text", false),
+        ],
+        &["id"],
+    );
+    let mut account_count = function("account_count", &[], "bigint", "sql", " SELECT count(*) FROM public.account ");
+    account_count.revoke_public = true;
+    let echo = function("echo", &[("n", "integer")], "integer", "sql", " SELECT n ");
+    let mut grants = vec![
+        grant("TABLE", "account", &[], reader, "SELECT", &[]),
+        grant("TABLE", "account", &[], writer, "INSERT", &[]),
+        grant("TABLE", "account", &[], writer, "SELECT", &["id", "name", "email"]),
+        grant("TABLE", "account", &[], writer, "UPDATE", &["name", "email"]),
+        grant("TABLE", "account", &[], writer, "REFERENCES", &["id"]),
+        grant("TABLE", "account_names", &[], reader, "SELECT", &[]),
+        grant("FUNCTION", "account_count", &[], writer, "EXECUTE", &[]),
+        grant("FUNCTION", "echo", &["integer"], reader, "EXECUTE", &[]),
+    ];
+    grants.sort();
+    Catalog {
+        schema: s("public"),
+        tables: vec![account],
+        views: vec![View {
+            name: s("account_names"),
+            materialized: false,
+            security_invoker: true,
+            query: s("SELECT id, name FROM public.account"),
+            columns: strings(&["id", "name"]),
+            comment: None,
+        }],
+        functions: vec![account_count, echo],
+        roles: vec![
+            Role { name: s(reader), login: false, member_of: Vec::new(), comment: some("Reads accounts.") },
+            Role { name: s(writer), login: true, member_of: vec![s(reader)], comment: None },
+            Role { name: s(idle), login: false, member_of: Vec::new(), comment: None },
+        ],
+        grants,
+        ..Catalog::default()
+    }
+}
+
+#[test]
+fn reads_and_compares_roles_and_privileges() {
+    let mut db = TestDb::new("grants");
+    // The script makes the roles; their guards, declared after the database,
+    // drop them while it is still there.
+    let reader = TestRole::named(&db, "reader");
+    let writer = TestRole::named(&db, "writer");
+    let idle = TestRole::named(&db, "idle");
+    let expected = grants_catalog(&reader.name, &writer.name, &idle.name);
+    db.apply(&render::script(&expected, "grants test"));
+    let actual = db.catalog("public");
+
+    // What the server holds, read exactly: the grantees and the roles they
+    // are members of (not `idle`: nothing in the schema names it), every
+    // grant (column privileges in attnum order), and who may execute each
+    // routine.
+    assert_eq!(actual.roles, expected.roles[..2]);
+    assert_eq!(actual.grants, expected.grants);
+    let public: Vec<(&str, bool)> = actual.functions.iter().map(|f| (f.name.as_str(), f.revoke_public)).collect();
+    assert_eq!(public, [("account_count", true), ("echo", false)]);
+    assert_eq!(db.catalog("public"), actual, "two reads of one database differ");
+
+    let none = compare(&expected, &actual);
+    assert!(none.is_empty(), "unexpected differences:\n{}", show(&none));
+
+    // Each change to the expected catalog is one difference.
+    let (r, w) = (&reader.name, &writer.name);
+    let changes: Vec<(String, Change)> = vec![
+        (format!("grant SELECT on table account_names to {r}"), |c| c.grants.retain(|g| g.object != "account_names")),
+        (format!("grant UPDATE on columns of table account to {w}"), |c| {
+            c.grants.iter_mut().find(|g| g.privilege == "UPDATE").expect("UPDATE").columns.push(s("secret"))
+        }),
+        (format!("grant DELETE on table account to {w}"), |c| {
+            let role = c.roles[1].name.clone();
+            c.grants.push(grant("TABLE", "account", &[], &role, "DELETE", &[]));
+            c.grants.sort();
+        }),
+        (s("EXECUTE by PUBLIC on function account_count"), |c| c.functions[0].revoke_public = false),
+        (s("EXECUTE by PUBLIC on function echo"), |c| c.functions[1].revoke_public = true),
+        (format!("role {w}"), |c| c.roles[1].login = false),
+        (format!("memberships of role {w}"), |c| c.roles[1].member_of.clear()),
+    ];
+    for (object, change) in changes {
+        let mut changed = expected.clone();
+        change(&mut changed);
+        let differences = compare(&changed, &actual);
+        let objects: Vec<&str> = differences.iter().map(|d| d.object.as_str()).collect();
+        assert_eq!(objects, [object.as_str()], "{}", show(&differences));
+    }
+    let mut changed = expected.clone();
+    changed.grants.retain(|g| g.object != "account_names");
+    assert_eq!(
+        compare(&changed, &actual)[0].to_string(),
+        format!("grant SELECT on table account_names to {r}: expected \"(none)\", found \"GRANT SELECT ON TABLE account_names TO {r}\"")
+    );
+    let mut changed = expected.clone();
+    changed.grants.iter_mut().find(|g| g.privilege == "UPDATE").expect("UPDATE").columns.push(s("secret"));
+    assert_eq!(
+        compare(&changed, &actual)[0].to_string(),
+        format!(
+            "grant UPDATE on columns of table account to {w}: expected \"GRANT UPDATE (name, email, secret) ON TABLE \
+             account TO {w}\", found \"GRANT UPDATE (name, email) ON TABLE account TO {w}\""
+        )
+    );
+
+    // Not differences: the columns of a privilege in another order, or
+    // split over two grants; a role the catalog does not mention (the
+    // cluster has others).
+    let mut reordered = expected.clone();
+    let select =
+        reordered.grants.iter_mut().find(|g| g.privilege == "SELECT" && !g.columns.is_empty()).expect("SELECT");
+    select.columns = strings(&["email", "id"]);
+    reordered.grants.push(grant("TABLE", "account", &[], w, "SELECT", &["name"]));
+    reordered.grants.sort();
+    let none = compare(&reordered, &actual);
+    assert!(none.is_empty(), "column order or split grants differ:\n{}", show(&none));
+    let mut fewer = expected.clone();
+    fewer.roles.remove(0);
+    let none = compare(&fewer, &actual);
+    assert!(none.is_empty(), "a role not expected is not a difference:\n{}", show(&none));
+
+    // A role expected grants name has to be there (read through them).
+    let mut more = expected.clone();
+    more.roles[2].name = s("schemac_no_such_role");
+    more.grants.push(grant("TABLE", "account", &[], "schemac_no_such_role", "SELECT", &[]));
+    more.grants.sort();
+    let differences: Vec<String> = compare(&more, &actual).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        differences,
+        [
+            "role schemac_no_such_role: expected \"NOLOGIN\", found \"(no grant or policy names it)\"",
+            "grant SELECT on table account to schemac_no_such_role: expected \
+             \"GRANT SELECT ON TABLE account TO schemac_no_such_role\", found \"(none)\"",
+        ]
+    );
+
+    // Drift takes the compiled spelling of the same privileges, so the
+    // diff sees none to grant or revoke.
+    let reconciled = schemac::migrate::drift::reconcile(&actual, &reordered);
+    assert_eq!(reconciled.grants, reordered.grants);
+    let access: Vec<_> = schemac::migrate::diff::catalogs(&reconciled, &reordered)
+        .into_iter()
+        .filter(|c| {
+            use schemac::migrate::diff::Change::*;
+            matches!(
+                c,
+                CreateRole(_) | ChangeRole { .. } | GrantPrivilege(_) | RevokePrivilege(_) | PublicExecute { .. }
+            )
+        })
+        .collect();
+    assert!(access.is_empty(), "{access:?}");
+
+    // And a change made to the database is seen.
+    db.apply(&format!(
+        "REVOKE UPDATE (email) ON public.account FROM {0}; GRANT TRUNCATE ON public.account TO {0};\
+         GRANT EXECUTE ON FUNCTION public.account_count() TO PUBLIC;",
+        quote::ident(w)
+    ));
+    let changed = db.catalog("public");
+    let objects: Vec<String> = compare(&expected, &changed).into_iter().map(|d| d.object).collect();
+    assert_eq!(
+        objects,
+        [
+            s("EXECUTE by PUBLIC on function account_count"),
+            format!("grant TRUNCATE on table account to {w}"),
+            format!("grant UPDATE on columns of table account to {w}"),
+        ]
+    );
 }

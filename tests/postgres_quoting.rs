@@ -247,7 +247,7 @@ fn catalog(h: &Hostile) -> Catalog {
                 }],
                 partition: None,
                 partitions: Vec::new(),
-                row_security: true,
+                row_security: RowSecurity::Forced,
                 comment: t(7),
                 ..Table::default()
             },
@@ -298,6 +298,7 @@ fn catalog(h: &Hostile) -> Catalog {
         views: vec![View {
             name: n(18),
             materialized: false,
+            security_invoker: true,
             query: format!(
                 "SELECT {} FROM {} WHERE {} <> {}",
                 quote::ident_list(&[&id, &code]),
@@ -323,6 +324,7 @@ fn catalog(h: &Hostile) -> Catalog {
             volatility: None,
             security_definer: true,
             search_path: Some(format!("pg_catalog, {}, pg_temp", ident(&schema))),
+            revoke_public: true,
             helper: false,
             comment: t(6),
         }],
@@ -345,6 +347,9 @@ fn catalog(h: &Hostile) -> Catalog {
             check: None,
             comment: t(3),
         }],
+        // Roles are the cluster's: a hostile one would outlive the test.
+        roles: Vec::new(),
+        grants: Vec::new(),
     }
 }
 

@@ -1,15 +1,24 @@
 //! The language reference cannot drift from the compiler: every example in
-//! spec/*.md fenced as ```` ```schema ```` compiles on its own (one file plus the
-//! standard library, as `schemac check` would) with no diagnostic at all —
-//! no error and no warning, from the analysis, the passes or the PostgreSQL
-//! backend — and applies to a fresh PostgreSQL database whose catalog, read
-//! back, equals what the IR lowers to. A failure names the page, the block
-//! number and its line, and shows the start of the rendered diagnostics.
+//! spec/ (spec/*.md and the pages in its subdirectories, such as
+//! spec/patterns/) fenced as ```` ```schema ```` compiles on its own (one file
+//! plus the standard library, as `schemac check` would) with no diagnostic at
+//! all — no error and no warning, from the analysis, the passes or the
+//! PostgreSQL backend — and applies to a fresh PostgreSQL database whose
+//! catalog, read back, equals what the IR lowers to. A failure names the page,
+//! the block number and its line, and shows the start of the rendered
+//! diagnostics.
 //!
 //! Blocks fenced as ```` ```schema-error ```` show a mistake on purpose and are
 //! not compiled; spec/errors.md is skipped (its examples fail by design). The
 //! test also requires a minimum number of compiled blocks, so it cannot pass
 //! by finding none.
+//!
+//! The pattern pages (spec/patterns/) show the SQL a pattern generates: each
+//! block fenced as ```` ```sql ```` there must be a contiguous excerpt (whole
+//! lines, in order, trailing whitespace ignored) of the PostgreSQL DDL built
+//! from the nearest ```` ```schema ```` block above it on the same page.
+//! Statements you type (queries, sessions) are fenced as ```` ```psql ````
+//! and not checked.
 
 use std::path::{Path, PathBuf};
 
@@ -34,31 +43,43 @@ struct Block {
     text: String,
 }
 
-/// Every fenced block whose info string is exactly `schema`. Other fenced
-/// blocks are skipped whole, so a fence shown inside them is not mistaken for
-/// an example. A closing fence is a line of at least as many backticks.
-fn schema_blocks(markdown: &str) -> Vec<Block> {
+/// A fenced block of any kind: its info string, the line its body starts on,
+/// and the body.
+#[derive(Debug, PartialEq)]
+struct Fenced {
+    info: String,
+    line: usize,
+    text: String,
+}
+
+/// Every fenced block, in order. A fence shown inside another block is part
+/// of that block's body, not a block of its own. A closing fence is a line of
+/// at least as many backticks. As in CommonMark, a fence indented by n spaces
+/// (a block inside a list item) has up to n spaces removed from each line of
+/// its body.
+fn fenced_blocks(markdown: &str) -> Vec<Fenced> {
     let mut blocks = Vec::new();
-    // (fence length, is a schema block, first body line, body)
-    let mut open: Option<(usize, bool, usize, String)> = None;
+    // (fence length, fence indentation, the block so far)
+    let mut open: Option<(usize, usize, Fenced)> = None;
     for (index, line) in markdown.lines().enumerate() {
         let trimmed = line.trim();
         let ticks = trimmed.chars().take_while(|c| *c == '`').count();
         match &mut open {
             None if ticks >= 3 => {
-                let info = trimmed[ticks..].trim();
-                open = Some((ticks, info == "schema", index + 2, String::new()));
+                let info = trimmed[ticks..].trim().to_string();
+                let indent = line.len() - line.trim_start_matches(' ').len();
+                open = Some((ticks, indent, Fenced { info, line: index + 2, text: String::new() }));
             }
             None => {}
-            Some((fence, is_schema, start, body)) => {
+            Some((fence, indent, block)) => {
                 if ticks >= *fence && trimmed.len() == ticks {
-                    if *is_schema {
-                        blocks.push(Block { number: blocks.len() + 1, line: *start, text: std::mem::take(body) });
+                    if let Some((_, _, block)) = open.take() {
+                        blocks.push(block);
                     }
-                    open = None;
-                } else if *is_schema {
-                    body.push_str(line);
-                    body.push('\n');
+                } else {
+                    let spaces = line.len() - line.trim_start_matches(' ').len();
+                    block.text.push_str(&line[spaces.min(*indent)..]);
+                    block.text.push('\n');
                 }
             }
         }
@@ -67,25 +88,50 @@ fn schema_blocks(markdown: &str) -> Vec<Block> {
     blocks
 }
 
-/// The reference pages whose examples must compile, in name order.
-fn pages() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .filter(|p| p.file_name().is_some_and(|n| n != "errors.md"))
-        .collect();
+/// Every fenced block whose info string is exactly `schema`. Other fenced
+/// blocks are skipped whole, so a fence shown inside them is not mistaken for
+/// an example.
+fn schema_blocks(markdown: &str) -> Vec<Block> {
+    fenced_blocks(markdown)
+        .into_iter()
+        .filter(|b| b.info == "schema")
+        .enumerate()
+        .map(|(i, b)| Block { number: i + 1, line: b.line, text: b.text })
+        .collect()
+}
+
+/// The reference pages whose examples must compile, in path order: the
+/// pages of spec/ and of its subdirectories, each named by its path relative
+/// to spec/ (`patterns/audit.md`).
+fn pages() -> Vec<(String, PathBuf)> {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    let mut pages = Vec::new();
+    let mut dirs = vec![spec.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") && path != spec.join("errors.md") {
+                let page = path.strip_prefix(&spec).expect("under spec/").to_string_lossy().replace('\\', "/");
+                pages.push((page, path));
+            }
+        }
+    }
     pages.sort();
     pages
+}
+
+/// The pages that show generated SQL (spec/patterns/).
+fn pattern_pages() -> Vec<(String, PathBuf)> {
+    pages().into_iter().filter(|(page, _)| page.starts_with("patterns/")).collect()
 }
 
 #[test]
 fn every_schema_example_in_the_reference_compiles_cleanly() {
     let mut compiled = 0;
     let mut failures = Vec::new();
-    for path in pages() {
-        let page = path.file_name().expect("file name").to_string_lossy().into_owned();
+    for (page, path) in pages() {
         let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {page}: {e}"));
         for block in schema_blocks(&markdown) {
             compiled += 1;
@@ -129,8 +175,7 @@ fn compiled_for_postgres(name: &str, text: &str) -> (Compilation, Option<pipelin
 fn every_schema_example_in_the_reference_applies_to_postgres_as_its_ir_says() {
     let mut applied = 0;
     let mut failures = Vec::new();
-    for path in pages() {
-        let page = path.file_name().expect("file name").to_string_lossy().into_owned();
+    for (page, path) in pages() {
         let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {page}: {e}"));
         for block in schema_blocks(&markdown) {
             let (c, output) = compiled_for_postgres(&format!("{page}#{}", block.number), &block.text);
@@ -194,6 +239,140 @@ enum C { x }
         vec![
             Block { number: 1, line: 3, text: "entity A {}\n".into() },
             Block { number: 2, line: 17, text: "enum C { x }\n".into() },
+        ]
+    );
+}
+
+/// Fewer ```sql blocks than this in spec/patterns/ means the pages or the
+/// extractor broke.
+const MIN_SQL_BLOCKS: usize = 12;
+
+/// The lines of a text with trailing whitespace removed, without the blank
+/// lines at its start and end.
+fn trimmed_lines(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let start = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let end = lines.iter().rposition(|l| !l.is_empty()).map_or(start, |i| i + 1);
+    lines[start..end].to_vec()
+}
+
+/// `Ok` when `excerpt` is a contiguous run of whole lines of `ddl` (trailing
+/// whitespace ignored); otherwise the 0-based index of the first excerpt line
+/// that does not follow on from the longest matching run.
+fn excerpt_of(ddl: &str, excerpt: &str) -> Result<(), usize> {
+    let ddl = trimmed_lines(ddl);
+    let excerpt = trimmed_lines(excerpt);
+    if excerpt.is_empty() {
+        return Err(0);
+    }
+    let mut longest = 0;
+    for start in 0..ddl.len() {
+        let matched = excerpt.iter().zip(&ddl[start..]).take_while(|(a, b)| a == b).count();
+        if matched == excerpt.len() {
+            return Ok(());
+        }
+        longest = longest.max(matched);
+    }
+    Err(longest)
+}
+
+#[test]
+fn every_sql_block_in_the_pattern_pages_is_an_excerpt_of_the_generated_ddl() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let pages = pattern_pages();
+    assert!(!pages.is_empty(), "no pages in spec/patterns/");
+    for (page, path) in pages {
+        let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {page}: {e}"));
+        // The DDL of the nearest ```schema block above: its number and line,
+        // and the script (None when the block does not build).
+        let mut schema: Option<(usize, usize, Option<String>)> = None;
+        let mut schemas = 0;
+        let mut on_page = 0;
+        for block in fenced_blocks(&markdown) {
+            match block.info.as_str() {
+                "schema" => {
+                    schemas += 1;
+                    let (c, output) = compiled_for_postgres(&format!("{page}#{schemas}"), &block.text);
+                    let ddl = output.filter(|_| !c.has_errors()).and_then(|o| {
+                        o.artifacts.into_iter().find(|a| a.path == "postgres/schema.sql").map(|a| a.contents)
+                    });
+                    schema = Some((schemas, block.line, ddl));
+                }
+                "sql" => {
+                    checked += 1;
+                    on_page += 1;
+                    let at = format!("{page}, sql block at line {}", block.line);
+                    match &schema {
+                        None => failures.push(format!("{at}: no ```schema block above it on the page")),
+                        Some((number, line, None)) => failures
+                            .push(format!("{at}: schema block {number} (line {line}) does not build for PostgreSQL")),
+                        Some((number, line, Some(ddl))) => {
+                            if let Err(i) = excerpt_of(ddl, &block.text) {
+                                let lines = trimmed_lines(&block.text);
+                                let shown = lines.get(i).copied().unwrap_or("(the block is empty)");
+                                failures.push(format!(
+                                    "{at}: not an excerpt of the DDL of schema block {number} (line {line}); \
+                                     its line {} does not follow:\n    {shown}",
+                                    i + 1
+                                ));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if on_page == 0 {
+            failures.push(format!("{page}: shows no ```sql block"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} SQL excerpts in spec/patterns/ differ from what the compiler generates:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(checked >= MIN_SQL_BLOCKS, "found only {checked} ```sql blocks in spec/patterns/");
+}
+
+#[test]
+fn an_excerpt_is_whole_lines_in_order_ignoring_trailing_whitespace() {
+    let ddl = "BEGIN;\nCREATE TABLE t (\n  id int\n);  \n\nCOMMIT;\n";
+    assert_eq!(excerpt_of(ddl, "CREATE TABLE t (\n  id int\n);\n"), Ok(()));
+    assert_eq!(excerpt_of(ddl, "\n);\n\nCOMMIT;   \n\n"), Ok(()));
+    // Not whole lines, out of order, or with a line left out.
+    assert_eq!(excerpt_of(ddl, "TABLE t (\n"), Err(0));
+    assert_eq!(excerpt_of(ddl, "CREATE TABLE t (\n);\n"), Err(1));
+    assert_eq!(excerpt_of(ddl, "COMMIT;\nBEGIN;\n"), Err(1));
+    assert_eq!(excerpt_of(ddl, "\n\n"), Err(0));
+}
+
+#[test]
+fn fenced_blocks_keep_their_info_string_and_nested_fences() {
+    let markdown = "\
+```sql
+SELECT 1;
+```
+````markdown
+```sql
+inside
+```
+````
+- a list item:
+
+  ```sql
+  SELECT 2
+      FROM t;
+ SELECT 3;
+  ```
+";
+    assert_eq!(
+        fenced_blocks(markdown),
+        vec![
+            Fenced { info: "sql".into(), line: 2, text: "SELECT 1;\n".into() },
+            Fenced { info: "markdown".into(), line: 5, text: "```sql\ninside\n```\n".into() },
+            Fenced { info: "sql".into(), line: 12, text: "SELECT 2\n    FROM t;\nSELECT 3;\n".into() },
         ]
     );
 }

@@ -120,6 +120,9 @@ codes! {
     W0204 = "money stored as floating point";
     W0205 = "redundant index";
     W0206 = "hard delete cascades into soft-deleted rows";
+    W0300 = "tenant data without row-level security";
+    W0301 = "policy tests an optional context value";
+    W0302 = "materialized view bypasses row-level security";
 }
 
 #[cfg(test)]

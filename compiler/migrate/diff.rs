@@ -195,13 +195,28 @@ pub enum Change {
         table: String,
         exclusion: Exclusion,
     },
-    /// ENABLE + FORCE row-level security (`on`), or NO FORCE + DISABLE.
     SetRowSecurity {
         table: String,
-        on: bool,
+        from: RowSecurity,
+        to: RowSecurity,
     },
     CreatePolicy(Policy),
     DropPolicy(Policy),
+    /// A role the cluster may already have: made when missing.
+    CreateRole(Role),
+    /// A role's login or memberships change (it is never dropped: roles
+    /// belong to the cluster, and other databases may use them).
+    ChangeRole {
+        old: Role,
+        new: Role,
+    },
+    GrantPrivilege(Grant),
+    RevokePrivilege(Grant),
+    /// Whether PUBLIC may execute a routine.
+    PublicExecute {
+        function: Function,
+        revoked: bool,
+    },
     /// An object changed in a way only dropping and adding it again can
     /// express: the drop runs right before the add.
     Replace {
@@ -406,7 +421,16 @@ fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: 
         }
         let moved = Function { name: new, ..function.clone() };
         if moved != *now {
+            // A new signature is a DROP and a CREATE, which forgets who may execute it.
+            let remade = moved.params != now.params || moved.returns != now.returns;
             out.push(Change::ReplaceFunction { old: moved, new: now.clone() });
+            if remade {
+                let grants = renamed.grants.iter().filter(|g| g.kind == "FUNCTION" && g.object == now.name);
+                out.extend(grants.map(|g| Change::GrantPrivilege(g.clone())));
+                if now.revoke_public {
+                    out.push(Change::PublicExecute { function: now.clone(), revoked: true });
+                }
+            }
         }
     }
     for trigger in &states.old.triggers {
@@ -495,8 +519,9 @@ pub fn catalogs(old: &Catalog, new: &Catalog) -> Vec<Change> {
     }
     foreign_keys(old, new, &created, &dropped, &mut out);
     indexes(old, new, &created, &dropped, &mut out);
-    routines(old, new, &dropped, &mut out);
+    let remade = routines(old, new, &dropped, &mut out);
     policies(old, new, &dropped, &mut out);
+    access(old, new, &dropped, &remade, &mut out);
     swap_unique_forms(&mut out);
     out
 }
@@ -774,7 +799,7 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
         }
     }
     if old.row_security != new.row_security {
-        out.push(Change::SetRowSecurity { table: t.clone(), on: new.row_security });
+        out.push(Change::SetRowSecurity { table: t.clone(), from: old.row_security, to: new.row_security });
     }
     if old.comment != new.comment {
         out.push(comment(format!("TABLE {}", qualified(schema, t)), t, &old.comment, &new.comment));
@@ -870,14 +895,24 @@ fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTr
     }
 }
 
-fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) {
+/// Returns the views and routines made again (dropped and created), whose
+/// privileges must be granted again.
+fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) -> BTreeSet<String> {
+    let mut remade = BTreeSet::new();
     let before = by_name(&old.functions, |f| f.name.as_str());
     let after = by_name(&new.functions, |f| f.name.as_str());
+    // Who may execute is not part of the definition: `access` compares it.
+    let definition = |f: &Function| Function { revoke_public: false, ..f.clone() };
     for (name, f) in &after {
         match before.get(name) {
             None => out.push(Change::CreateFunction((*f).clone())),
-            Some(o) if o == f => {}
-            Some(o) => out.push(Change::ReplaceFunction { old: (*o).clone(), new: (*f).clone() }),
+            Some(o) if definition(o) == definition(f) => {}
+            Some(o) => {
+                if o.params != f.params || o.returns != f.returns {
+                    remade.insert(name.to_string());
+                }
+                out.push(Change::ReplaceFunction { old: (*o).clone(), new: (*f).clone() })
+            }
         }
     }
     for (name, f) in &before {
@@ -949,6 +984,59 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
         let gone_with = dropped_tables.contains(t.table.as_str()) || unmade.contains(t.table.as_str());
         if !after.contains_key(k) && !gone_with {
             out.push(Change::DropTrigger((*t).clone()));
+        }
+    }
+    remade.extend(unmade.iter().map(|v| v.to_string()));
+    remade
+}
+
+/// Roles, privileges and who may execute routines. Objects made by this
+/// plan (or made again: `remade`) get every privilege of the new state;
+/// objects dropped take theirs along.
+fn access(
+    old: &Catalog,
+    new: &Catalog,
+    dropped_tables: &BTreeSet<&str>,
+    remade: &BTreeSet<String>,
+    out: &mut Vec<Change>,
+) {
+    let before = by_name(&old.roles, |r| r.name.as_str());
+    // Every role is made before any membership names it.
+    let bare = |r: &Role| Role { member_of: Vec::new(), ..r.clone() };
+    for role in new.roles.iter().filter(|r| !before.contains_key(r.name.as_str())) {
+        out.push(Change::CreateRole(bare(role)));
+    }
+    for role in &new.roles {
+        match before.get(role.name.as_str()) {
+            None if role.member_of.is_empty() => {}
+            None => out.push(Change::ChangeRole { old: bare(role), new: role.clone() }),
+            Some(o) if *o == role => {}
+            Some(o) => out.push(Change::ChangeRole { old: (*o).clone(), new: role.clone() }),
+        }
+    }
+    let exists = |c: &Catalog, g: &Grant| match g.kind.as_str() {
+        "FUNCTION" => c.functions.iter().any(|f| f.name == g.object),
+        _ => c.tables.iter().any(|t| t.name == g.object) || c.views.iter().any(|v| v.name == g.object),
+    };
+    let old_grants: BTreeSet<&Grant> = old.grants.iter().collect();
+    let new_grants: BTreeSet<&Grant> = new.grants.iter().collect();
+    for g in &new_grants {
+        let fresh = !exists(old, g) || remade.contains(&g.object);
+        if fresh || !old_grants.contains(g) {
+            out.push(Change::GrantPrivilege((*g).clone()));
+        }
+    }
+    for g in &old_grants {
+        let gone = !exists(new, g) || dropped_tables.contains(g.object.as_str()) || remade.contains(&g.object);
+        if !gone && !new_grants.contains(g) {
+            out.push(Change::RevokePrivilege((*g).clone()));
+        }
+    }
+    let before = by_name(&old.functions, |f| f.name.as_str());
+    for f in &new.functions {
+        let was = before.get(f.name.as_str()).filter(|_| !remade.contains(&f.name)).map(|o| o.revoke_public);
+        if was.unwrap_or(false) != f.revoke_public {
+            out.push(Change::PublicExecute { function: f.clone(), revoked: f.revoke_public });
         }
     }
 }

@@ -5,7 +5,9 @@
 //! the diff that follows sees only real differences and plans what would
 //! bring the database to the compiled state.
 
-use crate::backends::postgres::compare::{normalize, same_exclusion, same_policy, same_search_path, same_type};
+use crate::backends::postgres::compare::{
+    grants_by_key, normalize, same_exclusion, same_grant_columns, same_policy, same_search_path, same_type, used_roles,
+};
 use crate::backends::postgres::model::*;
 
 /// `live` with the spelling of `expected` wherever they agree.
@@ -126,6 +128,35 @@ pub fn reconcile(live: &Catalog, expected: &Catalog) -> Catalog {
             *policy = Policy { comment: policy.comment.clone(), ..w.clone() };
         }
     }
+    for role in &mut out.roles {
+        let Some(w) = expected.roles.iter().find(|r| r.name == role.name) else { continue };
+        let set = |r: &Role| r.member_of.iter().cloned().collect::<std::collections::BTreeSet<String>>();
+        if set(w) == set(role) {
+            role.member_of = w.member_of.clone();
+        }
+    }
+    // Introspection reads the roles grants and policies name: a declared
+    // role nothing names was not read, which is not drift.
+    let used = used_roles(expected);
+    for w in &expected.roles {
+        if !used.contains(w.name.as_str()) && !out.roles.iter().any(|r| r.name == w.name) {
+            out.roles.push(w.clone());
+        }
+    }
+    out.roles.sort_by(|a, b| a.name.cmp(&b.name));
+    // A privilege on columns reads back as one grant, its columns in table
+    // order; the compiled state may list them otherwise, or split them.
+    let want = grants_by_key(&expected.grants);
+    let mut grants: Vec<Grant> = Vec::with_capacity(live.grants.len());
+    for (key, group) in grants_by_key(&live.grants) {
+        match want.get(&key) {
+            Some(w) if same_grant_columns(w, &group) => grants.extend(w.iter().map(|g| (*g).clone())),
+            _ => grants.extend(group.into_iter().cloned()),
+        }
+    }
+    grants.sort();
+    grants.dedup();
+    out.grants = grants;
     out
 }
 

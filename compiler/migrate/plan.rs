@@ -113,6 +113,7 @@ const BACKFILL_BATCH: u32 = 5_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Order {
     Extension,
+    Role,
     Helper,
     Type,
     DropViews,
@@ -130,6 +131,8 @@ enum Order {
     /// table with RLS on has no policy (and so shows no rows).
     Policy,
     RowSecurity,
+    /// Roles before anything names them; privileges once every object exists.
+    Grant,
     Comment,
     DropRoutine,
     DropForeignKey,
@@ -164,7 +167,38 @@ pub fn plan(changes: &[Change], schema: &str) -> Plan {
     }
     let mut steps = planner.steps;
     steps.sort_by_key(|(order, n, _)| (*order, *n));
-    Plan { steps: steps.into_iter().map(|(_, _, s)| s).collect() }
+    let steps = merge_privileges(steps.into_iter().map(|(order, _, s)| (order, s)).collect());
+    Plan { steps }
+}
+
+/// Privileges are granted in one step (one transaction, so a role never
+/// holds half of what the new state gives it): a fresh schema grants dozens.
+fn merge_privileges(steps: Vec<(Order, Step)>) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(steps.len());
+    let mut grants: Option<Step> = None;
+    let mut count = 0;
+    for (order, step) in steps {
+        if order != Order::Grant {
+            out.extend(grants.take());
+            out.push(step);
+            continue;
+        }
+        count += 1;
+        grants = Some(match grants.take() {
+            None => step,
+            Some(mut merged) => {
+                merged.summary = format!("grant privileges ({count} changes)");
+                merged.up.extend(step.up);
+                // Undone in reverse.
+                let mut down = step.down.unwrap_or_default();
+                down.extend(merged.down.take().unwrap_or_default());
+                merged.down = Some(down);
+                merged
+            }
+        });
+    }
+    out.extend(grants);
+    out
 }
 
 fn step(summary: String, phase: Phase, up: Vec<String>, down: Option<Vec<String>>, lock: &str) -> Step {
@@ -735,25 +769,113 @@ impl Planner<'_> {
                 ));
                 self.push(Order::DropConstraint, s);
             }
-            Change::SetRowSecurity { table, on } => {
-                let (up, down) = (self.r.row_security(table, *on), self.r.row_security(table, !*on));
+            Change::SetRowSecurity { table, from, to } => {
+                let (up, down) = (self.r.row_security(table, *from, *to), self.r.row_security(table, *to, *from));
                 let lines = |sql: String| sql.lines().map(|l| l.trim_end_matches(';').to_string()).collect();
-                let summary = if *on { "turn on" } else { "turn off" };
+                let stronger = to > from;
+                let summary = match to {
+                    RowSecurity::Off => "turn off row-level security",
+                    RowSecurity::Enabled if stronger => "turn on row-level security",
+                    RowSecurity::Enabled => "stop forcing row-level security",
+                    RowSecurity::Forced => "turn on and force row-level security",
+                };
                 let mut s = step(
-                    format!("{summary} row-level security on {table}"),
-                    if *on { Phase::Expand } else { Phase::Contract },
+                    format!("{summary} on {table}"),
+                    if stronger { Phase::Expand } else { Phase::Contract },
                     lines(up),
                     Some(lines(down)),
                     ACCESS_EXCLUSIVE,
                 );
-                if !*on {
+                if !stronger {
+                    let who =
+                        if *to == RowSecurity::Off { "every role with table privileges" } else { "the table's owner" };
                     s.hazards.push(hazard(
                         codes::H0011,
                         table,
-                        format!("every row of `{table}` becomes visible to every role with table privileges"),
+                        format!("every row of `{table}` becomes visible to {who}"),
                     ));
                 }
-                self.push(if *on { Order::RowSecurity } else { Order::DropViews }, s);
+                self.push(if stronger { Order::RowSecurity } else { Order::DropViews }, s);
+            }
+            Change::CreateRole(role) => {
+                let mut sql = String::new();
+                self.r.role(&mut sql, role);
+                self.push(
+                    Order::Role,
+                    // Undoing leaves the role: the cluster's other databases may use it.
+                    step(
+                        format!("create role {} if missing", role.name),
+                        Phase::Expand,
+                        vec![sql.trim_end().to_string()],
+                        Some(Vec::new()),
+                        "none",
+                    ),
+                );
+            }
+            Change::ChangeRole { old, new } => {
+                let change = |from: &Role, to: &Role| {
+                    let mut sql = Vec::new();
+                    if from.login != to.login {
+                        let login = if to.login { "LOGIN" } else { "NOLOGIN" };
+                        sql.push(format!("ALTER ROLE {} {login}", ident(&to.name)));
+                    }
+                    for parent in to.member_of.iter().filter(|p| !from.member_of.contains(p)) {
+                        sql.push(format!("GRANT {} TO {}", ident(parent), ident(&to.name)));
+                    }
+                    for parent in from.member_of.iter().filter(|p| !to.member_of.contains(p)) {
+                        sql.push(format!("REVOKE {} FROM {}", ident(parent), ident(&to.name)));
+                    }
+                    if from.comment != to.comment {
+                        let text = to.comment.as_deref().map_or("NULL".to_string(), literal);
+                        sql.push(format!("COMMENT ON ROLE {} IS {text}", ident(&to.name)));
+                    }
+                    sql
+                };
+                self.push(
+                    Order::Role,
+                    step(
+                        format!("change role {}", new.name),
+                        Phase::Expand,
+                        change(old, new),
+                        Some(change(new, old)),
+                        "none",
+                    ),
+                );
+            }
+            Change::GrantPrivilege(g) => self.push(
+                Order::Grant,
+                step(
+                    format!("grant {} on {} to {}", g.privilege.to_lowercase(), g.object, g.role),
+                    Phase::Expand,
+                    vec![self.r.grant(g)],
+                    Some(vec![self.r.revoke(g)]),
+                    "none",
+                ),
+            ),
+            Change::RevokePrivilege(g) => self.push(
+                Order::DropViews,
+                step(
+                    format!("revoke {} on {} from {}", g.privilege.to_lowercase(), g.object, g.role),
+                    Phase::Contract,
+                    vec![self.r.revoke(g)],
+                    Some(vec![self.r.grant(g)]),
+                    "none",
+                ),
+            ),
+            Change::PublicExecute { function, revoked } => {
+                let (revoke, grant) = (
+                    self.r.revoke_public(function),
+                    format!("GRANT EXECUTE ON {} {} TO PUBLIC", function.kind(), self.r.signature(function)),
+                );
+                let (summary, up, down) = if *revoked {
+                    ("revoke execute from public on", revoke, grant)
+                } else {
+                    ("grant execute to public on", grant, revoke)
+                };
+                self.push(
+                    Order::Grant,
+                    step(format!("{summary} {}", function.name), Phase::Expand, vec![up], Some(vec![down]), "none"),
+                );
             }
             Change::CreatePolicy(p) => {
                 let mut sql = String::new();

@@ -46,6 +46,8 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Difference> {
     c.functions(expected, actual);
     c.triggers(expected, actual);
     c.policies(expected, actual);
+    c.roles(expected, actual);
+    c.grants(expected, actual);
     c.differences
 }
 
@@ -194,8 +196,7 @@ impl Comparison<'_> {
             }
             self.checks(&object, &e.checks, &a.checks);
             self.exclusions(e, a);
-            let security = |t: &Table| if t.row_security { "enabled and forced" } else { "off" };
-            self.text(&format!("row level security of {object}"), security(e), security(a));
+            self.text(&format!("row level security of {object}"), e.row_security.describe(), a.row_security.describe());
             let by = |p: &Option<PartitionBy>| {
                 p.as_ref().map_or_else(|| NONE.to_string(), |p| format!("{} ({})", p.strategy, p.columns.join(", ")))
             };
@@ -339,6 +340,8 @@ impl Comparison<'_> {
             if !e.columns.is_empty() {
                 self.text(&format!("columns of {object}"), &e.columns.join(", "), &a.columns.join(", "));
             }
+            let reader = |v: &View| if v.security_invoker { "its reader's" } else { "its owner's" };
+            self.text(&format!("privileges {object} reads with"), reader(e), reader(a));
             self.comment(&object, &e.comment, &a.comment);
         }
     }
@@ -360,6 +363,8 @@ impl Comparison<'_> {
             if !same_search_path(&e.search_path, &a.search_path) {
                 self.differ(format!("search_path of {object}"), optional(&e.search_path), optional(&a.search_path));
             }
+            let public = |f: &Function| if f.revoke_public { "revoked" } else { "granted" };
+            self.text(&format!("EXECUTE by PUBLIC on {object}"), public(e), public(a));
             self.comment(&object, &e.comment, &a.comment);
         }
     }
@@ -387,6 +392,135 @@ impl Comparison<'_> {
             self.comment(&object, &e.comment, &a.comment);
         }
     }
+
+    /// The roles `expected` declares, by name: each may log in or not as
+    /// expected, is a member of exactly the roles expected (in any order) and
+    /// carries the comment. The cluster's other roles are not the schema's
+    /// business.
+    ///
+    /// Introspection reads only the roles the live schema's grants and
+    /// policies name (and the roles those are members of): a declared role
+    /// nothing names cannot be told apart from a missing one, and is not
+    /// compared. One that `expected`'s grants or policies name must be there.
+    fn roles(&mut self, expected: &Catalog, actual: &Catalog) {
+        let used = used_roles(expected);
+        for e in &expected.roles {
+            let object = format!("role {}", e.name);
+            let Some(a) = actual.roles.iter().find(|a| a.name == e.name) else {
+                if used.contains(e.name.as_str()) {
+                    self.differ(&object, describe_role(e), "(no grant or policy names it)");
+                }
+                continue;
+            };
+            let login = |r: &Role| if r.login { "LOGIN" } else { "NOLOGIN" };
+            self.text(&object, login(e), login(a));
+            let member_of = |r: &Role| {
+                let names: BTreeSet<&str> = r.member_of.iter().map(String::as_str).collect();
+                if names.is_empty() {
+                    NONE.to_string()
+                } else {
+                    names.into_iter().collect::<Vec<_>>().join(", ")
+                }
+            };
+            self.text(&format!("memberships of {object}"), &member_of(e), &member_of(a));
+            // Role comments are not compared: a role is the cluster's, and
+            // schemac does not write one project's doc comment on it.
+        }
+    }
+
+    /// Grants as a set: one expected and not there, or there and not
+    /// expected, is a difference; a privilege on columns is the same grant
+    /// whatever the order of its columns (or the grants they were split into).
+    fn grants(&mut self, expected: &Catalog, actual: &Catalog) {
+        let (e, a) = (grants_by_key(&expected.grants), grants_by_key(&actual.grants));
+        let keys: BTreeSet<&GrantKey> = e.keys().chain(a.keys()).collect();
+        for key in keys {
+            let (eg, ag) = (e.get(key), a.get(key));
+            if let (Some(eg), Some(ag)) = (eg, ag) {
+                if same_grant_columns(eg, ag) {
+                    continue;
+                }
+            }
+            let any = eg.or(ag).and_then(|g| g.first()).expect("a key has a grant");
+            let describe = |g: Option<&Vec<&Grant>>| g.map_or_else(|| NONE.to_string(), |g| describe_grants(g));
+            self.differ(describe_grant_object(any), describe(eg), describe(ag));
+        }
+    }
+}
+
+/// The roles a catalog's grants and policies name: those introspection reads.
+pub fn used_roles(catalog: &Catalog) -> BTreeSet<&str> {
+    let granted = catalog.grants.iter().map(|g| g.role.as_str());
+    granted.chain(catalog.policies.iter().flat_map(|p| p.roles.iter().map(String::as_str))).collect()
+}
+
+/// What identifies a privilege however it is spelled: kind, object,
+/// parameter types (up to quotes PostgreSQL reads the same without), role,
+/// privilege, and whether it is on columns.
+pub type GrantKey = (String, String, Vec<String>, String, String, bool);
+
+pub fn grant_key(g: &Grant) -> GrantKey {
+    let params = g.params.iter().map(|t| unquote_plain_names(t)).collect();
+    (g.kind.clone(), g.object.clone(), params, g.role.clone(), g.privilege.clone(), !g.columns.is_empty())
+}
+
+/// Grants by [`GrantKey`], in the order given: the grants of one privilege
+/// on several columns of one table are one entry.
+pub fn grants_by_key(grants: &[Grant]) -> BTreeMap<GrantKey, Vec<&Grant>> {
+    let mut out: BTreeMap<GrantKey, Vec<&Grant>> = BTreeMap::new();
+    for g in grants {
+        out.entry(grant_key(g)).or_default().push(g);
+    }
+    out
+}
+
+/// Whether two groups of grants of one key name the same columns, in any order.
+pub fn same_grant_columns(expected: &[&Grant], actual: &[&Grant]) -> bool {
+    fn columns<'a>(group: &[&'a Grant]) -> BTreeSet<&'a str> {
+        group.iter().flat_map(|g| g.columns.iter().map(String::as_str)).collect()
+    }
+    columns(expected) == columns(actual)
+}
+
+/// `grant SELECT on table t to r`, `grant SELECT on columns of table t to r`,
+/// `grant EXECUTE on function f(integer) to r`.
+fn describe_grant_object(g: &Grant) -> String {
+    let on = if g.kind == "FUNCTION" {
+        format!("function {}({})", g.object, g.params.join(", "))
+    } else if g.columns.is_empty() {
+        format!("table {}", g.object)
+    } else {
+        format!("columns of table {}", g.object)
+    };
+    format!("grant {} on {on} to {}", g.privilege, g.role)
+}
+
+/// `GRANT SELECT (a, b) ON TABLE t TO r` for grants of one key.
+fn describe_grants(group: &[&Grant]) -> String {
+    let Some(g) = group.first() else { return NONE.to_string() };
+    let mut columns: Vec<&str> = Vec::new();
+    for c in group.iter().flat_map(|g| &g.columns) {
+        if !columns.contains(&c.as_str()) {
+            columns.push(c);
+        }
+    }
+    let privilege =
+        if columns.is_empty() { g.privilege.clone() } else { format!("{} ({})", g.privilege, columns.join(", ")) };
+    let on = if g.kind == "FUNCTION" {
+        format!("FUNCTION {}({})", g.object, g.params.join(", "))
+    } else {
+        format!("TABLE {}", g.object)
+    };
+    format!("GRANT {privilege} ON {on} TO {}", g.role)
+}
+
+/// `LOGIN, member of a, b`.
+fn describe_role(r: &Role) -> String {
+    let mut out = if r.login { "LOGIN" } else { "NOLOGIN" }.to_string();
+    if !r.member_of.is_empty() {
+        out.push_str(&format!(", member of {}", r.member_of.join(", ")));
+    }
+    out
 }
 
 fn same_optional(expected: &Option<String>, actual: &Option<String>, schema: &str) -> bool {
@@ -1294,7 +1428,7 @@ mod security_tests {
                     ],
                     predicate: Some("NOT cancelled".into()),
                 }],
-                row_security: true,
+                row_security: RowSecurity::Forced,
                 ..Table::default()
             }],
             functions: vec![Function {
@@ -1341,7 +1475,7 @@ mod security_tests {
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].elements[1].1 = "=".into()),
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions[0].predicate = None),
             ("exclusion booking_no_overlap on table booking", |c| c.tables[0].exclusions.clear()),
-            ("row level security of table booking", |c| c.tables[0].row_security = false),
+            ("row level security of table booking", |c| c.tables[0].row_security = RowSecurity::Enabled),
             ("security of function tenant", |c| c.functions[0].security_definer = false),
             ("search_path of function tenant", |c| c.functions[0].search_path = Some("public".into())),
             ("policy booking_tenant on table booking", |c| c.policies[0].command = "SELECT".into()),
@@ -1372,5 +1506,70 @@ mod interval_tests {
         assert_eq!(interval("hello"), None);
         assert_eq!(interval("1 apple"), None);
         assert_eq!(interval("2020-01-01"), None);
+    }
+}
+
+#[cfg(test)]
+mod grant_tests {
+    use super::*;
+
+    fn grant(role: &str, privilege: &str, columns: &[&str]) -> Grant {
+        Grant {
+            kind: "TABLE".into(),
+            object: "t".into(),
+            params: Vec::new(),
+            role: role.into(),
+            privilege: privilege.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn catalog(grants: Vec<Grant>, roles: Vec<Role>) -> Catalog {
+        Catalog { schema: "public".into(), grants, roles, ..Catalog::default() }
+    }
+
+    fn role(name: &str, member_of: &[&str]) -> Role {
+        Role {
+            name: name.into(),
+            login: false,
+            member_of: member_of.iter().map(|r| r.to_string()).collect(),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn column_privileges_compare_as_sets_of_columns() {
+        let read = catalog(vec![grant("r", "SELECT", &["a", "b", "c"]), grant("r", "SELECT", &[])], vec![]);
+        let split = catalog(
+            vec![grant("r", "SELECT", &["c", "a"]), grant("r", "SELECT", &["b"]), grant("r", "SELECT", &[])],
+            vec![],
+        );
+        assert!(compare(&split, &read).is_empty());
+        let fewer = catalog(vec![grant("r", "SELECT", &["a", "b"]), grant("r", "SELECT", &[])], vec![]);
+        let differences: Vec<String> = compare(&fewer, &read).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            differences,
+            ["grant SELECT on columns of table t to r: expected \"GRANT SELECT (a, b) ON TABLE t TO r\", \
+              found \"GRANT SELECT (a, b, c) ON TABLE t TO r\""]
+        );
+        let objects = |e: &Catalog, a: &Catalog| compare(e, a).into_iter().map(|d| d.object).collect::<Vec<_>>();
+        assert_eq!(
+            objects(&catalog(vec![], vec![]), &read),
+            ["grant SELECT on table t to r", "grant SELECT on columns of table t to r"]
+        );
+    }
+
+    #[test]
+    fn roles_compare_where_they_were_read() {
+        let live = catalog(vec![grant("r", "SELECT", &[])], vec![role("p", &[]), role("r", &["p"]), role("x", &[])]);
+        // Memberships in any order; a role the schema does not declare (`x`),
+        // or one nothing names (`idle`, not read), is no difference.
+        let expected = catalog(vec![grant("r", "SELECT", &[])], vec![role("idle", &[]), role("r", &["p"])]);
+        assert!(compare(&expected, &live).is_empty());
+        let mut changed = expected.clone();
+        changed.roles[1].member_of.clear();
+        changed.roles[1].login = true;
+        let objects: Vec<String> = compare(&changed, &live).into_iter().map(|d| d.object).collect();
+        assert_eq!(objects, ["role r", "memberships of role r"]);
     }
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::expr::{self, Scope};
 use super::model::*;
 use super::names::{self, Namespace, MAX_IDENTIFIER};
-use super::{quote, types, Options};
+use super::{pii, quote, types, Options};
 use crate::diagnostics::{codes, Diagnostic, Span};
 use crate::semantic::ir::{self, Expr, Ir, PartitionKind, SourceMap, Type};
 
@@ -53,6 +53,11 @@ pub const TEXT_SEARCH_CONFIGS: &[&str] = &[
 
 /// The generated column full-text `search` adds.
 pub const SEARCH_COLUMN: &str = "search_vector";
+
+/// The name of an object a pattern makes for a table: `<table>_<what>`.
+pub fn generated_name(table: &str, what: &str) -> String {
+    names::fit(&format!("{table}_{what}"))
+}
 
 /// The procedure that keeps range partitions ahead of time.
 pub const ENSURE_PARTITIONS: &str = "schemac_ensure_partitions";
@@ -172,6 +177,8 @@ impl<'a> Lowering<'a> {
         }
         self.lower_routines();
         self.lower_behaviours();
+        self.lower_security();
+        self.lower_pii();
         self.add_helpers();
         if self
             .ir
@@ -297,18 +304,28 @@ impl<'a> Lowering<'a> {
         let schema = self.options.schema.clone();
         let scope = self.scope(Some(entity));
         let mut columns = Vec::with_capacity(entity.fields.len() + 1);
+        self.check_pii_uses(entity);
         for field in &entity.fields {
             if let Some(generated) = &field.generated {
                 self.check_immutable(entity, generated, &field.id, "a generated column");
             }
+            // Encrypted and hashed values are bytes; the doc says how to use them.
+            let (ty, default) = if pii::opaque(field) {
+                ("bytea".to_string(), None)
+            } else {
+                (
+                    types::sql(&field.ty, &schema),
+                    field.default.as_ref().map(|d| expr::default_value(d, &field.ty, &scope)),
+                )
+            };
             columns.push(Column {
                 name: field.column.clone(),
-                ty: types::sql(&field.ty, &schema),
+                ty,
                 not_null: !field.nullable,
-                default: field.default.as_ref().map(|d| expr::default_value(d, &field.ty, &scope)),
+                default,
                 identity: field.identity,
                 generated: field.generated.as_ref().map(|g| expr::print(g, &scope)),
-                comment: field.doc.clone(),
+                comment: pii::column_comment(field),
             });
         }
         if let Some(search) = &entity.search {
@@ -738,6 +755,7 @@ impl<'a> Lowering<'a> {
             self.catalog.views.push(View {
                 name,
                 materialized: view.materialized,
+                security_invoker: !view.materialized,
                 query,
                 columns,
                 comment: view.doc.clone(),

@@ -12,8 +12,10 @@ mod json_shape;
 pub mod lower;
 pub mod model;
 pub mod names;
+mod pii;
 pub mod quote;
 pub mod render;
+mod security;
 pub mod types;
 
 use crate::diagnostics::Diagnostic;

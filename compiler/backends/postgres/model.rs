@@ -24,6 +24,10 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
     pub policies: Vec<Policy>,
+    /// Roles are the cluster's, not the schema's: the script creates the
+    /// ones missing and leaves existing ones as they are.
+    pub roles: Vec<Role>,
+    pub grants: Vec<Grant>,
 }
 
 impl Catalog {
@@ -59,9 +63,7 @@ pub struct Table {
     pub exclusions: Vec<Exclusion>,
     pub partition: Option<PartitionBy>,
     pub partitions: Vec<Partition>,
-    /// ENABLE and FORCE ROW LEVEL SECURITY: rows are visible only through a
-    /// policy, to the table's owner as well.
-    pub row_security: bool,
+    pub row_security: RowSecurity,
     pub comment: Option<String>,
 }
 
@@ -183,6 +185,9 @@ pub enum PartitionBound {
 pub struct View {
     pub name: String,
     pub materialized: bool,
+    /// Reads its tables with the privileges and policies of whoever reads
+    /// the view (every view schemac makes, but a masked one).
+    pub security_invoker: bool,
     /// The SELECT statement.
     pub query: String,
     /// Output column names, in order (what introspection can compare).
@@ -216,6 +221,8 @@ pub struct Function {
     pub security_definer: bool,
     /// `SET search_path = …` for the function's duration.
     pub search_path: Option<String>,
+    /// EXECUTE is revoked from PUBLIC (granted to roles by `grants`).
+    pub revoke_public: bool,
     /// Created by schemac itself (a helper), not declared in the sources.
     pub helper: bool,
     pub comment: Option<String>,
@@ -259,4 +266,52 @@ pub struct Policy {
     pub using: Option<String>,
     pub check: Option<String>,
     pub comment: Option<String>,
+}
+
+/// A database role the schema uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub login: bool,
+    /// Roles it is a member of (whose privileges it inherits).
+    pub member_of: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// One privilege of one role on one table, view or routine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Grant {
+    /// `TABLE` (tables and views) or `FUNCTION`.
+    pub kind: String,
+    /// The table or view's name, or the routine's name.
+    pub object: String,
+    /// A routine's parameter types (how GRANT names it).
+    pub params: Vec<String>,
+    pub role: String,
+    /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `REFERENCES`, `TRUNCATE` or `EXECUTE`.
+    pub privilege: String,
+    /// Column privileges; empty for the whole table.
+    pub columns: Vec<String>,
+}
+
+/// Whether rows are visible only through policies, and to whom.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum RowSecurity {
+    #[default]
+    Off,
+    /// ENABLE ROW LEVEL SECURITY: every role but the table's owner (and
+    /// superusers) sees rows only through a policy.
+    Enabled,
+    /// ENABLE and FORCE: the owner too.
+    Forced,
+}
+
+impl RowSecurity {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RowSecurity::Off => "off",
+            RowSecurity::Enabled => "enabled",
+            RowSecurity::Forced => "enabled and forced",
+        }
+    }
 }

@@ -44,6 +44,11 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     for extension in &catalog.extensions {
         let _ = writeln!(out, "\nCREATE EXTENSION IF NOT EXISTS {};", ident(extension));
     }
+    section(&mut out, "Roles", &catalog.roles.iter().collect::<Vec<_>>(), |out, role| r.role(out, role));
+    // Memberships once every role exists.
+    for role in &catalog.roles {
+        r.memberships(&mut out, role);
+    }
     let (helpers, functions): (Vec<&Function>, Vec<&Function>) = catalog.functions.iter().partition(|f| f.helper);
     section(&mut out, "Helpers", &helpers, |out, f| r.function(out, f));
     section(&mut out, "Enums", &catalog.enums.iter().collect::<Vec<_>>(), |out, e| r.enum_type(out, e));
@@ -57,6 +62,25 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     section(&mut out, "Views", &catalog.views.iter().collect::<Vec<_>>(), |out, v| r.view(out, v));
     section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
     section(&mut out, "Row-level security", &catalog.policies.iter().collect::<Vec<_>>(), |out, p| r.policy(out, p));
+    let revoked: Vec<&Function> = catalog.functions.iter().filter(|f| f.revoke_public).collect();
+    if !catalog.grants.is_empty() || !revoked.is_empty() {
+        out.push_str("\n-- Privileges\n\n");
+        for f in revoked {
+            let _ = writeln!(out, "{};", r.revoke_public(f));
+        }
+        for role in schema_users(catalog) {
+            let _ = writeln!(out, "GRANT USAGE ON SCHEMA {} TO {};", ident(&catalog.schema), ident(role));
+        }
+        // One statement per object and role: `GRANT SELECT, INSERT ON …`.
+        let mut i = 0;
+        while i < catalog.grants.len() {
+            let g = &catalog.grants[i];
+            let same = |o: &Grant| (&o.kind, &o.object, &o.params, &o.role) == (&g.kind, &g.object, &g.params, &g.role);
+            let group: Vec<&Grant> = catalog.grants[i..].iter().take_while(|o| same(o)).collect();
+            i += group.len();
+            let _ = writeln!(out, "{};", r.grants(&group));
+        }
+    }
     if transactional {
         out.push_str("\nCOMMIT;\n");
     }
@@ -89,6 +113,11 @@ fn section<T>(out: &mut String, title: &str, items: &[&T], mut render: impl FnMu
         out.push('\n');
         render(out, item);
     }
+}
+
+/// Roles granted anything in the schema: they need USAGE on it.
+pub fn schema_users(catalog: &Catalog) -> std::collections::BTreeSet<&str> {
+    catalog.grants.iter().map(|g| g.role.as_str()).collect()
 }
 
 pub struct Renderer<'a> {
@@ -170,9 +199,7 @@ impl Renderer<'_> {
             self.comment(out, &format!("COLUMN {table}.{}", ident(&c.name)), &c.comment);
         }
         self.partitions(out, t);
-        if t.row_security {
-            out.push_str(&self.row_security(&t.name, true));
-        }
+        out.push_str(&self.row_security(&t.name, RowSecurity::Off, t.row_security));
     }
 
     /// `EXCLUDE USING gist (…)`, as a table constraint is written after its name.
@@ -185,17 +212,27 @@ impl Renderer<'_> {
         out
     }
 
-    /// ENABLE and FORCE row-level security (so the owner is held to the
-    /// policies too), or turn both off.
-    pub fn row_security(&self, table: &str, on: bool) -> String {
+    /// The statements that take a table's row-level security from `from` to
+    /// `to` (none when they are the same), one per line.
+    pub fn row_security(&self, table: &str, from: RowSecurity, to: RowSecurity) -> String {
         let table = self.name(table);
-        if on {
-            format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n")
-        } else {
-            format!(
-                "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n"
-            )
+        let mut out = String::new();
+        let mut say = |what: &str| {
+            let _ = writeln!(out, "ALTER TABLE {table} {what} ROW LEVEL SECURITY;");
+        };
+        if from == RowSecurity::Off && to != RowSecurity::Off {
+            say("ENABLE");
         }
+        if from == RowSecurity::Forced && to != RowSecurity::Forced {
+            say("NO FORCE");
+        }
+        if from != RowSecurity::Forced && to == RowSecurity::Forced {
+            say("FORCE");
+        }
+        if from != RowSecurity::Off && to == RowSecurity::Off {
+            say("DISABLE");
+        }
+        out
     }
 
     pub fn policy(&self, out: &mut String, p: &Policy) {
@@ -218,6 +255,73 @@ impl Renderer<'_> {
         }
         out.push_str(";\n");
         self.comment(out, &format!("POLICY {} ON {table}", ident(&p.name)), &p.comment);
+    }
+
+    /// Creates the role unless the cluster has it (roles are shared by every
+    /// database), then its memberships; never changes an existing role.
+    pub fn role(&self, out: &mut String, role: &Role) {
+        let name = literal(&role.name);
+        let login = if role.login { "LOGIN" } else { "NOLOGIN" };
+        let _ = writeln!(
+            out,
+            "DO $role$ BEGIN\n  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {name}) THEN\n    \
+             CREATE ROLE {} {login};\n  END IF;\n\
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; -- made meanwhile by another session\n\
+             END $role$;",
+            ident(&role.name)
+        );
+        self.comment(out, &format!("ROLE {}", ident(&role.name)), &role.comment);
+    }
+
+    /// The memberships `inherits` asks for, unless the role has them already.
+    pub fn memberships(&self, out: &mut String, role: &Role) {
+        for parent in &role.member_of {
+            let _ = writeln!(
+                out,
+                "DO $role$ BEGIN\n  IF NOT pg_has_role({}, {}, 'MEMBER') THEN\n    GRANT {} TO {};\n  END IF;\nEND $role$;",
+                literal(&role.name),
+                literal(parent),
+                ident(parent),
+                ident(&role.name)
+            );
+        }
+    }
+
+    /// `GRANT SELECT (a, b) ON TABLE s.t TO r`, without the semicolon.
+    pub fn grant(&self, g: &Grant) -> String {
+        self.grants(&[g])
+    }
+
+    /// Privileges of one role on one object in one statement.
+    pub fn grants(&self, group: &[&Grant]) -> String {
+        let privileges: Vec<String> = group.iter().map(|g| self.privilege(g)).collect();
+        let g = group[0];
+        format!("GRANT {} ON {} TO {}", privileges.join(", "), self.grant_object(g), ident(&g.role))
+    }
+
+    /// `REVOKE SELECT (a, b) ON TABLE s.t FROM r`, without the semicolon.
+    pub fn revoke(&self, g: &Grant) -> String {
+        format!("REVOKE {} ON {} FROM {}", self.privilege(g), self.grant_object(g), ident(&g.role))
+    }
+
+    fn privilege(&self, g: &Grant) -> String {
+        if g.columns.is_empty() {
+            g.privilege.clone()
+        } else {
+            format!("{} ({})", g.privilege, ident_list(&g.columns))
+        }
+    }
+
+    fn grant_object(&self, g: &Grant) -> String {
+        if g.kind == "FUNCTION" {
+            format!("FUNCTION {}({})", self.name(&g.object), g.params.join(", "))
+        } else {
+            format!("TABLE {}", self.name(&g.object))
+        }
+    }
+
+    pub fn revoke_public(&self, f: &Function) -> String {
+        format!("REVOKE EXECUTE ON {} {} FROM PUBLIC", f.kind(), self.signature(f))
     }
 
     pub fn drop_policy(&self, p: &Policy) -> String {
@@ -343,7 +447,7 @@ impl Renderer<'_> {
         let name = self.name(&v.name);
         // security_invoker: row-level security of the tables applies to
         // whoever reads the view, not to the view's owner (plain views only).
-        let options = if v.materialized { "" } else { " WITH (security_invoker = true)" };
+        let options = if v.security_invoker && !v.materialized { " WITH (security_invoker = true)" } else { "" };
         let _ = writeln!(out, "CREATE {} {name}{options} AS {};", v.kind(), v.query);
         self.comment(out, &format!("{} {name}", v.kind()), &v.comment);
     }

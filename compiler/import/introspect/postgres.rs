@@ -10,18 +10,24 @@
 //! change the database, and it does not judge what it reads. Every list is
 //! sorted by name, so two reads of one database are equal.
 //!
+//! Roles are the cluster's: only those the schema's grants and policies name
+//! are read, with the roles they are members of.
+//!
 //! Not read (the model has no place for them): partitions of partitions,
 //! non-default operator classes and collations of index keys and exclusion
 //! elements, domain defaults and NOT NULL, trigger conditions and column
 //! lists, `INITIALLY DEFERRED` apart from `DEFERRABLE`, row-level security
-//! that is enabled but not forced (or forced but not enabled), function
-//! settings other than `search_path`.
+//! that is forced but not enabled, function settings other than
+//! `search_path`, privileges of PUBLIC on tables and views, privileges on the
+//! schema and on sequences, grantors and grant options, role attributes
+//! other than LOGIN.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::types::Oid;
 use postgres::{Client, Error, Row};
 
+use crate::backends::postgres::compare::used_roles;
 use crate::backends::postgres::model::*;
 use crate::backends::postgres::quote;
 
@@ -36,10 +42,16 @@ pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error>
         foreign_keys: read_foreign_keys(client, schema)?,
         indexes: read_indexes(client, schema)?,
         views: read_views(client, schema)?,
-        functions: read_functions(client, schema)?,
+        functions: Vec::new(),
         triggers: read_triggers(client, schema)?,
         policies: read_policies(client, schema)?,
+        roles: Vec::new(),
+        grants: Vec::new(),
     };
+    let functions = read_functions(client, schema)?;
+    catalog.grants = read_grants(client, schema, &functions)?;
+    catalog.functions = functions.into_values().collect();
+    catalog.roles = read_roles(client, &catalog)?;
     sort(&mut catalog);
     Ok(catalog)
 }
@@ -65,6 +77,12 @@ fn sort(catalog: &mut Catalog) {
         policy.roles.sort();
     }
     catalog.policies.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+    // As lowering orders them (`Grant` derives `Ord`); columns stay in attnum order.
+    catalog.grants.sort();
+    for role in &mut catalog.roles {
+        role.member_of.sort();
+    }
+    catalog.roles.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
 /// SQL for a type as `types.rs` spells it: `format_type` for built-in
@@ -164,7 +182,7 @@ pub fn check_expr(definition: &str) -> String {
 fn read_tables(client: &mut Client, schema: &str) -> Result<Vec<Table>, Error> {
     let sql = format!(
         "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class'), \
-                c.relrowsecurity AND c.relforcerowsecurity \
+                c.relrowsecurity, c.relforcerowsecurity \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND {TABLE_FILTER}"
     );
@@ -178,7 +196,11 @@ fn read_tables(client: &mut Client, schema: &str) -> Result<Vec<Table>, Error> {
             checks: Vec::new(),
             partition: None,
             partitions: Vec::new(),
-            row_security: row.try_get(3)?,
+            row_security: match (row.try_get(3)?, row.try_get(4)?) {
+                (false, _) => RowSecurity::Off,
+                (true, false) => RowSecurity::Enabled,
+                (true, true) => RowSecurity::Forced,
+            },
             comment: row.try_get(2)?,
             ..Table::default()
         };
@@ -560,7 +582,8 @@ fn read_views(client: &mut Client, schema: &str) -> Result<Vec<View>, Error> {
         "SELECT c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid, true), \
                 ARRAY(SELECT a.attname::text FROM pg_attribute a \
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
-                obj_description(c.oid, 'pg_class') \
+                obj_description(c.oid, 'pg_class'), \
+                COALESCE('security_invoker=true' = ANY (c.reloptions), false) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND NOT {}",
         from_extension("pg_class", "c.oid")
@@ -576,14 +599,18 @@ fn read_views(client: &mut Client, schema: &str) -> Result<Vec<View>, Error> {
                 query: query.unwrap_or_default().trim().trim_end_matches(';').trim_end().to_string(),
                 columns: r.try_get(3)?,
                 comment: r.try_get(4)?,
+                security_invoker: r.try_get(5)?,
             })
         })
         .collect()
 }
 
-fn read_functions(client: &mut Client, schema: &str) -> Result<Vec<Function>, Error> {
+/// The schema's routines by oid (their grants name them by it).
+fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Function>, Error> {
     // Parameters are the IN, INOUT and VARIADIC arguments; when every argument
-    // is IN, proallargtypes and proargmodes are NULL.
+    // is IN, proallargtypes and proargmodes are NULL. A NULL proacl is the
+    // default, where PUBLIC may execute; otherwise PUBLIC may when the list
+    // says so (grantee 0).
     let sql = format!(
         "SELECT p.proname::text, p.prokind::text, p.proretset, \
                 CASE WHEN p.prorettype = 'trigger'::regtype THEN 'trigger' ELSE {} END, \
@@ -591,7 +618,10 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<Vec<Function>, Er
                       WITH ORDINALITY u(t, ord) ORDER BY ord), \
                 COALESCE(p.proargmodes::text[], '{{}}'), COALESCE(p.proargnames, '{{}}'), \
                 l.lanname::text, p.prosrc, obj_description(p.oid, 'pg_proc'), \
-                p.prosecdef, COALESCE(p.proconfig, '{{}}') \
+                p.prosecdef, COALESCE(p.proconfig, '{{}}'), \
+                p.proacl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) acl \
+                                                     WHERE acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'), \
+                p.oid \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -599,7 +629,7 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<Vec<Function>, Er
         from_extension("pg_proc", "p.oid")
     );
     let rows = client.query(&sql, &[&schema])?;
-    rows.iter().map(function).collect()
+    rows.iter().map(|r| Ok((r.try_get(13)?, function(r)?))).collect()
 }
 
 fn function(row: &Row) -> Result<Function, Error> {
@@ -631,6 +661,7 @@ fn function(row: &Row) -> Result<Function, Error> {
         volatility: None,
         security_definer: row.try_get(10)?,
         search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
+        revoke_public: row.try_get(12)?,
         comment: row.try_get(9)?,
     })
 }
@@ -692,6 +723,99 @@ fn read_policies(client: &mut Client, schema: &str) -> Result<Vec<Policy>, Error
                 check: r.try_get(6)?,
                 comment: r.try_get(7)?,
             })
+        })
+        .collect()
+}
+
+/// SQL: the relations whose privileges schemac models (alias `c`): the
+/// tables of [`TABLE_FILTER`], views and materialized views, none an extension's.
+const GRANTED_FILTER: &str = "(c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition) AND NOT EXISTS \
+     (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')";
+
+/// Privileges granted to roles on the schema's tables, views and routines
+/// (`functions`, by oid), one [`Grant`] per object, role and privilege; a
+/// privilege on columns is one grant with those columns in attnum order.
+/// Not grants: PUBLIC's (grantee 0; for routines see `revoke_public`) and
+/// the owner's own, which the list spells out once anything is granted.
+/// Grantors and grant options are not read.
+fn read_grants(client: &mut Client, schema: &str, functions: &BTreeMap<Oid, Function>) -> Result<Vec<Grant>, Error> {
+    let grant = |kind: &str, object: String, params: Vec<String>, role: String, privilege: String| Grant {
+        kind: kind.into(),
+        object,
+        params,
+        role,
+        privilege,
+        columns: Vec::new(),
+    };
+    let mut grants: BTreeSet<Grant> = BTreeSet::new();
+
+    let sql = format!(
+        "SELECT c.relname::text, r.rolname::text, acl.privilege_type \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         CROSS JOIN LATERAL aclexplode(c.relacl) acl JOIN pg_roles r ON r.oid = acl.grantee \
+         WHERE n.nspname = $1 AND {GRANTED_FILTER} AND acl.grantee <> 0 AND acl.grantee <> c.relowner"
+    );
+    for row in client.query(&sql, &[&schema])? {
+        grants.insert(grant("TABLE", row.try_get(0)?, Vec::new(), row.try_get(1)?, row.try_get(2)?));
+    }
+
+    let sql = format!(
+        "SELECT c.relname::text, r.rolname::text, acl.privilege_type, a.attnum, a.attname::text \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         CROSS JOIN LATERAL aclexplode(a.attacl) acl JOIN pg_roles r ON r.oid = acl.grantee \
+         WHERE n.nspname = $1 AND {GRANTED_FILTER} AND acl.grantee <> 0 AND acl.grantee <> c.relowner"
+    );
+    // (object, role, privilege) → the columns by attnum (several grantors: once).
+    let mut columns: BTreeMap<(String, String, String), BTreeMap<i16, String>> = BTreeMap::new();
+    for row in client.query(&sql, &[&schema])? {
+        let key = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        columns.entry(key).or_default().insert(row.try_get(3)?, row.try_get(4)?);
+    }
+    for ((object, role, privilege), names) in columns {
+        grants.insert(Grant {
+            columns: names.into_values().collect(),
+            ..grant("TABLE", object, Vec::new(), role, privilege)
+        });
+    }
+
+    let sql = format!(
+        "SELECT p.oid, r.rolname::text, acl.privilege_type \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         CROSS JOIN LATERAL aclexplode(p.proacl) acl JOIN pg_roles r ON r.oid = acl.grantee \
+         WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {} \
+           AND acl.grantee <> 0 AND acl.grantee <> p.proowner",
+        from_extension("pg_proc", "p.oid")
+    );
+    for row in client.query(&sql, &[&schema])? {
+        let Some(f) = functions.get(&row.try_get(0)?) else { continue };
+        let params = f.params.iter().map(|(_, ty)| ty.clone()).collect();
+        grants.insert(grant("FUNCTION", f.name.clone(), params, row.try_get(1)?, row.try_get(2)?));
+    }
+    Ok(grants.into_iter().collect())
+}
+
+/// The roles `catalog`'s grants and policies name, and, transitively, the
+/// roles those are members of: whether each may log in, its memberships and
+/// its comment.
+fn read_roles(client: &mut Client, catalog: &Catalog) -> Result<Vec<Role>, Error> {
+    let named = used_roles(catalog);
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let named: Vec<&str> = named.into_iter().collect();
+    let sql = "WITH RECURSIVE used(oid) AS ( \
+                   SELECT oid FROM pg_roles WHERE rolname = ANY ($1) \
+                   UNION SELECT m.roleid FROM pg_auth_members m JOIN used ON used.oid = m.member) \
+               SELECT r.rolname::text, r.rolcanlogin, \
+                      ARRAY(SELECT DISTINCT p.rolname::text FROM pg_auth_members m \
+                            JOIN pg_roles p ON p.oid = m.roleid WHERE m.member = r.oid), \
+                      shobj_description(r.oid, 'pg_authid') \
+               FROM pg_roles r JOIN used ON used.oid = r.oid";
+    let rows = client.query(sql, &[&named])?;
+    rows.iter()
+        .map(|r| {
+            Ok(Role { name: r.try_get(0)?, login: r.try_get(1)?, member_of: r.try_get(2)?, comment: r.try_get(3)? })
         })
         .collect()
 }

@@ -7,8 +7,11 @@
 
 mod fk_without_index;
 mod hard_delete_into_soft_delete;
+mod materialized_view_over_rls;
 mod money_as_float;
 mod nullable_boolean;
+mod optional_context_in_policy;
+mod tenant_without_policy;
 mod text_primary_key;
 mod timestamp_without_time_zone;
 
@@ -26,6 +29,9 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     out.extend(timestamp_without_time_zone::run(ir, cx));
     out.extend(money_as_float::run(ir, cx));
     out.extend(hard_delete_into_soft_delete::run(ir, cx));
+    out.extend(tenant_without_policy::run(ir, cx));
+    out.extend(optional_context_in_policy::run(ir, cx));
+    out.extend(materialized_view_over_rls::run(ir, cx));
     out
 }
 

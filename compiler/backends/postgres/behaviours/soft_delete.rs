@@ -139,6 +139,7 @@ impl Lowering<'_> {
         self.catalog.views.push(View {
             name: name.clone(),
             materialized: false,
+            security_invoker: true,
             query,
             columns,
             comment: Some(provenance(

@@ -4,8 +4,9 @@
 //!   identity or generation; optional but for the key and `valid_from`, as
 //!   versions filed before a column was added have no value) plus
 //!   `valid_to`; a version was current from `valid_from` (inclusive) to
-//!   `valid_to` (exclusive). An exclusion
-//!   constraint keeps the periods of one key from overlapping.
+//!   `valid_to` (exclusive). An exclusion constraint keeps the periods of
+//!   one key from overlapping; a btree index on (key, `valid_from`) finds
+//!   one row's versions.
 //! - A BEFORE UPDATE trigger starts the new version at the transaction's
 //!   time (at the clock's, when the old version began later than that); an
 //!   AFTER UPDATE OR DELETE trigger, SECURITY DEFINER so writers need no
@@ -19,7 +20,7 @@
 
 use super::{fit, provenance};
 use crate::backends::postgres::lower::Lowering;
-use crate::backends::postgres::model::{Column, Exclusion, Function, Table};
+use crate::backends::postgres::model::{Column, Exclusion, Function, Index, Table};
 use crate::backends::postgres::quote;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::semantic::ir;
@@ -97,6 +98,22 @@ impl Lowering<'_> {
             ..Table::default()
         });
         self.histories.insert(entity.name.clone(), history.clone());
+        // The versions of one row, in order (the exclusion's GiST index cannot
+        // serve `id = 42` when the literal's type differs from the key's).
+        let mut parts: Vec<&str> = vec![&history];
+        parts.extend(key.iter().map(String::as_str));
+        parts.extend([valid_from.as_str(), "idx"]);
+        let index = self.relations.generate(&parts);
+        self.catalog.indexes.push(Index {
+            name: index,
+            table: history.clone(),
+            unique: false,
+            method: "btree".into(),
+            keys: key.iter().chain([&valid_from]).map(|c| quote::ident(c)).collect(),
+            include: Vec::new(),
+            predicate: None,
+            comment: Some("Finds the versions of one row, in order.".into()),
+        });
 
         // The new version starts at the transaction's time — or, when the
         // old version began later than that (it was written by a transaction

@@ -1,0 +1,30 @@
+//! W0302: a materialized view reads an entity whose rows are guarded by
+//! row-level security. A materialized view is filled by whoever refreshes
+//! it and read without the table's policies: every reader sees every row
+//! it holds, other tenants' included.
+
+use super::at;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::passes::Context;
+use crate::semantic::ir::{BehaviourKind, Ir, ViewDefinition};
+
+pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for view in ir.views.iter().filter(|v| v.materialized) {
+        let ViewDefinition::Query { entity, .. } = &view.definition else { continue };
+        let Some(e) = ir.entity(entity) else { continue };
+        let guarded = e.behaviours.iter().any(|b| b.kind == BehaviourKind::TenantIsolation)
+            || ir.policies.iter().any(|p| &p.entity == entity);
+        if guarded {
+            let d = Diagnostic::new(
+                codes::W0302,
+                format!("materialized view `{}` shows rows of `{entity}` without its row-level security", view.name),
+            );
+            out.push(
+                at(d, cx, &view.id, "bypasses the policies of the table it reads")
+                    .help("use a plain view (it keeps the policies), or grant it only to roles that may see every row"),
+            );
+        }
+    }
+    out
+}
