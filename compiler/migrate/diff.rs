@@ -1014,20 +1014,26 @@ fn access(
             Some(o) => out.push(Change::ChangeRole { old: (*o).clone(), new: role.clone() }),
         }
     }
-    let exists = |c: &Catalog, g: &Grant| match g.kind.as_str() {
-        "FUNCTION" => c.functions.iter().any(|f| f.name == g.object),
-        _ => c.tables.iter().any(|t| t.name == g.object) || c.views.iter().any(|v| v.name == g.object),
+    // Names of the objects privileges can be granted on, per state.
+    let objects = |c: &'_ Catalog| -> (BTreeSet<String>, BTreeSet<String>) {
+        let relations = c.tables.iter().map(|t| t.name.clone()).chain(c.views.iter().map(|v| v.name.clone()));
+        (relations.collect(), c.functions.iter().map(|f| f.name.clone()).collect())
+    };
+    let (old_objects, new_objects) = (objects(old), objects(new));
+    let exists = |(relations, routines): &(BTreeSet<String>, BTreeSet<String>), g: &Grant| match g.kind.as_str() {
+        "FUNCTION" => routines.contains(&g.object),
+        _ => relations.contains(&g.object),
     };
     let old_grants: BTreeSet<&Grant> = old.grants.iter().collect();
     let new_grants: BTreeSet<&Grant> = new.grants.iter().collect();
     for g in &new_grants {
-        let fresh = !exists(old, g) || remade.contains(&g.object);
+        let fresh = !exists(&old_objects, g) || remade.contains(&g.object);
         if fresh || !old_grants.contains(g) {
             out.push(Change::GrantPrivilege((*g).clone()));
         }
     }
     for g in &old_grants {
-        let gone = !exists(new, g) || dropped_tables.contains(g.object.as_str()) || remade.contains(&g.object);
+        let gone = !exists(&new_objects, g) || dropped_tables.contains(g.object.as_str()) || remade.contains(&g.object);
         if !gone && !new_grants.contains(g) {
             out.push(Change::RevokePrivilege((*g).clone()));
         }

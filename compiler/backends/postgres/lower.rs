@@ -73,6 +73,8 @@ pub fn lower(ir: &Ir, source_map: &SourceMap, options: &Options) -> (Catalog, Ve
         routines: Namespace::default(),
         triggers: Namespace::default(),
         histories: BTreeMap::new(),
+        tables: BTreeMap::new(),
+        soft_children: BTreeMap::new(),
         owners: BTreeMap::new(),
     };
     lowering.run();
@@ -93,6 +95,11 @@ pub(super) struct Lowering<'a> {
     pub(super) triggers: Namespace,
     /// Entity name → the history table `temporal` made for it.
     pub(super) histories: BTreeMap<String, String>,
+    /// Table name → its place in `catalog.tables` (lookups stay O(log n)
+    /// on schemas of thousands of tables).
+    tables: BTreeMap<String, usize>,
+    /// Parent entity → (soft-deleting child, its cascading foreign key).
+    pub(super) soft_children: BTreeMap<String, Vec<(&'a ir::Entity, &'a ir::ForeignKey)>>,
     /// Who claimed a user-chosen name first, per namespace (`relation`:
     /// pg_class; `type`: pg_type, which holds the row type of every table
     /// and view too; `column`, `function`, `trigger`, `schema`), for E0801.
@@ -165,7 +172,7 @@ impl<'a> Lowering<'a> {
         self.lower_types();
         for entity in &self.ir.entities {
             let table = self.lower_table(entity);
-            self.catalog.tables.push(table);
+            self.add_table(table);
         }
         let relation_docs: BTreeMap<&str, &str> =
             self.ir.relations.iter().filter_map(|r| Some((r.id.as_str(), r.doc.as_deref()?))).collect();
@@ -189,6 +196,19 @@ impl<'a> Lowering<'a> {
         {
             self.require_extension("pgcrypto");
         }
+    }
+
+    pub(super) fn add_table(&mut self, table: Table) {
+        self.tables.insert(table.name.clone(), self.catalog.tables.len());
+        self.catalog.tables.push(table);
+    }
+
+    pub(super) fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name).map(|&i| &self.catalog.tables[i])
+    }
+
+    pub(super) fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
+        self.tables.get(name).map(|&i| &mut self.catalog.tables[i])
     }
 
     /// Adds `CREATE EXTENSION` for `name` once; extensions stay sorted.

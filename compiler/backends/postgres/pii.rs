@@ -119,14 +119,14 @@ impl Lowering<'_> {
                 "plain",
                 "text",
                 "bytea",
-                ENCRYPT_BODY,
+                &keyed_body("app.pii_key", "encrypted", "pgp_sym_encrypt(plain, key)"),
                 false,
                 "Encrypts with the session's `app.pii_key` (pgcrypto). Made by schemac for `pii(encrypt)`.",
             );
-            self.pii_helper(DECRYPT, "cipher", "bytea", "text", DECRYPT_BODY, true, "Decrypts with the session's `app.pii_key`; executable by roles that may read an encrypted column. Made by schemac for `pii(encrypt)`.");
+            self.pii_helper(DECRYPT, "cipher", "bytea", "text", &keyed_body("app.pii_key", "decrypted", "pgp_sym_decrypt(cipher, key)"), true, "Decrypts with the session's `app.pii_key`; executable by roles that may read an encrypted column. Made by schemac for `pii(encrypt)`.");
         }
         if hashes {
-            self.pii_helper(HASH, "plain", "text", "bytea", HASH_BODY, false, "HMAC-SHA-256 keyed by the session's `app.pii_hash_key`, for equality lookups. Made by schemac for `pii(hash)`.");
+            self.pii_helper(HASH, "plain", "text", "bytea", &keyed_body("app.pii_hash_key", "hashed", "hmac(plain, key, 'sha256')"), false, "HMAC-SHA-256 keyed by the session's `app.pii_hash_key`, for equality lookups. Made by schemac for `pii(hash)`.");
         }
         if masks {
             self.pii_helper(
@@ -173,7 +173,7 @@ impl Lowering<'_> {
         if !self.claim_user_name("relation", &name, &what, &entity.id) {
             return;
         }
-        let Some(table) = self.catalog.table(&entity.table) else { return };
+        let Some(table) = self.table(&entity.table) else { return };
         let mut select = Vec::new();
         let mut columns = Vec::new();
         for c in &table.columns {
@@ -275,41 +275,23 @@ impl Lowering<'_> {
     }
 }
 
-const ENCRYPT_BODY: &str = "
+/// A plpgsql body that reads its key from the session setting `setting`
+/// and refuses to run without one (rather than return NULL and store it).
+fn keyed_body(setting: &str, purpose: &str, call: &str) -> String {
+    format!(
+        "
 DECLARE
-  key text := NULLIF(current_setting('app.pii_key', true), '');
+  key text := NULLIF(current_setting('{setting}', true), '');
 BEGIN
   IF key IS NULL THEN
-    RAISE EXCEPTION 'app.pii_key is not set: personal data cannot be encrypted'
-      USING ERRCODE = 'insufficient_privilege', HINT = 'SET app.pii_key for the session (never in the schema)';
+    RAISE EXCEPTION '{setting} is not set: personal data cannot be {purpose}'
+      USING ERRCODE = 'insufficient_privilege', HINT = 'SET {setting} for the session (never in the schema)';
   END IF;
-  RETURN pgp_sym_encrypt(plain, key);
+  RETURN {call};
 END
-";
-
-const DECRYPT_BODY: &str = "
-DECLARE
-  key text := NULLIF(current_setting('app.pii_key', true), '');
-BEGIN
-  IF key IS NULL THEN
-    RAISE EXCEPTION 'app.pii_key is not set: personal data cannot be decrypted'
-      USING ERRCODE = 'insufficient_privilege', HINT = 'SET app.pii_key for the session (never in the schema)';
-  END IF;
-  RETURN pgp_sym_decrypt(cipher, key);
-END
-";
-
-const HASH_BODY: &str = "
-DECLARE
-  key text := NULLIF(current_setting('app.pii_hash_key', true), '');
-BEGIN
-  IF key IS NULL THEN
-    RAISE EXCEPTION 'app.pii_hash_key is not set: personal data cannot be hashed'
-      USING ERRCODE = 'insufficient_privilege', HINT = 'SET app.pii_hash_key for the session (never in the schema)';
-  END IF;
-  RETURN hmac(plain, key, 'sha256');
-END
-";
+"
+    )
+}
 
 const MASK_BODY: &str = "
   SELECT CASE WHEN length(plain) <= 4 THEN repeat('*', length(plain))

@@ -103,7 +103,7 @@ impl Lowering<'_> {
     }
 
     fn secure(&mut self, table: &str, level: RowSecurity) {
-        if let Some(t) = self.catalog.tables.iter_mut().find(|t| t.name == table) {
+        if let Some(t) = self.table_mut(table) {
             t.row_security = t.row_security.max(level);
         }
     }
@@ -111,6 +111,9 @@ impl Lowering<'_> {
     fn lower_grants(&mut self) {
         let ir = self.ir;
         let mut grants: BTreeSet<Grant> = BTreeSet::new();
+        let views: BTreeSet<&str> = self.catalog.views.iter().map(|v| v.name.as_str()).collect();
+        let routines: std::collections::BTreeMap<&str, &super::model::Function> =
+            self.catalog.functions.iter().map(|f| (f.name.as_str(), f)).collect();
         let table = |object: &str, role: &str, privilege: &str, columns: Vec<String>| Grant {
             kind: "TABLE".into(),
             object: object.to_string(),
@@ -135,7 +138,7 @@ impl Lowering<'_> {
             // reader needs the privilege on each (it runs as the reader), so a
             // column grant on the view could never be used.
             let viewable = !matches!(privilege, "REFERENCES" | "TRUNCATE") && columns.is_empty();
-            if viewable && self.catalog.views.iter().any(|v| v.name == live) {
+            if viewable && views.contains(live.as_str()) {
                 grants.insert(table(&live, &grant.role, privilege, Vec::new()));
             }
             if privilege == "SELECT" {
@@ -143,7 +146,7 @@ impl Lowering<'_> {
                     grants.insert(table(history, &grant.role, "SELECT", columns.clone()));
                 }
                 let as_of = lower::generated_name(&entity.table, "as_of");
-                if let Some(f) = self.catalog.functions.iter().find(|f| f.name == as_of) {
+                if let Some(f) = routines.get(as_of.as_str()) {
                     grants.insert(Grant {
                         kind: "FUNCTION".into(),
                         object: as_of.clone(),

@@ -19,11 +19,12 @@ fn soft_deletes(entity: &Entity) -> bool {
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let from_patterns: std::collections::BTreeSet<&str> =
+        ir.relations.iter().filter(|r| r.origin != Origin::Declared).map(|r| r.id.as_str()).collect();
     for child in ir.entities.iter().filter(|e| soft_deletes(e)) {
         for fk in child.foreign_keys.iter().filter(|fk| fk.on_delete == RefAction::Cascade) {
             let Some(parent) = ir.entity(&fk.references) else { continue };
-            let from_pattern = ir.relations.iter().any(|r| r.id == fk.relation && r.origin != Origin::Declared);
-            if soft_deletes(parent) || from_pattern {
+            if soft_deletes(parent) || from_patterns.contains(fk.relation.as_str()) {
                 continue;
             }
             let d = Diagnostic::new(

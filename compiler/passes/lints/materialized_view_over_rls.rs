@@ -6,16 +6,14 @@
 use super::at;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::passes::Context;
-use crate::semantic::ir::{BehaviourKind, Ir, ViewDefinition};
+use crate::semantic::ir::{Ir, ViewDefinition};
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for view in ir.views.iter().filter(|v| v.materialized) {
         let ViewDefinition::Query { entity, .. } = &view.definition else { continue };
         let Some(e) = ir.entity(entity) else { continue };
-        let guarded = e.behaviours.iter().any(|b| b.kind == BehaviourKind::TenantIsolation)
-            || ir.policies.iter().any(|p| &p.entity == entity);
-        if guarded {
+        if super::guarded(ir, e) {
             let d = Diagnostic::new(
                 codes::W0302,
                 format!("materialized view `{}` shows rows of `{entity}` without its row-level security", view.name),

@@ -39,3 +39,10 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
 fn at(d: Diagnostic, cx: &Context, id: &str, label: &str) -> Diagnostic {
     cx.source_map.at(d, id, label)
 }
+
+/// Whether rows of `entity` are guarded by row-level security: a
+/// `tenant_scoped` behaviour or a declared policy.
+fn guarded(ir: &Ir, entity: &crate::semantic::ir::Entity) -> bool {
+    entity.behaviours.iter().any(|b| b.kind == crate::semantic::ir::BehaviourKind::TenantIsolation)
+        || ir.policies.iter().any(|p| p.entity == entity.name)
+}

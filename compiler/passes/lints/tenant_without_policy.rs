@@ -6,7 +6,7 @@
 use super::at;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::passes::Context;
-use crate::semantic::ir::{BehaviourKind, Ir};
+use crate::semantic::ir::Ir;
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -14,9 +14,7 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     for entity in &ir.entities {
         let points_at_tenant = entity.fields.iter().any(|f| f.column == "tenant_id")
             || entity.foreign_keys.iter().any(|fk| Some(fk.references.as_str()) == tenant);
-        let isolated = entity.behaviours.iter().any(|b| b.kind == BehaviourKind::TenantIsolation)
-            || ir.policies.iter().any(|p| p.entity == entity.name);
-        if points_at_tenant && !isolated && Some(entity.name.as_str()) != tenant {
+        if points_at_tenant && !super::guarded(ir, entity) && Some(entity.name.as_str()) != tenant {
             let d = Diagnostic::new(
                 codes::W0300,
                 format!("`{}` belongs to a tenant, but every session sees every tenant's rows", entity.name),

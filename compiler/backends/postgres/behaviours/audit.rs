@@ -69,7 +69,7 @@ impl Lowering<'_> {
             column("changed", "text[]", false, None, "Columns an UPDATE changed, by name."),
         ];
         let pkey = self.relations.generate(&[AUDIT_LOG, "pkey"]);
-        self.catalog.tables.push(Table {
+        self.add_table(Table {
             name: AUDIT_LOG.into(),
             columns,
             primary_key: Some(Key { name: pkey, columns: vec!["id".into()] }),

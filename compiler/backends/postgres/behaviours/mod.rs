@@ -45,6 +45,7 @@ pub const PURGE_SETTING: &str = "schemac.purge";
 impl<'a> Lowering<'a> {
     pub(super) fn lower_behaviours(&mut self) {
         let ir = self.ir;
+        self.find_soft_children();
         let mut audited = Vec::new();
         for entity in &ir.entities {
             for kind in ORDER {
@@ -107,7 +108,8 @@ impl<'a> Lowering<'a> {
     /// anyway).
     fn run_as_owner(&mut self, function: &str) {
         let search_path = format!("pg_catalog, {}, pg_temp", quote::ident(&self.options.schema));
-        if let Some(f) = self.catalog.functions.iter_mut().find(|f| f.name == function) {
+        // Just made: search from the end.
+        if let Some(f) = self.catalog.functions.iter_mut().rev().find(|f| f.name == function) {
             f.security_definer = true;
             f.search_path = Some(search_path);
         }

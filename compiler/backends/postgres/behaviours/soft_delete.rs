@@ -94,15 +94,9 @@ impl Lowering<'_> {
     /// `DELETE FROM child WHERE fk = OLD.key` for every entity that soft-deletes
     /// too and whose foreign key to this one cascades.
     fn soft_deleting_children(&self, entity: &ir::Entity) -> Vec<String> {
-        let mut out = Vec::new();
-        for child in &self.ir.entities {
-            if !child.behaviours.iter().any(|b| b.kind == BehaviourKind::SoftDelete) {
-                continue;
-            }
-            for fk in child.foreign_keys.iter().filter(|fk| fk.references == entity.name) {
-                if fk.on_delete != RefAction::Cascade {
-                    continue;
-                }
+        let children = self.soft_children.get(&entity.name).into_iter().flatten();
+        children
+            .map(|(child, fk)| {
                 let columns = Self::columns_of(child, &fk.columns);
                 let referenced = Self::columns_of(entity, &fk.referenced_columns);
                 let matches: Vec<String> = columns
@@ -110,10 +104,20 @@ impl Lowering<'_> {
                     .zip(&referenced)
                     .map(|(c, p)| format!("{} = OLD.{}", quote::ident(c), quote::ident(p)))
                     .collect();
-                out.push(format!("DELETE FROM {} WHERE {}", self.table_name(&child.table), matches.join(" AND ")));
+                format!("DELETE FROM {} WHERE {}", self.table_name(&child.table), matches.join(" AND "))
+            })
+            .collect()
+    }
+
+    /// Parent entity → the soft-deleting entities whose foreign keys to it
+    /// cascade (once for the schema, not once per parent).
+    pub(super) fn find_soft_children(&mut self) {
+        let ir = self.ir;
+        for child in ir.entities.iter().filter(|e| e.behaviours.iter().any(|b| b.kind == BehaviourKind::SoftDelete)) {
+            for fk in child.foreign_keys.iter().filter(|fk| fk.on_delete == RefAction::Cascade) {
+                self.soft_children.entry(fk.references.clone()).or_default().push((child, fk));
             }
         }
-        out
     }
 
     /// `<table>_live`: the rows not marked deleted, every column; DELETE
@@ -125,11 +129,8 @@ impl Lowering<'_> {
             return;
         }
         self.relations.claim(&name);
-        let columns: Vec<String> = self
-            .catalog
-            .table(&entity.table)
-            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
-            .unwrap_or_default();
+        let columns: Vec<String> =
+            self.table(&entity.table).map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
         let query = format!(
             "SELECT {} FROM {} WHERE {} IS NULL",
             quote::ident_list(&columns),

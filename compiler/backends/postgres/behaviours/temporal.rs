@@ -31,7 +31,7 @@ pub const VALID_TO: &str = "valid_to";
 impl Lowering<'_> {
     pub(super) fn lower_temporal(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour) {
         let valid_from = Self::argument(entity, behaviour, 0);
-        let Some(table) = self.catalog.table(&entity.table) else { return };
+        let Some(table) = self.table(&entity.table) else { return };
         // The columns a version keeps: the entity's own (not the search vector).
         let kept: Vec<Column> = table
             .columns
@@ -83,7 +83,7 @@ impl Lowering<'_> {
         elements.push((format!("tstzrange({vf}, {vt})"), "&&".into()));
         self.require_extension("btree_gist");
         let exclusion = self.relations.generate(&[&history, "no_overlap"]);
-        self.catalog.tables.push(Table {
+        self.add_table(Table {
             name: history.clone(),
             columns: columns.clone(),
             exclusions: vec![Exclusion { name: exclusion, method: "gist".into(), elements, predicate: None }],

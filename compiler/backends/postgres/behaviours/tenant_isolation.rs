@@ -51,7 +51,7 @@ impl Lowering<'_> {
             .into_iter()
             .chain(history.map(|h| (h, RowSecurity::Enabled, "SELECT")));
         for (table, security, command) in tables {
-            if let Some(t) = self.catalog.tables.iter_mut().find(|t| t.name == table) {
+            if let Some(t) = self.table_mut(&table) {
                 t.row_security = t.row_security.max(security);
             }
             let check = (command == "ALL").then(|| condition.clone());
