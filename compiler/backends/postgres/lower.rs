@@ -211,6 +211,13 @@ impl<'a> Lowering<'a> {
         self.tables.get(name).map(|&i| &mut self.catalog.tables[i])
     }
 
+    /// Raises a table's row-level security to at least `level`.
+    pub(super) fn secure(&mut self, table: &str, level: RowSecurity) {
+        if let Some(t) = self.table_mut(table) {
+            t.row_security = t.row_security.max(level);
+        }
+    }
+
     /// Adds `CREATE EXTENSION` for `name` once; extensions stay sorted.
     pub(super) fn require_extension(&mut self, name: &str) {
         if !self.catalog.extensions.iter().any(|e| e == name) {

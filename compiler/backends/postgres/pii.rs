@@ -23,7 +23,7 @@ use super::lower::Lowering;
 use super::model::{Function, Grant, View};
 use super::{expr, lower, quote};
 use crate::diagnostics::{codes, Diagnostic};
-use crate::semantic::ir::{self, BehaviourKind, Expr, Pii};
+use crate::semantic::ir::{self, Expr, Pii};
 
 pub const ENCRYPT: &str = "schemac_pii_encrypt";
 pub const DECRYPT: &str = "schemac_pii_decrypt";
@@ -194,25 +194,9 @@ impl Lowering<'_> {
         let mut query =
             format!("SELECT {} FROM {}", select.join(", "), quote::qualified(&self.options.schema, &entity.table));
         // It reads as its owner: hold it to the tenant itself.
-        if let Some(b) = entity.behaviours.iter().find(|b| b.kind == BehaviourKind::TenantIsolation) {
-            if let Some(Expr::Column { name: field }) = b.args.first() {
-                let ty = self
-                    .ir
-                    .context
-                    .iter()
-                    .find(|c| c.name == "tenant_id")
-                    .map(|c| c.ty.clone())
-                    .or_else(|| entity.field(field).map(|f| f.ty.clone()));
-                if let Some(ty) = ty {
-                    let condition = Expr::Binary {
-                        op: ir::BinaryOp::Eq,
-                        left: Box::new(Expr::Column { name: field.clone() }),
-                        right: Box::new(Expr::Context { name: "tenant_id".into(), ty }),
-                    };
-                    query.push_str(" WHERE ");
-                    query.push_str(&expr::print(&condition, &self.scope(Some(entity))));
-                }
-            }
+        if let Some(condition) = self.tenant_condition(entity) {
+            query.push_str(" WHERE ");
+            query.push_str(&condition);
         }
         self.catalog.views.push(View {
             name: name.clone(),

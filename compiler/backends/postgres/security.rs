@@ -102,12 +102,6 @@ impl Lowering<'_> {
         }
     }
 
-    fn secure(&mut self, table: &str, level: RowSecurity) {
-        if let Some(t) = self.table_mut(table) {
-            t.row_security = t.row_security.max(level);
-        }
-    }
-
     fn lower_grants(&mut self) {
         let ir = self.ir;
         let mut grants: BTreeSet<Grant> = BTreeSet::new();

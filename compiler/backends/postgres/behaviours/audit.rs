@@ -31,7 +31,6 @@ impl Lowering<'_> {
         if !self.claim_user_name("relation", AUDIT_LOG, what, &first.id) {
             return;
         }
-        self.relations.claim(AUDIT_LOG);
         self.claim_user_name("type", AUDIT_LOG, "the row type of the audit log", &first.id);
         // The actor has the declared context type; text when none is declared.
         let actor_type = self.ir.context.iter().find(|c| c.name == ACTOR_CONTEXT).map_or(Type::Text, |c| c.ty.clone());

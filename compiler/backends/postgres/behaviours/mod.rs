@@ -23,7 +23,7 @@ mod touch;
 
 use super::lower::Lowering;
 use super::model::{Function, Trigger};
-use super::{names, quote};
+use super::quote;
 use crate::semantic::ir::{self, BehaviourKind, Expr};
 
 /// The order behaviours are lowered in: tenant isolation last, so it also
@@ -140,9 +140,4 @@ fn provenance(entity: &ir::Entity, behaviour: &ir::Behaviour, what: &str) -> Str
 /// `"a" = OLD."a" AND "b" = OLD."b"`: the row `OLD` is, by primary key.
 fn same_key(columns: &[String], row: &str) -> String {
     columns.iter().map(|c| format!("{0} = {row}.{0}", quote::ident(c))).collect::<Vec<_>>().join(" AND ")
-}
-
-/// A name generated under the 63-byte limit.
-fn fit(parts: &[&str]) -> String {
-    names::fit(&parts.join("_"))
 }

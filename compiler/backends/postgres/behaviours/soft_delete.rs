@@ -19,8 +19,8 @@
 //! Unique keys holding among live rows only is done in the IR
 //! (`semantic/behaviours.rs`), for every backend.
 
-use super::{fit, provenance, same_key, PURGE_SETTING};
-use crate::backends::postgres::lower::Lowering;
+use super::{provenance, same_key, PURGE_SETTING};
+use crate::backends::postgres::lower::{self, Lowering};
 use crate::backends::postgres::model::{Function, Trigger, View};
 use crate::backends::postgres::quote;
 use crate::semantic::ir::{self, BehaviourKind, RefAction};
@@ -123,12 +123,11 @@ impl Lowering<'_> {
     /// `<table>_live`: the rows not marked deleted, every column; DELETE
     /// through it marks the row and counts it.
     fn live_view(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour, deleted_at: &str, key: &[String]) {
-        let name = fit(&[&entity.table, "live"]);
+        let name = lower::generated_name(&entity.table, "live");
         let what = format!("the live view of `{}` (pattern `soft_delete`)", entity.name);
         if !self.claim_user_name("relation", &name, &what, &entity.id) {
             return;
         }
-        self.relations.claim(&name);
         let columns: Vec<String> =
             self.table(&entity.table).map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
         let query = format!(
@@ -172,7 +171,7 @@ impl Lowering<'_> {
     /// `<table>_purge(deleted_before timestamptz) RETURNS bigint`: deletes for good
     /// the rows marked deleted before `deleted_before`; returns how many.
     fn purge_function(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour, deleted_at: &str) {
-        let name = fit(&[&entity.table, "purge"]);
+        let name = lower::generated_name(&entity.table, "purge");
         let what = format!("the purge function of `{}` (pattern `soft_delete`)", entity.name);
         if !self.claim_user_name("function", &name, &what, &entity.id) {
             return;

@@ -18,8 +18,8 @@
 //! Times are transaction start times (`now()`), like the defaults, except
 //! for a transaction that changes a version begun after it started.
 
-use super::{fit, provenance};
-use crate::backends::postgres::lower::Lowering;
+use super::provenance;
+use crate::backends::postgres::lower::{self, Lowering};
 use crate::backends::postgres::model::{Column, Exclusion, Function, Index, Table};
 use crate::backends::postgres::quote;
 use crate::diagnostics::{codes, Diagnostic};
@@ -59,12 +59,11 @@ impl Lowering<'_> {
             self.report(d.help(format!("rename the field (the history table closes each version with `{VALID_TO}`)")));
             return;
         }
-        let history = fit(&[&entity.table, "history"]);
+        let history = lower::generated_name(&entity.table, "history");
         let what = format!("the history table of `{}` (pattern `temporal`)", entity.name);
         if !self.claim_user_name("relation", &history, &what, &entity.id) {
             return;
         }
-        self.relations.claim(&history);
         self.claim_user_name("type", &history, &format!("the row type of {what}"), &entity.id);
         let key = Self::columns_of(entity, &entity.primary_key);
 
@@ -139,7 +138,7 @@ impl Lowering<'_> {
         let function = self.row_trigger(entity, "history", "AFTER", &["UPDATE", "DELETE"], body, comment);
         self.run_as_owner(&function);
 
-        let as_of = fit(&[&entity.table, "as_of"]);
+        let as_of = lower::generated_name(&entity.table, "as_of");
         let what = format!("the as-of function of `{}` (pattern `temporal`)", entity.name);
         if !self.claim_user_name("function", &as_of, &what, &entity.id) {
             return;

@@ -17,7 +17,7 @@
 //! as a reference to no row at all.
 
 use super::provenance;
-use crate::backends::postgres::lower::Lowering;
+use crate::backends::postgres::lower::{self, Lowering};
 use crate::backends::postgres::model::{Policy, RowSecurity};
 use crate::backends::postgres::{expr, quote};
 use crate::semantic::ir::{self, BinaryOp, Expr};
@@ -26,9 +26,13 @@ use crate::semantic::ir::{self, BinaryOp, Expr};
 pub const TENANT_CONTEXT: &str = "tenant_id";
 
 impl Lowering<'_> {
-    pub(super) fn lower_tenant_isolation(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour) {
-        let Some(Expr::Column { name: field }) = behaviour.args.first() else { return };
-        let Some(tenant) = entity.field(field) else { return };
+    /// `tenant_id = <ctx.tenant_id>` as SQL, for an entity with
+    /// `tenant_isolation(tenant)` (none without it): the condition its
+    /// policies, and anything that reads its rows as the owner, hold rows to.
+    pub(crate) fn tenant_condition(&self, entity: &ir::Entity) -> Option<String> {
+        let behaviour = entity.behaviours.iter().find(|b| b.kind == ir::BehaviourKind::TenantIsolation)?;
+        let Some(Expr::Column { name: field }) = behaviour.args.first() else { return None };
+        let tenant = entity.field(field)?;
         // The declared context type if there is one, else the key's own.
         let ty = self
             .ir
@@ -41,7 +45,12 @@ impl Lowering<'_> {
             left: Box::new(Expr::Column { name: field.clone() }),
             right: Box::new(Expr::Context { name: TENANT_CONTEXT.into(), ty }),
         };
-        let condition = expr::print(&condition, &self.scope(Some(entity)));
+        Some(expr::print(&condition, &self.scope(Some(entity))))
+    }
+
+    pub(super) fn lower_tenant_isolation(&mut self, entity: &ir::Entity, behaviour: &ir::Behaviour) {
+        let Some(Expr::Column { name: field }) = behaviour.args.first() else { return };
+        let Some(condition) = self.tenant_condition(entity) else { return };
         // Restrictive, so no other policy can let another tenant's rows
         // through; and a permissive twin, as PostgreSQL shows no rows unless
         // some permissive policy allows them. The history (read only, and
@@ -51,9 +60,7 @@ impl Lowering<'_> {
             .into_iter()
             .chain(history.map(|h| (h, RowSecurity::Enabled, "SELECT")));
         for (table, security, command) in tables {
-            if let Some(t) = self.table_mut(&table) {
-                t.row_security = t.row_security.max(security);
-            }
+            self.secure(&table, security);
             let check = (command == "ALL").then(|| condition.clone());
             for (what, permissive) in [("tenant_isolation", false), ("tenant_rows", true)] {
                 let says = if permissive {
@@ -62,7 +69,7 @@ impl Lowering<'_> {
                     format!("No row of `{table}` outside the session's `ctx.{TENANT_CONTEXT}`, whatever other policies allow.")
                 };
                 self.catalog.policies.push(Policy {
-                    name: super::fit(&[&table, what]),
+                    name: lower::generated_name(&table, what),
                     table: table.clone(),
                     permissive,
                     command: command.into(),
