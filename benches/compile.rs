@@ -2,7 +2,9 @@
 //! parse alone, parse + semantic analysis (what `schemac check` does), and the
 //! full build (analysis, passes, canonical IR JSON and PostgreSQL DDL: what
 //! `schemac build` computes), the passes plus PostgreSQL backend alone, and
-//! the migration plan between two states that differ in 5% of the entities. Run `scripts/bench` for a table with peak memory.
+//! the migration plan between two states that differ in 5% of the entities,
+//! and the diagrams and documentation site. Run `scripts/bench` for a table
+//! with peak memory.
 //!
 //! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
 //! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
@@ -92,6 +94,18 @@ fn postgres(bencher: divan::Bencher, entities: usize) {
         schemac::passes::run_all(&mut ir, &cx);
         let out = schemac::backends::postgres::generate(&ir, &compilation.source_map, &options.postgres, "bench");
         out.sql.len()
+    });
+}
+
+/// The diagrams (Mermaid, DOT, laid-out SVG) and the documentation site of
+/// an analysed project: what `schemac build` adds after the backends.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn docs(bencher: divan::Bencher, entities: usize) {
+    let compilation = driver::compile(&inputs(entities));
+    bencher.bench(|| {
+        let artifacts = schemac::graph::artifacts(&compilation, "bench", &[]);
+        assert!(artifacts.site.len() > entities);
+        artifacts.site.iter().chain(&artifacts.diagrams).map(|(_, text)| text.len()).sum::<usize>()
     });
 }
 

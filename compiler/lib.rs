@@ -10,6 +10,7 @@ pub mod backends;
 pub mod cli;
 pub mod diagnostics;
 pub mod driver;
+pub mod graph;
 pub mod import;
 pub mod migrate;
 pub mod passes;

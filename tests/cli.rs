@@ -244,6 +244,63 @@ fn check_fails_on_stale_committed_artifacts() {
 }
 
 #[test]
+fn build_writes_diagrams_and_docs_and_prunes_removed_entities() {
+    let two = format!("{GOOD}\nentity Team {{\n  id int primary\n}}\n\nrelation User.team -> Team.members\n");
+    let dir = project("docs_build", &[("app.schema", &two)]);
+    assert!(schemac(&["build"], &dir).status.success());
+    for file in ["docs/index.html", "docs/entities/User.html", "docs/entities/Team.html", "docs/assets/site.js"] {
+        assert!(dir.join("build").join(file).is_file(), "{file} written");
+    }
+    let mermaid = std::fs::read_to_string(dir.join("build/diagrams/schema.mmd")).unwrap();
+    assert!(mermaid.contains("Team |o--o{ User : \"team / members\""), "{mermaid}");
+    let svg = std::fs::read(dir.join("build/diagrams/schema.svg")).unwrap();
+    // A file the user keeps next to the pages is left alone; the removed entity's page goes.
+    std::fs::write(dir.join("build/docs/notes.txt"), "mine").unwrap();
+    std::fs::write(dir.join("app.schema"), GOOD).unwrap();
+    assert!(schemac(&["build"], &dir).status.success());
+    assert!(!dir.join("build/docs/entities/Team.html").exists(), "the page of a removed entity is removed");
+    assert!(dir.join("build/docs/notes.txt").is_file());
+    std::fs::write(dir.join("app.schema"), &two).unwrap();
+    assert!(schemac(&["build"], &dir).status.success());
+    assert_eq!(std::fs::read(dir.join("build/diagrams/schema.svg")).unwrap(), svg, "same input, same bytes");
+    // `docs = false` draws nothing.
+    let off = project("docs_off", &[("app.schema", GOOD)]);
+    std::fs::write(off.join("schemac.toml"), "[project]\nname = \"t\"\n\n[build]\ndocs = false\n").unwrap();
+    assert!(schemac(&["build"], &off).status.success());
+    assert!(!off.join("build/docs").exists() && !off.join("build/diagrams").exists());
+}
+
+#[test]
+fn check_fails_when_committed_docs_are_stale() {
+    let dir = project("docs_stale", &[("app.schema", GOOD)]);
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[build]\ncommitted = true\n").unwrap();
+    assert!(schemac(&["build"], &dir).status.success());
+    assert!(schemac(&["check"], &dir).status.success());
+    std::fs::write(dir.join("build/docs/entities/User.html"), "edited by hand").unwrap();
+    let stale = schemac(&["check"], &dir);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(text(&stale.stderr).contains("docs/entities/User.html"), "{}", text(&stale.stderr));
+}
+
+#[test]
+fn diagram_selects_and_explains_what_it_cannot_find() {
+    let out = schemac(&["diagram", "examples/saas", "--as", "dot", "--focus", "Profile", "--depth", "1"], &repo());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dot = text(&out.stdout);
+    assert!(dot.starts_with("digraph \"saas\" {"), "{dot}");
+    assert!(dot.contains("\"Profile\"") && dot.contains("\"User\"") && !dot.contains("\"Team\""), "{dot}");
+    let typo = schemac(&["diagram", "examples/saas", "--focus", "Usr"], &repo());
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo.stderr).contains("did you mean `User`?"), "{}", text(&typo.stderr));
+    let module = schemac(&["diagram", "examples/saas", "--module", "billing"], &repo());
+    assert_eq!(module.status.code(), Some(2));
+    assert!(text(&module.stderr).contains("the modules are: content, tenancy"), "{}", text(&module.stderr));
+    let only = schemac(&["diagram", "examples/saas", "--module", "content"], &repo());
+    let mermaid = text(&only.stdout);
+    assert!(mermaid.contains("  Post {") && !mermaid.contains("  User {"), "{mermaid}");
+}
+
+#[test]
 fn no_reorder_keeps_the_declared_column_order() {
     let dir =
         project("no_reorder", &[("app.schema", "entity Row {\n  id int primary\n  flag bool\n  at timestamptz\n}\n")]);

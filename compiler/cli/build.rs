@@ -1,6 +1,7 @@
 //! `schemac build`: compile, run the passes and backends, report, and write
 //! the artifacts into the project's output directory (ir.json,
-//! postgres/schema.sql, …). Artifacts are byte-identical for the same input.
+//! postgres/schema.sql, docs/, diagrams/ …). Artifacts are byte-identical for
+//! the same input.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -112,6 +113,15 @@ pub fn run(
             let target = project.out.join(&artifact.path);
             write(&target, &artifact.contents)?;
             written.push(super::project::display(&target));
+        }
+        if project.docs {
+            let artifacts = super::docs::artifacts(&loaded, &project.name);
+            let site_dir = project.out.join("docs");
+            super::docs::write_tree(&site_dir, &artifacts.site)?;
+            super::docs::prune(&site_dir, &artifacts.site)?;
+            written.push(super::project::display(&site_dir.join("index.html")));
+            super::docs::write_tree(&project.out, &artifacts.diagrams)?;
+            written.extend(artifacts.diagrams.iter().map(|(path, _)| super::project::display(&project.out.join(path))));
         }
     }
     if let Some(project) = &loaded.project {

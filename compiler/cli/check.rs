@@ -1,6 +1,7 @@
 //! `schemac check`: compile, run the passes and backends, report; write
 //! nothing. Fails on errors, and — when schemac.toml says the build output is
-//! committed (`[build] committed = true`) — on artifacts a build would change.
+//! committed (`[build] committed = true`) — on artifacts a build would change
+//! (the diagrams and docs site included, unless `[build] docs = false`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,9 +19,15 @@ pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose
     let mut ok = !diagnostics.iter().any(|d| d.is_error());
     let mut stale = Vec::new();
     if let (true, Some(project)) = (ok, &loaded.project) {
-        for artifact in output.artifacts.iter().filter(|_| project.committed) {
-            let on_disk = project.out.join(&artifact.path);
-            if std::fs::read_to_string(&on_disk).ok().as_deref() != Some(artifact.contents.as_str()) {
+        let mut expected: Vec<(std::path::PathBuf, &str)> =
+            output.artifacts.iter().map(|a| (project.out.join(&a.path), a.contents.as_str())).collect();
+        let drawn = (project.committed && project.docs).then(|| super::docs::artifacts(&loaded, &project.name));
+        if let Some(drawn) = &drawn {
+            expected.extend(drawn.site.iter().map(|(p, text)| (project.out.join("docs").join(p), text.as_str())));
+            expected.extend(drawn.diagrams.iter().map(|(p, text)| (project.out.join(p), text.as_str())));
+        }
+        for (on_disk, contents) in expected.into_iter().filter(|_| project.committed) {
+            if std::fs::read_to_string(&on_disk).ok().as_deref() != Some(contents) {
                 stale.push(super::project::display(&on_disk));
             }
         }

@@ -4,7 +4,9 @@
 mod build;
 mod check;
 mod database;
+mod diagram;
 mod diff;
+mod docs;
 mod explain;
 mod fmt;
 mod migrate;
@@ -32,7 +34,7 @@ use crate::diagnostics::render::Format;
     name = "schemac",
     version,
     propagate_version = true,
-    after_help = "Examples:\n  schemac build examples/saas      compile a project, write build/ (ir.json, postgres/schema.sql)\n  schemac build --emit postgres    print the PostgreSQL DDL too\n  schemac check --format github    report problems as GitHub annotations\n  schemac fmt --check              list files that are not formatted\n  schemac explain E0102            what a diagnostic code means"
+    after_help = "Examples:\n  schemac build examples/saas      compile a project, write build/ (ir.json, postgres/schema.sql, docs/, diagrams/)\n  schemac diagram --focus User     a Mermaid diagram of User and its neighbours\n  schemac build --emit postgres    print the PostgreSQL DDL too\n  schemac check --format github    report problems as GitHub annotations\n  schemac fmt --check              list files that are not formatted\n  schemac explain E0102            what a diagnostic code means"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -134,6 +136,43 @@ pub enum Command {
         #[arg(long)]
         no_reorder: bool,
     },
+    /// Print an ER diagram: the whole schema, one entity and its
+    /// neighbourhood, or some modules, as Mermaid, DOT or SVG.
+    ///
+    /// Example: `schemac diagram examples/saas --as mermaid --focus User --depth 1`.
+    /// Modules are the source files (`schema/billing.schema` is `billing`).
+    Diagram {
+        /// A project directory, a path inside one, or a single .schema file.
+        path: Option<PathBuf>,
+        /// The notation.
+        #[arg(long = "as", value_enum, default_value_t = diagram::DiagramFormat::Mermaid)]
+        notation: diagram::DiagramFormat,
+        /// Draw only this entity and its neighbours.
+        #[arg(long, value_name = "ENTITY")]
+        focus: Option<String>,
+        /// With --focus: how many relations away a neighbour may be.
+        #[arg(long, default_value_t = 1, requires = "focus")]
+        depth: usize,
+        /// Only entities of this module (repeatable).
+        #[arg(long = "module", value_name = "NAME")]
+        modules: Vec<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Write the documentation site: an overview diagram with zoom and pan,
+    /// one page per entity, search, and the migration history.
+    ///
+    /// Example: `schemac docs examples/saas`, then open
+    /// examples/saas/build/docs/index.html. `schemac build` writes it too
+    /// (unless `[build] docs = false`).
+    Docs {
+        /// A project directory, a path inside one, or a single .schema file.
+        path: Option<PathBuf>,
+        /// Where to write the site (default: <out>/docs of the project).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Explain a diagnostic code, with an example: `schemac explain E0102`.
     Explain {
         /// The code, like E0102 or W0100.
@@ -216,6 +255,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify { path, pg, keep, no_reorder } => {
             verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter)
         }
+        Command::Diagram { path, notation, focus, depth, modules, out } => {
+            diagram::run(diagram::Args { path, format: notation, focus, depth, modules, out }, &reporter)
+        }
+        Command::Docs { path, out } => docs::run(path, out, &reporter),
         Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
     };

@@ -65,6 +65,7 @@ struct BuildSection {
     out: Option<String>,
     targets: Option<Vec<String>>,
     committed: Option<bool>,
+    docs: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -84,6 +85,8 @@ pub struct Project {
     pub targets: Vec<String>,
     /// The build output is committed: `schemac check` fails when it is stale.
     pub committed: bool,
+    /// `schemac build` also writes the diagrams and the docs site (default).
+    pub docs: bool,
     pub lints: BTreeMap<Code, LintLevel>,
     pub passes: crate::passes::Options,
     pub postgres: crate::backends::postgres::Options,
@@ -179,6 +182,7 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
         out,
         targets,
         committed,
+        docs: manifest.build.docs.unwrap_or(true),
         lints,
         passes,
         postgres,
