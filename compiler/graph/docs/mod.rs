@@ -1,5 +1,6 @@
 //! The documentation site: `index.html` (overview diagram with zoom and
-//! pan, modules, types, roles), one page per entity, the migration history,
+//! pan, modules, types, roles), one page per entity, the security report,
+//! the migration history,
 //! and a search over entities and columns — plain HTML, CSS and JS that work
 //! from the file system with no network.
 //!
@@ -11,6 +12,7 @@ mod migrations;
 mod overview;
 mod page;
 mod search;
+mod security;
 mod words;
 
 use std::collections::BTreeMap;
@@ -74,6 +76,7 @@ pub fn site(input: &Input) -> Vec<(String, String)> {
         ("assets/site.js".to_string(), include_str!("assets/site.js").to_string()),
         ("assets/search-index.js".to_string(), search::index(input.ir)),
         ("index.html".to_string(), overview::page(input)),
+        ("security.html".to_string(), security::page(input)),
     ];
     for entity in &input.ir.entities {
         files.push((format!("entities/{}.html", entity.name), entity::page(input, &index, entity)));

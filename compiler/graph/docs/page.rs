@@ -62,9 +62,11 @@ pub fn nav(input: &Input, root: &str, only: Option<&str>) -> String {
         }
         out.push_str("</ul>\n");
     }
+    let _ = write!(out, "<h2>Reports</h2>\n<ul><li><a href=\"{root}security.html\">Security</a></li>");
     if !input.migrations.is_empty() {
-        let _ = writeln!(out, "<h2>History</h2>\n<ul><li><a href=\"{root}migrations.html\">Migrations</a></li></ul>");
+        let _ = write!(out, "<li><a href=\"{root}migrations.html\">Migrations</a></li>");
     }
+    out.push_str("</ul>\n");
     out.push_str("</nav>\n");
     out
 }

@@ -68,18 +68,18 @@ pub fn policy(p: &Policy) -> String {
             PolicyCommand::Delete => "delete",
         })
         .collect();
-    let mut text = if p.restrictive {
-        format!("<strong>Restricts</strong> {who}: they may {} only rows", commands.join(", "))
+    let (mut text, rows) = if p.restrictive {
+        (format!("<strong>Restricts</strong> {who}: they may {} only", commands.join(", ")), " rows")
     } else {
-        format!("<strong>Allows</strong> {who} to {}", commands.join(", "))
+        (format!("<strong>Allows</strong> {who} to {}", commands.join(", ")), " rows")
     };
     match (&p.using, &p.check) {
         (Some(using), Some(check)) if using == check => {
-            text.push_str(&format!(" rows where {}", code(&expr_text(using))));
+            text.push_str(&format!("{rows} where {}", code(&expr_text(using))));
         }
         (using, check) => {
             if let Some(using) = using {
-                text.push_str(&format!(" rows where {}", code(&expr_text(using))));
+                text.push_str(&format!("{rows} where {}", code(&expr_text(using))));
             } else if !p.restrictive {
                 text.push_str(" every row");
             }
