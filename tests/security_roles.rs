@@ -357,13 +357,16 @@ const REACTIONS: &[(i64, Tenant, &str, &str)] =
 
 const TEAMS: &[(&str, Tenant)] = &[(TEAM_A, Tenant::A), (TEAM_B, Tenant::B)];
 
-const MEMBERSHIPS: &[(&str, &str)] = &[(A1, TEAM_A), (A2, TEAM_A), (B1, TEAM_B), (B2, TEAM_B)];
+/// `(user, team, tenant)`: Membership is tenant scoped in its `through` body.
+const MEMBERSHIPS: &[(&str, &str, Tenant)] =
+    &[(A1, TEAM_A, Tenant::A), (A2, TEAM_A, Tenant::A), (B1, TEAM_B, Tenant::B), (B2, TEAM_B, Tenant::B)];
 
-const PROFILES: &[(&str, &str)] = &[
-    ("a0000000-0000-4000-8000-0000000000e1", A1),
-    ("a0000000-0000-4000-8000-0000000000e2", A2),
-    ("b0000000-0000-4000-8000-0000000000e1", B1),
-    ("b0000000-0000-4000-8000-0000000000e2", B2),
+/// `(id, user, tenant)`.
+const PROFILES: &[(&str, &str, Tenant)] = &[
+    ("a0000000-0000-4000-8000-0000000000e1", A1, Tenant::A),
+    ("a0000000-0000-4000-8000-0000000000e2", A2, Tenant::A),
+    ("b0000000-0000-4000-8000-0000000000e1", B1, Tenant::B),
+    ("b0000000-0000-4000-8000-0000000000e2", B2, Tenant::B),
 ];
 
 /// The seed, as the superuser: every row written on 2024-01-01 (posts'
@@ -422,11 +425,17 @@ fn seed_sql() -> String {
             tenant.id()
         ));
     }
-    for (user, team) in MEMBERSHIPS {
-        sql.push_str(&format!("INSERT INTO membership (user_id, team_id) VALUES ('{user}', '{team}');\n"));
+    for (user, team, tenant) in MEMBERSHIPS {
+        sql.push_str(&format!(
+            "INSERT INTO membership (user_id, team_id, tenant_id) VALUES ('{user}', '{team}', '{}');\n",
+            tenant.id()
+        ));
     }
-    for (id, user) in PROFILES {
-        sql.push_str(&format!("INSERT INTO profile (id, user_id, bio) VALUES ('{id}', '{user}', 'Bio');\n"));
+    for (id, user, tenant) in PROFILES {
+        sql.push_str(&format!(
+            "INSERT INTO profile (id, user_id, tenant_id, bio) VALUES ('{id}', '{user}', '{}', 'Bio');\n",
+            tenant.id()
+        ));
     }
     // Later (now): the edits file the 2024 versions; so do the deletes.
     for p in POSTS.iter().filter(|p| p.filed.is_some()) {
@@ -625,10 +634,13 @@ fn expected(role: Role, ctx: Ctx, rel: Rel) -> Sees {
         Sees::rows(USERS.iter().filter(|u| mine(u.tenant) && !(live && u.deleted)).map(|u| u.id.to_string()))
     };
     match rel {
-        // Not tenant scoped.
-        Rel::Tenant => Sees::rows([TENANT_A.to_string(), TENANT_B.to_string()]),
-        Rel::Membership => Sees::rows(MEMBERSHIPS.iter().map(|(u, t)| format!("{u}/{t}"))),
-        Rel::Profile => Sees::rows(PROFILES.iter().map(|(id, _)| id.to_string())),
+        // `billing` lets the auditor read every tenant, `own_tenant` the application its own.
+        Rel::Tenant if role == Role::Auditor => Sees::rows([TENANT_A.to_string(), TENANT_B.to_string()]),
+        Rel::Tenant => Sees::rows([Tenant::A, Tenant::B].into_iter().filter(|t| mine(*t)).map(|t| t.id().to_string())),
+        Rel::Membership => {
+            Sees::rows(MEMBERSHIPS.iter().filter(|(_, _, t)| mine(*t)).map(|(u, team, _)| format!("{u}/{team}")))
+        }
+        Rel::Profile => Sees::rows(PROFILES.iter().filter(|(_, _, t)| mine(*t)).map(|(id, _, _)| id.to_string())),
         Rel::User => users(false),
         Rel::UserLive => users(true),
         Rel::Team => Sees::rows(TEAMS.iter().filter(|(_, t)| mine(*t)).map(|(id, _)| id.to_string())),
@@ -1305,8 +1317,8 @@ fn saas_catalog_has_the_declared_privileges_and_policies() {
     );
     f.eq("USAGE on schema public", usage, sorted(roles.clone()));
 
-    // Row-level security: forced on the tenant-scoped tables, enabled on the
-    // history, off elsewhere.
+    // Row-level security: forced on the tenant-scoped tables and the tenants,
+    // enabled on the history, off on the audit log (which nobody is granted).
     let security = must_read(
         c,
         "SELECT relname || ' ' || relrowsecurity || ' ' || relforcerowsecurity FROM pg_class \
@@ -1316,13 +1328,13 @@ fn saas_catalog_has_the_declared_privileges_and_policies() {
     let expected: Vec<String> = [
         ("audit_log", false, false),
         ("comment", true, true),
-        ("membership", false, false),
+        ("membership", true, true),
         ("post", true, true),
         ("post_history", true, false),
-        ("profile", false, false),
+        ("profile", true, true),
         ("reaction", true, true),
         ("team", true, true),
-        ("tenant", false, false),
+        ("tenant", true, true),
         ("user", true, true),
     ]
     .iter()
@@ -1336,7 +1348,7 @@ fn saas_catalog_has_the_declared_privileges_and_policies() {
         &[],
     );
     let mut expected = Vec::new();
-    for t in ["user", "team", "post", "comment", "reaction"] {
+    for t in ["user", "team", "post", "comment", "reaction", "membership", "profile"] {
         expected.push(format!("{t} {t}_tenant_isolation RESTRICTIVE ALL public"));
         expected.push(format!("{t} {t}_tenant_rows PERMISSIVE ALL public"));
     }
@@ -1344,6 +1356,8 @@ fn saas_catalog_has_the_declared_privileges_and_policies() {
         "post_history post_history_tenant_isolation RESTRICTIVE SELECT public",
         "post_history post_history_tenant_rows PERMISSIVE SELECT public",
         "post own_posts RESTRICTIVE UPDATE app_user",
+        "tenant own_tenant PERMISSIVE SELECT app_user",
+        "tenant billing PERMISSIVE SELECT auditor",
         "post published_only RESTRICTIVE SELECT support",
         "post_history published_only RESTRICTIVE SELECT support",
     ] {
@@ -1353,7 +1367,7 @@ fn saas_catalog_has_the_declared_privileges_and_policies() {
     let tenant_condition = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)";
     let conditions = must_read(
         c,
-        "SELECT DISTINCT qual || ' ' || coalesce(with_check, '-') FROM pg_policies WHERE policyname LIKE '%tenant%'",
+        "SELECT DISTINCT qual || ' ' || coalesce(with_check, '-') FROM pg_policies WHERE policyname LIKE '%tenant_isolation' OR policyname LIKE '%tenant_rows'",
         &[],
     );
     f.eq(

@@ -59,17 +59,7 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             })
             .collect();
-        for (name, build) in &mut self.entities {
-            for r in build.pattern_relations.drain(..) {
-                jobs.push(Job {
-                    relation: Cow::Owned(r.relation),
-                    file: r.file,
-                    origin: Origin::Pattern { pattern: r.pattern },
-                    blame: Some(r.blame),
-                    entity: Some(name.clone()),
-                });
-            }
-        }
+        jobs.extend(self.pattern_relation_jobs());
         // Junctions first, so other relations may point at them; then retry
         // relations whose target key is made of relation fields not yet lowered.
         jobs.sort_by_key(|j| j.relation.cardinality != Cardinality::ManyToMany);
@@ -82,12 +72,33 @@ impl<'a> Analyzer<'a> {
                     deferred.push(job);
                 }
             }
-            if deferred.is_empty() || final_pass {
+            // A junction made just now may apply patterns that declare
+            // relations (`through Membership { apply tenant_scoped }`).
+            let fresh = self.pattern_relation_jobs();
+            if deferred.is_empty() && fresh.is_empty() || final_pass && fresh.is_empty() {
                 break;
             }
-            final_pass = deferred.len() == before;
+            final_pass = fresh.is_empty() && deferred.len() == before;
+            deferred.extend(fresh);
             jobs = deferred;
         }
+    }
+
+    /// The relations patterns declared on entities, not lowered yet.
+    fn pattern_relation_jobs(&mut self) -> Vec<Job<'a>> {
+        let mut jobs = Vec::new();
+        for (name, build) in &mut self.entities {
+            for r in build.pattern_relations.drain(..) {
+                jobs.push(Job {
+                    relation: Cow::Owned(r.relation),
+                    file: r.file,
+                    origin: Origin::Pattern { pattern: r.pattern },
+                    blame: Some(r.blame),
+                    entity: Some(name.clone()),
+                });
+            }
+        }
+        jobs
     }
 
     fn end_entity(&mut self, ident: &ast::Ident, self_entity: Option<&str>) -> Option<String> {
