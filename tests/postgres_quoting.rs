@@ -556,7 +556,8 @@ fn injected_sql_stays_inside_its_quotes() {
 /// A hostile schema name from schemac.toml and user text from the language:
 /// doc comments with quotes, dollar tags and backslashes, keywords as enum
 /// values, field and entity names that are reserved words, string defaults
-/// and checks with `'` and `\`. `system_user` is reserved by newer servers
+/// and checks with `'` and `\`, a role's doc comment and a policy whose
+/// condition holds SQL comment markers, dollar quotes and a statement. `system_user` is reserved by newer servers
 /// only (quote::ident quotes it, PostgreSQL 15's `quote_ident` does not); an
 /// empty doc comment is an empty COMMENT, which PostgreSQL stores as none.
 const SOURCE: &str = r#"
@@ -593,6 +594,18 @@ relation Order.customer -> Customer.orders {
 
 /// Orders that matter: $body$ 'x' \
 view Ordered = Order where status != select select (id, user, order)
+
+/// Reads orders; it's "quoted" '; DROP ROLE x; -- $$ */
+role quoting_clerk
+
+/// Clerks see orders not marked: $body$ '; DROP TABLE "order"; -- /* x */
+policy clerk_orders on Order {
+  to quoting_clerk
+  for select
+  using (remark != '$$; DROP TABLE "order"; --' and user != 'it''s /* x */ \')
+}
+
+grant select on Order to quoting_clerk
 "#;
 
 /// The schema in schemac.toml: quotes, a dot, a semicolon, comment starts,
@@ -683,4 +696,23 @@ fn a_compiled_schema_with_hostile_names_round_trips() {
         .unwrap_or_else(|e| panic!("{}", describe(&e, "")));
     let values: Vec<String> = (0..5).map(|i| row.get(i)).collect();
     assert_eq!(values, ["it's a \\ backslash", "\\", "say \"it's\" \\ ok", "order", "table"]);
+    // The policy does what it says, its strings compared as written: the two
+    // rows marked with its texts are hidden from the clerk, the first is not.
+    db.client
+        .batch_execute(&format!(
+            "INSERT INTO {order_table} (customer_id, remark) SELECT id, '$$; DROP TABLE \"order\"; --' FROM {customer};\n\
+             INSERT INTO {order_table} (customer_id, \"user\") SELECT id, 'it''s /* x */ \\' FROM {customer};",
+            customer = qualified(SCHEMA, "customer")
+        ))
+        .unwrap_or_else(|e| panic!("{}", describe(&e, "")));
+    let mut tx = db.client.transaction().expect("begin");
+    tx.batch_execute("SET LOCAL ROLE quoting_clerk").expect("become the clerk");
+    let seen: i64 = tx
+        .query_one(&format!("SELECT count(*) FROM {order_table}"), &[])
+        .unwrap_or_else(|e| panic!("{}", describe(&e, "")))
+        .get(0);
+    assert_eq!(seen, 1, "the clerk sees only the order its policy allows");
+    drop(tx);
+    let orders: i64 = db.client.query_one(&format!("SELECT count(*) FROM {order_table}"), &[]).unwrap().get(0);
+    assert_eq!(orders, 3, "nothing injected ran");
 }
