@@ -6,6 +6,7 @@
 
 pub mod docs;
 pub mod dot;
+mod labels;
 pub mod layout;
 pub mod mermaid;
 pub mod model;

@@ -9,7 +9,8 @@
 use std::fmt::Write;
 
 use super::escape_html as xml;
-use super::layout::{self, Graph, Layout, Node, Point, GROUP_LABEL_HEIGHT};
+use super::labels::Occupied;
+use super::layout::{self, Graph, Layout, Node, Rect, GROUP_LABEL_HEIGHT};
 use super::model::{Diagram, End, EntityBox};
 
 /// Advance of one character of the 12 px monospace font, with some slack.
@@ -106,6 +107,11 @@ fn draw(diagram: &Diagram, placed: &Layout, options: &Options) -> String {
         }
     }
     out.push_str("</g>\n<g class=\"links\">\n");
+    // Labels keep clear of boxes, group titles and each other.
+    let titles = diagram.groups.iter().zip(&placed.groups).filter(|_| diagram.groups.len() > 1).map(|(name, rect)| {
+        Rect { x: rect.x + 12.0, y: rect.y + 4.0, width: name.chars().count() as f64 * 8.0, height: 20.0 }
+    });
+    let mut occupied = Occupied::new(placed.nodes.iter().copied().chain(titles));
     for (link, points) in diagram.links.iter().zip(&placed.edges) {
         let Some(first) = points.first() else { continue };
         let mut d = format!("M{} {}", first.x, first.y);
@@ -116,21 +122,18 @@ fn draw(diagram: &Diagram, placed: &Layout, options: &Options) -> String {
         let to = &diagram.entities[link.to].name;
         let _ = write!(
             out,
-            "<g class=\"link\" data-from=\"{}\" data-to=\"{}\"><path d=\"{d}\" marker-start=\"url(#{})\" marker-end=\"url(#{})\"/>",
+            "<g class=\"link\" data-from=\"{}\" data-to=\"{}\"><title>{} → {}{}</title><path d=\"{d}\" marker-start=\"url(#{})\" marker-end=\"url(#{})\"/>",
             xml(from),
             xml(to),
+            xml(from),
+            xml(to),
+            if link.label.is_empty() { String::new() } else { format!(": {}", xml(&link.label)) },
             marker(link.from_end),
             marker(link.to_end)
         );
-        if !link.label.is_empty() {
-            let at = label_point(points);
-            let _ = write!(
-                out,
-                "<text class=\"link-label\" x=\"{}\" y=\"{}\">{}</text>",
-                at.x,
-                at.y - 3.0,
-                xml(&link.label)
-            );
+        if let Some(at) = (!link.label.is_empty()).then(|| occupied.place(&link.label, points, width, height)).flatten()
+        {
+            let _ = write!(out, "<text class=\"link-label\" x=\"{}\" y=\"{}\">{}</text>", at.x, at.y, xml(&link.label));
         }
         out.push_str("</g>\n");
     }
@@ -197,18 +200,6 @@ fn marker(end: End) -> &'static str {
         End::ZeroOrOne => "end-zero-or-one",
         End::ZeroOrMany => "end-many",
     }
-}
-
-/// The middle of the polyline's longest segment.
-fn label_point(points: &[Point]) -> Point {
-    let mut best = (0.0, points[0]);
-    for pair in points.windows(2) {
-        let length = (pair[1].x - pair[0].x).hypot(pair[1].y - pair[0].y);
-        if length > best.0 {
-            best = (length, Point { x: (pair[0].x + pair[1].x) / 2.0, y: (pair[0].y + pair[1].y) / 2.0 });
-        }
-    }
-    best.1
 }
 
 /// Styles and the crow's-foot markers. Markers are drawn for a line that

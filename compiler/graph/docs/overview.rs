@@ -102,7 +102,7 @@ pub fn page(input: &Input) -> String {
 
     if !ir.roles.is_empty() {
         main.push_str(
-            "<section id=\"roles\" aria-labelledby=\"roles-title\">\n<h2 id=\"roles-title\">Roles</h2>\n<dl>\n",
+            "<section id=\"roles\" aria-labelledby=\"roles-title\">\n<h2 id=\"roles-title\">Roles</h2>\n<p>What each role may do on each table, which rows it reaches and where personal data is: the <a href=\"security.html\">security report</a>.</p>\n<dl>\n",
         );
         for role in &ir.roles {
             let mut text = String::from(if role.login { "can log in" } else { "cannot log in (a group role)" });
