@@ -8,21 +8,11 @@
 // message), 2 on a usage error. CHROMIUM overrides the browser (default
 // /usr/bin/chromium).
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -73,14 +63,7 @@ function entityLabels(text) {
   return [...labels].filter(Boolean);
 }
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-let browser;
-try {
-  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-} catch (e) {
-  console.error(`FAIL: cannot start Chromium at ${executablePath} (apt-get install chromium): ${e.message}`);
-  process.exit(1);
-}
+const browser = await launch();
 const page = await browser.newPage();
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));

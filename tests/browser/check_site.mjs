@@ -24,22 +24,12 @@
 // their box, edge labels and group titles that neither hide under a box nor
 // overprint each other, and edges that do not run through a box.
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 
 const USAGE = 'usage: node check_site.mjs <site-dir> <expected-entities.json> <screenshot.png> [column | Entity.column]';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT_MS = Number(process.env.CHECK_SITE_TIMEOUT_MS || 15 * 60 * 1000);
 const LIST_LIMIT = 25; // failures listed per check before "… and N more"
 
@@ -138,14 +128,7 @@ const watchdog = setTimeout(() => {
 }, TIMEOUT_MS);
 watchdog.unref();
 
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-let browser;
-try {
-  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-} catch (e) {
-  console.error(`FAIL: cannot start Chromium at ${executablePath} (apt-get install chromium): ${e.message}`);
-  process.exit(1);
-}
+const browser = await launch();
 
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
 context.setDefaultTimeout(10_000);
