@@ -14,6 +14,7 @@ pub mod graph;
 pub mod import;
 pub mod migrate;
 pub mod passes;
+pub mod performance;
 pub mod pipeline;
 pub mod semantic;
 pub mod stdlib;

@@ -75,7 +75,13 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
     }
     let cx = passes::Context { options: &pass_options, source_map: &compilation.source_map };
     let mut diagnostics = passes::run_all(&mut compilation.ir, &cx);
-    let mut artifacts = vec![Artifact { path: "ir.json".into(), contents: ir_json(&compilation.ir) }];
+    let mut artifacts = vec![
+        Artifact { path: "ir.json".into(), contents: ir_json(&compilation.ir) },
+        Artifact {
+            path: "performance.md".into(),
+            contents: crate::performance::render(&compilation.ir, &options.project),
+        },
+    ];
     let mut catalog = None;
     let mut unavailable = Vec::new();
     for target in &options.targets {

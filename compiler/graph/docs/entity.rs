@@ -10,6 +10,7 @@ use super::words::{self, code};
 use super::{Index, Input};
 use crate::graph::escape_html as h;
 use crate::graph::text::{expr_text, type_text};
+use crate::performance::storage::thousands;
 use crate::semantic::ir::{Cardinality, Entity, Field, Ir, Origin, Relation, Type};
 
 pub fn page(input: &Input, index: &Index, entity: &Entity) -> String {
@@ -449,16 +450,4 @@ fn workload(out: &mut String, index: &Index, entity: &Entity) {
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
