@@ -445,6 +445,16 @@ fn workload(out: &mut String, index: &Index, entity: &Entity) {
             if let Some(rate) = q.per_second {
                 let _ = write!(text, " — {rate} per second");
             }
+            use crate::performance::access_path::Served;
+            match index.access.get(q.name.as_str()) {
+                Some(Served::Fully(by)) => {
+                    let _ = write!(text, "; served by {}", h(by));
+                }
+                Some(Served::Partly(by)) => {
+                    let _ = write!(text, "; partly served by {} (see <code>performance.md</code>)", h(by));
+                }
+                _ => text.push_str("; <strong>no index serves it</strong> (see <code>performance.md</code>)"),
+            }
             let _ = writeln!(out, "<li>{text}</li>");
         }
         out.push_str("</ul>\n");

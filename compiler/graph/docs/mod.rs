@@ -40,6 +40,8 @@ struct Index<'a> {
     queries: BTreeMap<&'a str, Vec<&'a Query>>,
     /// The navigation of each module's entity pages, rendered once.
     nav: BTreeMap<&'a str, String>,
+    /// How each workload query reaches its rows, by query name.
+    access: BTreeMap<&'a str, crate::performance::access_path::Served>,
 }
 
 impl<'a> Index<'a> {
@@ -63,7 +65,11 @@ impl<'a> Index<'a> {
         ir.queries.iter().for_each(|q| queries.entry(&q.entity).or_default().push(q));
         let modules: std::collections::BTreeSet<&str> = input.modules.values().map(String::as_str).collect();
         let nav = modules.into_iter().map(|m| (m, page::nav(input, "../", Some(m)))).collect();
-        Index { relations, grants, policies, queries, nav }
+        let access = crate::performance::access_path::analyse(ir)
+            .into_iter()
+            .map(|a| (a.query.name.as_str(), a.served))
+            .collect();
+        Index { relations, grants, policies, queries, nav, access }
     }
 }
 
