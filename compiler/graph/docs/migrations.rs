@@ -50,7 +50,7 @@ impl Migration {
     }
 }
 
-pub fn page(input: &Input) -> String {
+pub fn page(input: &Input, nav: &str) -> String {
     let mut main = String::from("<h1>Migration history</h1>\n");
     let n = input.migrations.len();
     let _ = writeln!(
@@ -103,6 +103,5 @@ pub fn page(input: &Input) -> String {
         }
         main.push_str("</ol>\n</details>\n</section>\n");
     }
-    let nav = page::nav(input, "", None);
-    page::render(input, &Frame { title: "Migration history", root: "", nav: &nav }, &main)
+    page::render(input, &Frame { title: "Migration history", root: "", nav }, &main)
 }

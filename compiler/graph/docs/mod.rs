@@ -40,6 +40,8 @@ struct Index<'a> {
     queries: BTreeMap<&'a str, Vec<&'a Query>>,
     /// The navigation of each module's entity pages, rendered once.
     nav: BTreeMap<&'a str, String>,
+    /// The navigation of the site-level pages (every entity).
+    site_nav: String,
     /// How each workload query reaches its rows, by query name.
     access: BTreeMap<&'a str, crate::performance::access_path::Served>,
 }
@@ -63,13 +65,14 @@ impl<'a> Index<'a> {
         ir.policies.iter().for_each(|p| policies.entry(&p.entity).or_default().push(p));
         let mut queries: BTreeMap<&str, Vec<&Query>> = BTreeMap::new();
         ir.queries.iter().for_each(|q| queries.entry(&q.entity).or_default().push(q));
-        let modules: std::collections::BTreeSet<&str> = input.modules.values().map(String::as_str).collect();
-        let nav = modules.into_iter().map(|m| (m, page::nav(input, "../", Some(m)))).collect();
+        let modules = page::by_module(input);
+        let nav = modules.keys().map(|m| (*m, page::nav(input, &modules, "../", Some(m)))).collect();
+        let site_nav = page::nav(input, &modules, "", None);
         let access = crate::performance::access_path::analyse(ir)
             .into_iter()
             .map(|a| (a.query.name.as_str(), a.served))
             .collect();
-        Index { relations, grants, policies, queries, nav, access }
+        Index { relations, grants, policies, queries, nav, site_nav, access }
     }
 }
 
@@ -81,14 +84,14 @@ pub fn site(input: &Input) -> Vec<(String, String)> {
         ("assets/site.css".to_string(), include_str!("assets/site.css").to_string()),
         ("assets/site.js".to_string(), include_str!("assets/site.js").to_string()),
         ("assets/search-index.js".to_string(), search::index(input.ir)),
-        ("index.html".to_string(), overview::page(input)),
-        ("security.html".to_string(), security::page(input)),
+        ("index.html".to_string(), overview::page(input, &index.site_nav)),
+        ("security.html".to_string(), security::page(input, &index, &index.site_nav)),
     ];
     for entity in &input.ir.entities {
         files.push((format!("entities/{}.html", entity.name), entity::page(input, &index, entity)));
     }
     if !input.migrations.is_empty() {
-        files.push(("migrations.html".to_string(), migrations::page(input)));
+        files.push(("migrations.html".to_string(), migrations::page(input, &index.site_nav)));
     }
     files
 }

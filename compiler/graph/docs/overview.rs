@@ -13,7 +13,7 @@ use crate::graph::model::{self, Selection};
 use crate::graph::svg;
 use crate::graph::text::{expr_text, type_text};
 
-pub fn page(input: &Input) -> String {
+pub fn page(input: &Input, nav: &str) -> String {
     let ir = input.ir;
     let mut main = String::new();
     let _ = writeln!(main, "<h1>{} schema</h1>", h(input.project));
@@ -132,6 +132,5 @@ pub fn page(input: &Input) -> String {
         }
         main.push_str("</dl>\n</section>\n");
     }
-    let nav = page::nav(input, "", None);
-    page::render(input, &Frame { title: "Overview", root: "", nav: &nav }, &main)
+    page::render(input, &Frame { title: "Overview", root: "", nav }, &main)
 }

@@ -40,22 +40,25 @@ pub fn render(input: &Input, frame: &Frame, main: &str) -> String {
     out
 }
 
-/// Entities by module: every module on the overview, the page's own module
-/// on entity pages (a site of 10,000 entities would otherwise repeat 10,000
-/// links on each page).
-pub fn nav(input: &Input, root: &str, only: Option<&str>) -> String {
+/// Entity names by module, sorted.
+pub fn by_module<'a>(input: &Input<'a>) -> BTreeMap<&'a str, Vec<&'a str>> {
     let mut by_module: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for entity in &input.ir.entities {
         let module = input.modules.get(&entity.name).map_or("schema", String::as_str);
-        if only.is_none_or(|m| m == module) {
-            by_module.entry(module).or_default().push(&entity.name);
-        }
+        by_module.entry(module).or_default().push(&entity.name);
     }
+    by_module
+}
+
+/// Entities by module: every module on the overview, the page's own module
+/// on entity pages (a site of 10,000 entities would otherwise repeat 10,000
+/// links on each page).
+pub fn nav(input: &Input, modules: &BTreeMap<&str, Vec<&str>>, root: &str, only: Option<&str>) -> String {
     let mut out = String::from("<nav aria-label=\"Entities\">\n");
     if only.is_some() {
         let _ = writeln!(out, "<p><a href=\"{root}index.html#modules\">All modules</a></p>");
     }
-    for (module, names) in by_module {
+    for (module, names) in modules.iter().filter(|(m, _)| only.is_none_or(|o| o == **m)) {
         let _ = writeln!(out, "<h2>{}</h2>\n<ul>", h(module));
         for name in names {
             let _ = writeln!(out, "<li><a href=\"{root}{}\">{}</a></li>", h(&entity_href(name)), h(name));
@@ -66,7 +69,6 @@ pub fn nav(input: &Input, root: &str, only: Option<&str>) -> String {
     if !input.migrations.is_empty() {
         let _ = write!(out, "<li><a href=\"{root}migrations.html\">Migrations</a></li>");
     }
-    out.push_str("</ul>\n");
-    out.push_str("</nav>\n");
+    out.push_str("</ul>\n</nav>\n");
     out
 }

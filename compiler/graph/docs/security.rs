@@ -8,11 +8,11 @@ use std::fmt::Write;
 
 use super::page::{self, Frame};
 use super::words::{self, code};
-use super::{entity_href, Input};
+use super::{entity_href, Index, Input};
 use crate::graph::escape_html as h;
 use crate::semantic::ir::{BehaviourKind, Privilege};
 
-pub fn page(input: &Input) -> String {
+pub fn page(input: &Input, index: &Index, nav: &str) -> String {
     let ir = input.ir;
     let mut main = String::from("<h1>Security</h1>\n");
     main.push_str(
@@ -55,7 +55,7 @@ pub fn page(input: &Input) -> String {
                 h(&entity_href(table)),
                 h(table),
                 h(&privileges.join(", ")),
-                rows_for(input, table, &role.name)
+                rows_for(input, index, table, &role.name)
             );
         }
         main.push_str("</tbody>\n</table>\n");
@@ -70,7 +70,8 @@ pub fn page(input: &Input) -> String {
     let mut unfiltered = Vec::new();
     for entity in &ir.entities {
         let tenant = entity.behaviours.iter().find(|b| b.kind == BehaviourKind::TenantIsolation);
-        let policies: Vec<_> = ir.policies.iter().filter(|p| p.entity == entity.name).collect();
+        let policies: &[&crate::semantic::ir::Policy] =
+            index.policies.get(entity.name.as_str()).map_or(&[], Vec::as_slice);
         if tenant.is_none() && policies.is_empty() {
             unfiltered.push(entity.name.as_str());
             continue;
@@ -118,12 +119,11 @@ pub fn page(input: &Input) -> String {
         main.push_str("</tbody>\n</table>\n");
     }
     main.push_str("</section>\n");
-    let nav = page::nav(input, "", None);
-    page::render(input, &Frame { title: "Security", root: "", nav: &nav }, &main)
+    page::render(input, &Frame { title: "Security", root: "", nav }, &main)
 }
 
 /// Which rows of `table` the role reaches, in words.
-fn rows_for(input: &Input, table: &str, role: &str) -> String {
+fn rows_for(input: &Input, index: &Index, table: &str, role: &str) -> String {
     let ir = input.ir;
     let Some(entity) = ir.entity(table) else { return String::new() };
     let tenant = entity.behaviours.iter().any(|b| b.kind == BehaviourKind::TenantIsolation);
@@ -141,10 +141,11 @@ fn rows_for(input: &Input, table: &str, role: &str) -> String {
         i += 1;
     }
     let applies = |roles: &[String]| roles.is_empty() || roles.iter().any(|r| member_of.contains(&r.as_str()));
-    let link = |p: &&crate::semantic::ir::Policy| {
+    let link = |p: &&&crate::semantic::ir::Policy| {
         format!("<a href=\"{}#policy-{}\">{}</a>", h(&entity_href(table)), h(&p.name), h(&p.name))
     };
-    let policies: Vec<_> = ir.policies.iter().filter(|p| p.entity == table && applies(&p.roles)).collect();
+    let on_table: &[&crate::semantic::ir::Policy] = index.policies.get(table).map_or(&[], Vec::as_slice);
+    let policies: Vec<_> = on_table.iter().filter(|p| applies(&p.roles)).collect();
     let allowing: Vec<String> = policies.iter().filter(|p| !p.restrictive).map(link).collect();
     let limiting: Vec<String> = policies.iter().filter(|p| p.restrictive).map(link).collect();
     let mut parts = Vec::new();
@@ -158,7 +159,7 @@ fn rows_for(input: &Input, table: &str, role: &str) -> String {
         parts.push(format!("limited by {}", limiting.join(", ")));
     }
     if parts.is_empty() {
-        if ir.policies.iter().any(|p| p.entity == table) {
+        if !on_table.is_empty() {
             "none (no policy applies to this role)".into()
         } else {
             "all".into()
