@@ -5,13 +5,18 @@
 //! above their children, long relations split by virtual nodes, layers
 //! ordered to cut crossings and placed compactly, and layers too wide for a
 //! readable picture wrapped into several rows. Groups are then packed into a
-//! drawing of roughly 16:10.
+//! drawing of roughly 16:10. Relations are drawn as polylines that never run
+//! through a box: inside a group along their layers, between groups (and
+//! inside one, across layers left without virtual nodes) orthogonally
+//! through the strips between layers and the lanes between groups, bundled
+//! at busy boxes (see `route` and `grid`).
 //!
 //! This module computes coordinates only. It knows nothing about entities,
 //! SVG or the IR, does no I/O, and is deterministic: no hashing order, no
 //! clock, no randomness, coordinates rounded to half pixels. The same graph
 //! gives the same bits.
 
+mod grid;
 mod group;
 mod order;
 mod pack;

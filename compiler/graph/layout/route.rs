@@ -1,13 +1,21 @@
-//! Edge routing once every box has its place: relations inside a group
-//! follow their chain of layers, relations between groups run orthogonally
-//! through the free strips between layers and beside groups, self-relations
-//! loop on the right. Attachment points are spread along each border in the
-//! order of where their lines go, so lines do not cross at the box.
+//! Edge routing once every box has its place. Relations inside a group
+//! follow their chain of layers (through the strips between layers and past
+//! the layers in between at their virtual nodes); self-relations loop on the
+//! right. Every other relation (between groups, or inside a group across
+//! layers without virtual nodes) is routed orthogonally around the boxes:
+//! out of its box vertically, through the strip next to the box's layer to
+//! the group's side (or straight out of a top or bottom layer), along the
+//! lanes between groups (`grid`), and into the other box the same way. No
+//! such route crosses a box: strips hold none, lanes pass no group, and
+//! the tracks that keep lines on one lane apart stay within its gap.
+//! Attachment points are spread along each border in the order of where
+//! their lines go, so lines do not cross at the box.
 
 use std::collections::BTreeMap;
 
+use super::grid::{Access, Axis, Found, Grid, BEND};
 use super::group::Drawing;
-use super::{half_pixel, Graph, Point, Rect, GROUP_GAP, PARALLEL_SPACING, STUB};
+use super::{half_pixel, Graph, Point, Rect, PARALLEL_SPACING, STUB};
 
 /// How far the innermost self-loop reaches right of its box.
 const LOOP_REACH: f64 = 20.0;
@@ -102,34 +110,23 @@ enum Side {
     Bottom,
 }
 
-/// A horizontal strip free of boxes where a route between groups runs
-/// sideways: the space between two layers of a group, or the gap above or
-/// below a group.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Channel {
-    top: f64,
-    bottom: f64,
-    /// Whether the strip is outside the group (no stubs of its own edges).
-    outside: bool,
+/// One straight piece of a routed edge, between its two vertical stubs.
+/// Pieces alternate: horizontal, vertical, ..., horizontal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Run {
+    /// Horizontal, in the strip below layer `.1` of cluster `.0` (between it
+    /// and the next layer), which no box reaches into.
+    Strip(usize, usize),
+    /// Along a line of the grid of lanes between groups.
+    Lane(Axis, usize),
 }
 
-impl Channel {
-    /// Identity for sharing out tracks (coordinates are never negative).
-    fn key(&self) -> (u64, u64) {
-        (self.top.to_bits(), self.bottom.to_bits())
-    }
-}
-
-/// A route between groups: out of `from` vertically into a channel next to
-/// its layer, sideways to a vertical corridor outside the groups, along it to
-/// a channel next to `to`'s layer, sideways and into `to`.
-struct Across {
-    start: Side,
-    end: Side,
-    start_channel: Channel,
-    end_channel: Channel,
-    /// None when both channels are one strip (the gap between two groups).
-    corridor: Option<f64>,
+/// A relation routed orthogonally: out of its box vertically, then along
+/// `runs`, then vertically into the other box.
+struct Routed {
+    /// The border left (of `from`) and the border entered (of `to`).
+    sides: [Side; 2],
+    runs: Vec<Run>,
 }
 
 /// How an edge is drawn.
@@ -139,7 +136,8 @@ enum Plan {
     SelfLoop,
     /// Inside a group: cluster, index in its chains.
     Chain(usize, usize),
-    Across(Across),
+    /// Between groups, or inside a group across layers without virtual nodes.
+    Routed(Routed),
 }
 
 /// A wish for an attachment point on a border.
@@ -154,10 +152,17 @@ struct Request {
     at_end: bool,
 }
 
+/// Sideways room of a lane on either side of its line (a ring lies
+/// `GROUP_GAP / 2` from its group, and boxes `GROUP_PADDING` further in).
+const LANE_REACH: f64 = 12.0;
+/// Distance between neighbouring tracks of a lane or strip, when it has room.
+const TRACK_SPACING: f64 = 8.0;
+
 /// The polyline of every edge, same order as `Graph::edges`.
 pub(super) fn route_all(scene: &Scene) -> Vec<Vec<Point>> {
     let graph = scene.graph;
     let n = graph.nodes.len();
+    let mut grid = Grid::new(scene.clusters);
     let mut plans: Vec<Plan> = graph
         .edges
         .iter()
@@ -167,7 +172,7 @@ pub(super) fn route_all(scene: &Scene) -> Vec<Vec<Point>> {
             } else if e.from == e.to {
                 Plan::SelfLoop
             } else if scene.cluster_of[e.from] != scene.cluster_of[e.to] {
-                Plan::Across(plan_across(scene, e.from, e.to))
+                Plan::Routed(plan_routed(scene, &mut grid, e.from, e.to))
             } else {
                 Plan::Invalid // replaced by its chain below
             }
@@ -175,58 +180,44 @@ pub(super) fn route_all(scene: &Scene) -> Vec<Vec<Point>> {
         .collect();
     for (cluster, drawing) in scene.drawings.iter().enumerate() {
         for (i, chain) in drawing.iter().flat_map(|d| d.chains.iter().enumerate()) {
-            plans[chain.edge] = Plan::Chain(cluster, i);
+            let d = drawing.as_ref().expect("a chain comes from a drawing");
+            plans[chain.edge] = if chain.via.is_empty() && d.layer[chain.lower] > d.layer[chain.upper] + 1 {
+                // Too long for virtual nodes: around the boxes instead.
+                let e = &graph.edges[chain.edge];
+                Plan::Routed(plan_routed(scene, &mut grid, e.from, e.to))
+            } else {
+                Plan::Chain(cluster, i)
+            };
         }
     }
 
-    // Tracks: the routes sharing a channel or a corridor are spread across it.
-    let mut channel_users: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
-    let mut corridor_users: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for (edge, plan) in plans.iter().enumerate() {
-        if let Plan::Across(route) = plan {
-            channel_users.entry(route.start_channel.key()).or_default().push(edge);
-            if route.end_channel.key() != route.start_channel.key() {
-                channel_users.entry(route.end_channel.key()).or_default().push(edge);
-            }
-            if let Some(x) = route.corridor {
-                corridor_users.entry(x.to_bits()).or_default().push(edge);
-            }
-        }
-    }
-    let track = |users: &[usize], edge: usize, from: f64, to: f64| {
-        let k = users.binary_search(&edge).expect("a route uses its own tracks");
-        half_pixel(from + (to - from) * (k + 1) as f64 / (users.len() + 1) as f64)
-    };
-    let channel_y = |channel: &Channel, edge: usize| {
-        let pad = if channel.outside { 4.0 } else { STUB };
-        track(&channel_users[&channel.key()], edge, channel.top + pad, channel.bottom - pad)
-    };
-    let corridor_x = |x: f64, edge: usize| {
-        let reach = GROUP_GAP / 2.0 - 4.0;
-        track(&corridor_users[&x.to_bits()], edge, x - reach, x + reach)
-    };
+    let tracks = tracks(scene, &grid, &plans);
 
     let mut requests = Vec::new();
+    // The bundles ending at a box: served in the order of their first edge.
+    let mut bundle_keys: BTreeMap<usize, f64> = BTreeMap::new();
     for (edge, plan) in plans.iter().enumerate() {
         let e = &graph.edges[edge];
         match plan {
             Plan::Invalid | Plan::SelfLoop => {}
-            Plan::Across(route) => {
-                let (a, b) = (&scene.rects[e.from], &scene.rects[e.to]);
-                let (a_toward, b_toward) = match route.corridor {
-                    Some(x) => (x, x),
-                    None => (b.x + b.width / 2.0, a.x + a.width / 2.0),
+            Plan::Routed(route) => {
+                let at = &tracks.at[edge];
+                let last = at.len() - 1;
+                let (from_toward, to_toward) = if last > 0 {
+                    (at[1], at[last - 1])
+                } else {
+                    (center(&scene.rects[e.to]), center(&scene.rects[e.from]))
                 };
-                let identity = (1, edge, 0);
-                requests.push(Request {
-                    node: e.from,
-                    side: route.start,
-                    key: a_toward,
-                    identity,
-                    edge,
-                    at_end: false,
-                });
-                requests.push(Request { node: e.to, side: route.end, key: b_toward, identity, edge, at_end: true });
+                let bundled = tracks.at_to[edge];
+                let mut request = |node: usize, side: Side, key: f64, bundle: Option<usize>, at_end: bool| {
+                    let (key, identity) = match bundle {
+                        Some(id) => (*bundle_keys.entry(id).or_insert(key), (2, id, 0)),
+                        None => (key, (1, edge, 0)),
+                    };
+                    requests.push(Request { node, side, key, identity, edge, at_end });
+                };
+                request(e.from, route.sides[0], from_toward, (!bundled).then_some(tracks.ends[edge][0]), false);
+                request(e.to, route.sides[1], to_toward, bundled.then_some(tracks.ends[edge][1]), true);
             }
             &Plan::Chain(cluster, i) => {
                 let drawing = scene.drawings[cluster].as_ref().expect("a chain comes from a drawing");
@@ -266,19 +257,21 @@ pub(super) fn route_all(scene: &Scene) -> Vec<Vec<Point>> {
             let points = match plan {
                 Plan::Invalid => return Vec::new(),
                 Plan::SelfLoop => self_loop(scene, edge, &scene.rects[e.from]),
-                Plan::Across(route) => {
+                Plan::Routed(route) => {
                     let (a, b) = (&scene.rects[e.from], &scene.rects[e.to]);
                     let border = |r: &Rect, side: Side| if side == Side::Top { r.y } else { r.bottom() };
-                    let a_y = channel_y(&route.start_channel, edge);
-                    let b_y = channel_y(&route.end_channel, edge);
-                    let mut points = vec![Point { x: start, y: border(a, route.start) }, Point { x: start, y: a_y }];
-                    if let Some(x) = route.corridor {
-                        let x = corridor_x(x, edge);
-                        points.push(Point { x, y: a_y });
-                        points.push(Point { x, y: b_y });
+                    let mut points = vec![Point { x: start, y: border(a, route.sides[0]) }];
+                    let mut at = Point { x: start, y: 0.0 };
+                    for (run, &c) in route.runs.iter().zip(&tracks.at[edge]) {
+                        if horizontal(run) {
+                            at.y = c;
+                        } else {
+                            at.x = c;
+                        }
+                        points.push(at);
                     }
-                    points.push(Point { x: end, y: b_y });
-                    points.push(Point { x: end, y: border(b, route.end) });
+                    points.push(Point { x: end, y: at.y });
+                    points.push(Point { x: end, y: border(b, route.sides[1]) });
                     points
                 }
                 &Plan::Chain(cluster, i) => chain_points(scene, cluster, i, start, end),
@@ -288,62 +281,199 @@ pub(super) fn route_all(scene: &Scene) -> Vec<Vec<Point>> {
         .collect()
 }
 
-/// The route between `from` and `to`, boxes of different groups: leave
-/// towards the other box vertically, and change height in a corridor beside
-/// the groups, where no box of either is in the way.
-fn plan_across(scene: &Scene, from: usize, to: usize) -> Across {
-    let (a, b) = (&scene.rects[from], &scene.rects[to]);
-    let downwards = b.y + b.height / 2.0 >= a.y + a.height / 2.0;
-    let (start, end) = if downwards { (Side::Bottom, Side::Top) } else { (Side::Top, Side::Bottom) };
-    let start_channel = channel(scene, from, start);
-    let end_channel = channel(scene, to, end);
-    if start_channel.key() == end_channel.key() {
-        return Across { start, end, start_channel, end_channel, corridor: None };
-    }
-    let (ga, gb) = (&scene.clusters[scene.cluster_of[from]], &scene.clusters[scene.cluster_of[to]]);
-    let corridor = if gb.x >= ga.right() || ga.x >= gb.right() {
-        // Side by side: in the gap between, or beside `to`'s group when the
-        // gap is wide (other groups may stand in it).
-        let (left, right) = if gb.x >= ga.right() { (ga, gb) } else { (gb, ga) };
-        if right.x - left.right() <= 2.0 * GROUP_GAP {
-            (left.right() + right.x) / 2.0
-        } else if gb.x >= ga.right() {
-            gb.x - GROUP_GAP / 2.0
-        } else {
-            gb.right() + GROUP_GAP / 2.0
-        }
-    } else {
-        // One above the other: pass on the side with the shorter way.
-        let left = ga.x.min(gb.x) - GROUP_GAP / 2.0;
-        let right = ga.right().max(gb.right()) + GROUP_GAP / 2.0;
-        let (ax, bx) = (a.x + a.width / 2.0, b.x + b.width / 2.0);
-        if (ax - left) + (bx - left) <= (right - ax) + (right - bx) {
-            left
-        } else {
-            right
-        }
-    };
-    Across { start, end, start_channel, end_channel, corridor: Some(corridor) }
+fn center(r: &Rect) -> f64 {
+    r.x + r.width / 2.0
 }
 
-/// The channel next to `node`'s layer on `side`: between its layer and the
-/// next one, or beyond the group's border for its first or last layer.
-fn channel(scene: &Scene, node: usize, side: Side) -> Channel {
+fn horizontal(run: &Run) -> bool {
+    matches!(run, Run::Strip(..) | Run::Lane(Axis::H, _))
+}
+
+/// Top and bottom of the strip below layer `layer` of `cluster`.
+fn strip(scene: &Scene, cluster: usize, layer: usize) -> (f64, f64) {
+    let drawing = scene.drawings[cluster].as_ref().expect("a strip belongs to a drawing");
+    let y = scene.clusters[cluster].y;
+    (y + drawing.bands[layer].1, y + drawing.bands[layer + 1].0)
+}
+
+/// A way out of a box to the grid of lanes.
+struct Exit {
+    side: Side,
+    /// The strip crossed to the group's side, if the box is not in the top
+    /// (bottom) layer.
+    strip: Option<(usize, usize)>,
+    access: Access,
+}
+
+/// The ways out of box `node`: up or down; from the top or bottom layer
+/// straight to the ring above or below its group, from another layer into
+/// the strip next to it and along it to the ring left or right.
+fn exits(scene: &Scene, grid: &Grid, node: usize) -> Vec<Exit> {
     let cluster = scene.cluster_of[node];
     let drawing = scene.drawings[cluster].as_ref().expect("a node's cluster has a drawing");
-    let frame = &scene.clusters[cluster];
+    let ring = grid.rings[cluster].expect("a node's cluster has a ring");
     let layer = drawing.layer[scene.local[node]];
-    let bands = &drawing.bands;
-    match side {
-        Side::Bottom if layer + 1 < bands.len() => {
-            Channel { top: frame.y + bands[layer].1, bottom: frame.y + bands[layer + 1].0, outside: false }
+    let r = &scene.rects[node];
+    let x = center(r);
+    let mut out = Vec::with_capacity(4);
+    for side in [Side::Top, Side::Bottom] {
+        let (border, outermost, ring_y, below) = match side {
+            Side::Top => (r.y, layer == 0, ring.top, layer.wrapping_sub(1)),
+            Side::Bottom => (r.bottom(), layer + 1 == drawing.bands.len(), ring.bottom, layer),
+        };
+        if outermost {
+            let access = Access { axis: Axis::H, line: ring_y, at: x, cost: (border - grid.ys[ring_y]).abs() };
+            out.push(Exit { side, strip: None, access });
+            continue;
         }
-        Side::Bottom => Channel { top: frame.bottom(), bottom: frame.bottom() + GROUP_GAP, outside: true },
-        Side::Top if layer > 0 => {
-            Channel { top: frame.y + bands[layer - 1].1, bottom: frame.y + bands[layer].0, outside: false }
+        let (top, bottom) = strip(scene, cluster, below);
+        let y = (top + bottom) / 2.0;
+        for line in [ring.left, ring.right] {
+            let cost = (border - y).abs() + (x - grid.xs[line]).abs() + BEND;
+            out.push(Exit { side, strip: Some((cluster, below)), access: Access { axis: Axis::V, line, at: y, cost } });
         }
-        Side::Top => Channel { top: (frame.y - GROUP_GAP).max(0.0), bottom: frame.y, outside: true },
     }
+    out
+}
+
+/// The route from box `from` to box `to` through the grid of lanes.
+fn plan_routed(scene: &Scene, grid: &mut Grid, from: usize, to: usize) -> Routed {
+    let starts = exits(scene, grid, from);
+    let ends = exits(scene, grid, to);
+    let start_access: Vec<Access> = starts.iter().map(|x| x.access).collect();
+    let end_access: Vec<Access> = ends.iter().map(|x| x.access).collect();
+    let found = grid.search(&start_access, &end_access);
+    debug_assert!(found.is_some(), "no route from box {from} to box {to} through the grid");
+    let found = found.unwrap_or_else(|| {
+        // Not expected (the grid is connected); a route that may cross boxes.
+        let (s, e) = (&start_access[0], &end_access[0]);
+        let mut lines = vec![(s.axis, s.line)];
+        if s.axis == e.axis && s.line != e.line {
+            let ring = grid.rings[scene.cluster_of[from]].expect("a node's cluster has a ring");
+            lines.push(if s.axis == Axis::H { (Axis::V, ring.left) } else { (Axis::H, ring.top) });
+        }
+        if lines.last() != Some(&(e.axis, e.line)) {
+            lines.push((e.axis, e.line));
+        }
+        Found { start: 0, end: 0, lines }
+    });
+    let (start, end) = (&starts[found.start], &ends[found.end]);
+    let mut runs = Vec::with_capacity(found.lines.len() + 2);
+    runs.extend(start.strip.map(|(c, l)| Run::Strip(c, l)));
+    runs.extend(found.lines.iter().map(|&(axis, line)| Run::Lane(axis, line)));
+    runs.extend(end.strip.map(|(c, l)| Run::Strip(c, l)));
+    Routed { sides: [start.side, end.side], runs }
+}
+
+/// Where the runs of the routed edges lie.
+struct Tracks {
+    /// Per edge, the coordinate of each of its runs (empty unless routed).
+    at: Vec<Vec<f64>>,
+    /// Per edge, the bundle its first and its last run belong to.
+    ends: Vec<[usize; 2]>,
+    /// Per routed edge, whether it is bundled at its `to` end (else `from`).
+    at_to: Vec<bool>,
+}
+
+/// The tracks of every routed edge. Edges bundle at their busier box, like
+/// the chains of a hub: those leaving or entering that box by the same
+/// border and the same runs share one line there, up to where their routes
+/// part. Bundles sharing a strip or lane where they overlap get tracks of
+/// their own, spread across it.
+fn tracks(scene: &Scene, grid: &Grid, plans: &[Plan]) -> Tracks {
+    let edges = &scene.graph.edges;
+    let middle = |run: &Run| match *run {
+        Run::Strip(c, l) => {
+            let (top, bottom) = strip(scene, c, l);
+            (top + bottom) / 2.0
+        }
+        Run::Lane(axis, line) => grid.coordinate(axis, line),
+    };
+    let routed = || {
+        plans.iter().enumerate().filter_map(|(edge, plan)| match plan {
+            Plan::Routed(route) => Some((edge, route)),
+            _ => None,
+        })
+    };
+    let mut busy = vec![0_usize; scene.graph.nodes.len()];
+    for (edge, _) in routed() {
+        busy[edges[edge].from] += 1;
+        busy[edges[edge].to] += 1;
+    }
+    // A bundle is a run reached from a box, border and bundle before it;
+    // parallel edges (same two boxes) keep apart.
+    let mut bundles: BTreeMap<(bool, usize, Side, u64, Run, usize), usize> = BTreeMap::new();
+    // Per bundle: its run and the stretch it covers.
+    let mut stretch: Vec<(Run, f64, f64)> = Vec::new();
+    let mut member: Vec<Vec<usize>> = vec![Vec::new(); plans.len()];
+    let mut at_to = vec![false; plans.len()];
+    for (edge, route) in routed() {
+        let e = &edges[edge];
+        let runs = &route.runs;
+        let to_end = busy[e.to] >= busy[e.from];
+        at_to[edge] = to_end;
+        let (node, side) = if to_end { (e.to, route.sides[1]) } else { (e.from, route.sides[0]) };
+        let parallel = scene.parallel[edge].to_bits();
+        let mut ids = vec![0; runs.len()];
+        let mut previous = usize::MAX;
+        let order: Vec<usize> = if to_end { (0..runs.len()).rev().collect() } else { (0..runs.len()).collect() };
+        for k in order {
+            let before = if k == 0 { center(&scene.rects[e.from]) } else { middle(&runs[k - 1]) };
+            let after = if k + 1 == runs.len() { center(&scene.rects[e.to]) } else { middle(&runs[k + 1]) };
+            let (lo, hi) = (before.min(after), before.max(after));
+            let next = stretch.len();
+            let id = *bundles.entry((to_end, node, side, parallel, runs[k], previous)).or_insert(next);
+            if id == next {
+                stretch.push((runs[k], lo, hi));
+            } else {
+                stretch[id].1 = stretch[id].1.min(lo);
+                stretch[id].2 = stretch[id].2.max(hi);
+            }
+            ids[k] = id;
+            previous = id;
+        }
+        member[edge] = ids;
+    }
+    // Per strip or lane, its bundles, each on the lowest track free where it
+    // starts (first fit).
+    let mut users: BTreeMap<Run, Vec<usize>> = BTreeMap::new();
+    for (id, &(run, _, _)) in stretch.iter().enumerate() {
+        users.entry(run).or_default().push(id);
+    }
+    let mut coordinate = vec![0.0; stretch.len()];
+    for (run, mut ids) in users {
+        let reach = match run {
+            Run::Strip(c, l) => {
+                let (top, bottom) = strip(scene, c, l);
+                ((bottom - top) / 2.0 - STUB).max(0.0)
+            }
+            Run::Lane(..) => LANE_REACH,
+        };
+        ids.sort_by(|&a, &b| {
+            stretch[a].1.total_cmp(&stretch[b].1).then(stretch[a].2.total_cmp(&stretch[b].2)).then(a.cmp(&b))
+        });
+        let mut ends: Vec<f64> = Vec::new();
+        let mut track = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let (_, from, to) = stretch[id];
+            let t = ends.iter().position(|&end| end < from).unwrap_or(ends.len());
+            if t == ends.len() {
+                ends.push(to);
+            } else {
+                ends[t] = to;
+            }
+            track.push(t);
+        }
+        let count = ends.len();
+        let spacing = if count > 1 { TRACK_SPACING.min(2.0 * reach / (count - 1) as f64) } else { 0.0 };
+        let base = middle(&run);
+        for (&id, &t) in ids.iter().zip(&track) {
+            coordinate[id] = half_pixel(base + (t as f64 - (count - 1) as f64 / 2.0) * spacing);
+        }
+    }
+    let at = member.iter().map(|ids| ids.iter().map(|&id| coordinate[id]).collect()).collect();
+    let ends = member.iter().map(|ids| [ids.first().copied().unwrap_or(0), ids.last().copied().unwrap_or(0)]).collect();
+    Tracks { at, ends, at_to }
 }
 
 /// Spreads the requests of every border evenly along it, in key order;

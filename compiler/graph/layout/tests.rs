@@ -50,6 +50,86 @@ fn check_end(r: &Rect, end: Point, next: Point, what: &str) -> u8 {
     side.unwrap_or_else(|| panic!("{what}: segment {end:?} -> {next:?} does not leave {r:?} straight by {sides:?}"))
 }
 
+/// Whether the segment a-b (of any slope) meets the interior of `r` shrunk
+/// by `EPS` on every side (Liang–Barsky clipping against an open box).
+fn crosses(a: Point, b: Point, r: &Rect) -> bool {
+    let (x0, x1, y0, y1) = (r.x + EPS, r.right() - EPS, r.y + EPS, r.bottom() - EPS);
+    if x0 >= x1 || y0 >= y1 {
+        return false;
+    }
+    let (mut enter, mut leave) = (0.0_f64, 1.0_f64);
+    for (start, delta, low, high) in [(a.x, b.x - a.x, x0, x1), (a.y, b.y - a.y, y0, y1)] {
+        if delta == 0.0 {
+            if start <= low || start >= high {
+                return false;
+            }
+        } else {
+            let (t0, t1) = ((low - start) / delta, (high - start) / delta);
+            enter = enter.max(t0.min(t1));
+            leave = leave.min(t0.max(t1));
+        }
+    }
+    enter < leave
+}
+
+#[test]
+fn segments_crossing_boxes_are_found() {
+    let r = Rect { x: 10.0, y: 10.0, width: 20.0, height: 20.0 };
+    let p = |x: f64, y: f64| Point { x, y };
+    assert!(crosses(p(0.0, 20.0), p(40.0, 20.0), &r));
+    assert!(crosses(p(20.0, 0.0), p(20.0, 15.0), &r));
+    assert!(crosses(p(0.0, 0.0), p(40.0, 40.0), &r));
+    assert!(crosses(p(15.0, 15.0), p(16.0, 16.0), &r));
+    assert!(!crosses(p(0.0, 10.0), p(40.0, 10.0), &r), "along the border");
+    assert!(!crosses(p(20.0, 0.0), p(20.0, 10.0), &r), "ending on the border");
+    assert!(!crosses(p(0.0, 25.0), p(15.0, 45.0), &r), "passing a corner");
+    assert!(!crosses(p(0.0, 0.0), p(9.0, 50.0), &r));
+}
+
+/// Every edge segment that runs through the interior of a box: (edge, box).
+fn edges_through_boxes(out: &Layout) -> Vec<(usize, usize)> {
+    // Boxes in buckets of a coarse grid, so big layouts stay quick.
+    const CELL: f64 = 256.0;
+    let columns = (out.width / CELL).ceil().max(1.0) as usize;
+    let rows = (out.height / CELL).ceil().max(1.0) as usize;
+    let cell = |x: f64, y: f64| {
+        (
+            (x / CELL).floor().clamp(0.0, (columns - 1) as f64) as usize,
+            (y / CELL).floor().clamp(0.0, (rows - 1) as f64) as usize,
+        )
+    };
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); columns * rows];
+    for (i, r) in out.nodes.iter().enumerate() {
+        let ((c0, r0), (c1, r1)) = (cell(r.x, r.y), cell(r.right(), r.bottom()));
+        for row in r0..=r1 {
+            for column in c0..=c1 {
+                buckets[row * columns + column].push(i);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (i, points) in out.edges.iter().enumerate() {
+        let mut hit: Vec<usize> = Vec::new();
+        for w in points.windows(2) {
+            let ((c0, r0), (c1, r1)) =
+                (cell(w[0].x.min(w[1].x), w[0].y.min(w[1].y)), cell(w[0].x.max(w[1].x), w[0].y.max(w[1].y)));
+            for row in r0..=r1 {
+                for column in c0..=c1 {
+                    for &b in &buckets[row * columns + column] {
+                        if crosses(w[0], w[1], &out.nodes[b]) {
+                            hit.push(b);
+                        }
+                    }
+                }
+            }
+        }
+        hit.sort_unstable();
+        hit.dedup();
+        found.extend(hit.into_iter().map(|b| (i, b)));
+    }
+    found
+}
+
 /// Every invariant the renderer relies on.
 fn check(graph: &Graph, out: &Layout) {
     assert_eq!(out.nodes.len(), graph.nodes.len());
@@ -107,6 +187,18 @@ fn check(graph: &Graph, out: &Layout) {
             assert_eq!((start, end), (3, 3), "self-edge {i} loops on the right");
         }
     }
+    // No line through a box, its own two included (their stubs only touch
+    // the border).
+    let through = edges_through_boxes(out);
+    assert!(
+        through.is_empty(),
+        "{} edge segments run through boxes, first: edge {} {:?} through box {} {:?}",
+        through.len(),
+        through[0].0,
+        out.edges[through[0].0],
+        through[0].1,
+        out.nodes[through[0].1]
+    );
 }
 
 fn arbitrary_graph() -> impl Strategy<Value = Graph> {
@@ -142,6 +234,7 @@ proptest! {
     fn every_invariant_holds(graph in arbitrary_graph()) {
         let out = layout(&graph);
         check(&graph, &out);
+        prop_assert_eq!(edges_through_foreign_groups(&graph, &out), vec![]);
         prop_assert_eq!(&out, &layout(&graph));
     }
 }
@@ -269,6 +362,8 @@ fn two_hundred_entities_have_a_sane_shape() {
     let graph = hierarchy(200, 4);
     let out = layout(&graph);
     check(&graph, &out);
+    assert_eq!(edges_through_boxes(&out), vec![], "no line through a box");
+    assert_eq!(edges_through_foreign_groups(&graph, &out), vec![]);
     let aspect = out.width / out.height;
     assert!((0.5..=3.0).contains(&aspect), "aspect {aspect} ({} x {})", out.width, out.height);
 }
@@ -290,6 +385,54 @@ fn one_big_group_and_a_hub_are_wrapped() {
     let out = layout(&graph);
     let aspect = out.width / out.height;
     assert!((0.5..=3.0).contains(&aspect), "aspect {aspect} ({} x {})", out.width, out.height);
+}
+
+/// Edges crossing groups other than their two boxes' by more than the
+/// width of a lane (routes between groups run in the gaps; their tracks may
+/// reach 12 px into a neighbouring group's padding, never to its boxes).
+fn edges_through_foreign_groups(graph: &Graph, out: &Layout) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    for (i, (points, e)) in out.edges.iter().zip(&graph.edges).enumerate() {
+        for (g, r) in out.groups.iter().enumerate() {
+            let own = [e.from, e.to].iter().any(|&v| graph.nodes.get(v).is_some_and(|n| n.group == g));
+            let core = Rect { x: r.x + 12.0, y: r.y + 12.0, width: r.width - 24.0, height: r.height - 24.0 };
+            if !own && points.windows(2).any(|w| crosses(w[0], w[1], &core)) {
+                found.push((i, g));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn many_groups_are_joined_through_the_gaps() {
+    // 40 groups of very different sizes, relations between any of them.
+    let graph = {
+        let mut g = hierarchy(400, 40);
+        for (i, n) in g.nodes.iter_mut().enumerate() {
+            n.group = (i * i / 7 + i / 3) % 40;
+        }
+        g.edges.extend((0..400).step_by(3).map(|i| edge(i, (i * 17 + 5) % 400)));
+        g
+    };
+    let out = layout(&graph);
+    check(&graph, &out);
+    assert_eq!(edges_through_foreign_groups(&graph, &out), vec![]);
+}
+
+#[test]
+fn long_relations_without_virtual_nodes_go_around_the_boxes() {
+    // A deep chain whose long relations exceed the virtual node budget, so
+    // they are routed around the group's boxes.
+    let nodes = (0..400).map(|i| node(160.0 + (i % 3) as f64 * 20.0, 50.0, 0)).collect();
+    let edges = (1..400).map(|i| edge(i, i - 1)).chain((0..250).map(|i| edge(399 - i, i))).collect();
+    let graph = Graph { nodes, edges, groups: vec!["chain".into()] };
+    let out = layout(&graph);
+    check(&graph, &out);
+    let left = out.nodes.iter().map(|r| r.x).fold(f64::INFINITY, f64::min);
+    let right = out.nodes.iter().map(|r| r.right()).fold(0.0, f64::max);
+    let beside = out.edges.iter().filter(|p| p.iter().any(|q| q.x < left || q.x > right)).count();
+    assert!(beside > 50, "only {beside} long relations pass beside the boxes");
 }
 
 /// 10,000 nodes in 200 groups of 50, 15,000 edges, about 20% between groups.
@@ -319,6 +462,14 @@ fn timing() {
     for (name, graph) in [
         ("200 nodes", hierarchy(200, 4)),
         ("10,000 nodes", big_graph()),
+        ("3,000 nodes in 1,500 groups", {
+            let mut g = big_graph();
+            g.nodes.truncate(3000);
+            g.nodes.iter_mut().enumerate().for_each(|(i, n)| n.group = i / 2);
+            g.edges.retain(|e| e.from < 3000 && e.to < 3000);
+            g.groups = (0..1500).map(|i| format!("g{i}")).collect();
+            g
+        }),
         ("10,000 in one group", {
             let mut g = big_graph();
             g.nodes.iter_mut().for_each(|n| n.group = 0);
