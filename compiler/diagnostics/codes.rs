@@ -123,6 +123,7 @@ codes! {
     W0300 = "tenant data without row-level security";
     W0301 = "policy tests an optional context value";
     W0302 = "materialized view bypasses row-level security";
+    W0400 = "no index serves a workload query";
 }
 
 #[cfg(test)]

@@ -47,10 +47,10 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
     let mut equality = Vec::new();
     let mut flags = Vec::new();
     let mut range = None;
+    let mut terms = Vec::new();
     if let Some(filter) = &query.filter {
-        let mut terms = Vec::new();
         conjuncts(filter, &mut terms);
-        for term in terms {
+        for &term in &terms {
             match term {
                 Expr::Binary { op: BinaryOp::Eq, left, right } => {
                     if let Some(c) = column_against_value(left, right) {
@@ -102,7 +102,7 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
         Some(r) => wanted.push((r.clone(), false)),
         None => wanted.extend(order.iter().filter(|(c, _)| !equality.contains(c)).cloned()),
     }
-    let served = served(entity, &equality, &flags, &wanted);
+    let served = served(entity, &terms, &equality, &flags, &wanted);
     Access { query, equality, flags, range, order, wanted, served }
 }
 
@@ -137,8 +137,15 @@ fn column_against_value<'e>(left: &'e Expr, right: &'e Expr) -> Option<&'e str> 
 
 /// The best existing access: a key or btree index whose leading columns are
 /// the equality and flag columns (in any order; a partial index `where flag`
-/// stands for its flag), followed by the rest of `wanted`.
-fn served(entity: &Entity, equality: &[String], flags: &[String], wanted: &[(String, bool)]) -> Served {
+/// stands for its flag), followed by the rest of `wanted`. A partial index
+/// counts when the query states its condition word for word.
+fn served(
+    entity: &Entity,
+    terms: &[&Expr],
+    equality: &[String],
+    flags: &[String],
+    wanted: &[(String, bool)],
+) -> Served {
     let mut candidates: Vec<(String, Vec<String>, Option<&Expr>)> = Vec::new();
     if !entity.primary_key.is_empty() {
         candidates.push(("the primary key".into(), entity.primary_key.clone(), None));
@@ -157,6 +164,7 @@ fn served(entity: &Entity, equality: &[String], flags: &[String], wanted: &[(Str
         let covered_flag = match predicate {
             None => None,
             Some(Expr::Column { name }) if flags.contains(name) => Some(name.as_str()),
+            Some(condition) if terms.contains(&condition) => None,
             Some(_) => continue,
         };
         // A flag the index does not filter on must be among its leading keys.

@@ -11,6 +11,7 @@ mod materialized_view_over_rls;
 mod money_as_float;
 mod nullable_boolean;
 mod optional_context_in_policy;
+mod query_without_index;
 mod tenant_without_policy;
 mod text_primary_key;
 mod timestamp_without_time_zone;
@@ -32,6 +33,7 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     out.extend(tenant_without_policy::run(ir, cx));
     out.extend(optional_context_in_policy::run(ir, cx));
     out.extend(materialized_view_over_rls::run(ir, cx));
+    out.extend(query_without_index::run(ir, cx));
     out
 }
 
