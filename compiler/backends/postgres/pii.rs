@@ -13,8 +13,9 @@
 //!   (`schemac_pii_mask`: all but the last four characters starred) and
 //!   without encrypted ones. It reads the table as its owner, so roles without
 //!   the column's privilege see the masked value; it filters by tenant itself
-//!   when the entity is tenant-isolated, and is granted to every role that
-//!   may read the entity.
+//!   when the entity is tenant-isolated, applies the restrictive policies
+//!   aimed at particular roles to those roles (`pg_has_role`), and is granted
+//!   to every role that may read the entity.
 //!
 //! A check, default, index or key that reads an encrypted or hashed field
 //! would see ciphertext: that is E0207, reported here.
@@ -193,10 +194,28 @@ impl Lowering<'_> {
         }
         let mut query =
             format!("SELECT {} FROM {}", select.join(", "), quote::qualified(&self.options.schema, &entity.table));
-        // It reads as its owner: hold it to the tenant itself.
-        if let Some(condition) = self.tenant_condition(entity) {
+        // It reads as its owner: hold it to the tenant itself, and to the
+        // restrictive policies aimed at the roles that read it (those aimed
+        // at every role bind the owner too: row-level security is forced).
+        let mut conditions: Vec<String> = self.tenant_condition(entity).into_iter().collect();
+        for policy in self.ir.policies.iter().filter(|p| {
+            p.entity == entity.name
+                && p.restrictive
+                && !p.roles.is_empty()
+                && p.commands.iter().any(|c| matches!(c, ir::PolicyCommand::All | ir::PolicyCommand::Select))
+        }) {
+            let Some(using) = &policy.using else { continue };
+            let roles: Vec<String> =
+                policy.roles.iter().map(|r| format!("pg_has_role({}, 'MEMBER')", quote::literal(r))).collect();
+            conditions.push(format!(
+                "(NOT ({}) OR ({}))",
+                roles.join(" OR "),
+                expr::print(using, &self.scope(Some(entity)))
+            ));
+        }
+        if !conditions.is_empty() {
             query.push_str(" WHERE ");
-            query.push_str(&condition);
+            query.push_str(&conditions.join(" AND "));
         }
         self.catalog.views.push(View {
             name: name.clone(),
