@@ -36,6 +36,20 @@ pub enum Served {
     No,
 }
 
+impl Access<'_> {
+    /// The index that would serve the query fully, as the language writes it:
+    /// `index (tenant_id, published_at desc) where published`.
+    pub fn index_text(&self) -> String {
+        let keys: Vec<String> =
+            self.wanted.iter().map(|(c, desc)| if *desc { format!("{c} desc") } else { c.clone() }).collect();
+        let mut text = format!("index ({})", keys.join(", "));
+        if !self.flags.is_empty() {
+            text.push_str(&format!(" where {}", self.flags.join(" and ")));
+        }
+        text
+    }
+}
+
 pub fn analyse(ir: &Ir) -> Vec<Access<'_>> {
     let mut accesses: Vec<Access> =
         ir.queries.iter().filter_map(|q| ir.entity(&q.entity).map(|e| access(e, q))).collect();

@@ -29,17 +29,7 @@ pub fn render(ir: &Ir, project: &str) -> String {
         out.push_str("| query | entity | rate | reaches its rows by | advice |\n|---|---|---|---|---|\n");
         for a in &accesses {
             let rate = a.query.per_second.map_or("—".to_string(), |r| format!("{r}/s"));
-            let keys = a
-                .wanted
-                .iter()
-                .map(|(c, desc)| if *desc { format!("{c} desc") } else { c.clone() })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let index = if a.flags.is_empty() {
-                format!("index ({keys})")
-            } else {
-                format!("index ({keys}) where {}", a.flags.join(" and "))
-            };
+            let index = a.index_text();
             let (how, advice) = match &a.served {
                 Served::Fully(by) => (by.clone(), "—".to_string()),
                 Served::Partly(by) => {

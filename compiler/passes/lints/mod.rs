@@ -48,3 +48,12 @@ fn guarded(ir: &Ir, entity: &crate::semantic::ir::Entity) -> bool {
     entity.behaviours.iter().any(|b| b.kind == crate::semantic::ir::BehaviourKind::TenantIsolation)
         || ir.policies.iter().any(|p| p.entity == entity.name)
 }
+
+/// The messages one lint reports on a source compiled alone (for the rules' tests).
+#[cfg(test)]
+fn messages(run: fn(&Ir, &Context) -> Vec<Diagnostic>, source: &str) -> Vec<String> {
+    let c = crate::driver::compile_str("test.schema", source);
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    let options = super::Options::default();
+    run(&c.ir, &Context { options: &options, source_map: &c.source_map }).into_iter().map(|d| d.message).collect()
+}

@@ -25,12 +25,7 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
         if small {
             continue;
         }
-        let keys: Vec<String> =
-            access.wanted.iter().map(|(c, desc)| if *desc { format!("{c} desc") } else { c.clone() }).collect();
-        let mut index = format!("index ({})", keys.join(", "));
-        if !access.flags.is_empty() {
-            index.push_str(&format!(" where {}", access.flags.join(" and ")));
-        }
+        let index = access.index_text();
         let d = Diagnostic::new(
             codes::W0400,
             format!("no index serves query `{}`: every run reads all of `{}`", access.query.name, access.query.entity),
@@ -45,16 +40,8 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use crate::passes::{Context, Options};
-
     fn warnings(source: &str) -> Vec<String> {
-        let c = crate::driver::compile_str("t.schema", source);
-        assert!(!c.has_errors(), "{:?}", c.diagnostics);
-        let options = Options::default();
-        super::run(&c.ir, &Context { options: &options, source_map: &c.source_map })
-            .into_iter()
-            .map(|d| d.message)
-            .collect()
+        super::super::messages(super::run, source)
     }
 
     #[test]

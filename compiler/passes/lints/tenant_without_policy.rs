@@ -75,16 +75,8 @@ fn required(entity: &Entity, columns: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::passes::{Context, Options};
-
     fn warnings(source: &str) -> Vec<String> {
-        let c = crate::driver::compile_str("test.schema", source);
-        assert!(!c.has_errors(), "{:?}", c.diagnostics);
-        let options = Options::default();
-        super::run(&c.ir, &Context { options: &options, source_map: &c.source_map })
-            .into_iter()
-            .map(|d| d.message)
-            .collect()
+        super::super::messages(super::run, source)
     }
 
     const TENANCY: &str = "use std::patterns::tenant_scoped\n\
