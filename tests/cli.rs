@@ -43,7 +43,7 @@ fn repo() -> PathBuf {
 
 #[test]
 fn every_example_checks_clean() {
-    for example in ["examples/saas", "examples/ecommerce"] {
+    for example in ["examples/saas", "examples/ecommerce", "examples/rental"] {
         let out = schemac(&["check", example], &repo());
         assert!(out.status.success(), "{example}:\n{}", text(&out.stderr));
         assert!(text(&out.stderr).contains("no problems"), "{example}: {}", text(&out.stderr));
@@ -316,14 +316,14 @@ fn pg_url() -> String {
 
 #[test]
 fn verify_proves_the_examples_on_postgres() {
-    for example in ["examples/saas", "examples/ecommerce"] {
+    for example in ["examples/saas", "examples/ecommerce", "examples/rental"] {
         let out = schemac(&["verify", example, "--pg", &pg_url()], &repo());
         assert!(out.status.success(), "{example}:\n{}", text(&out.stderr));
         assert!(text(&out.stderr).contains("match the IR"), "{}", text(&out.stderr));
     }
     // ecommerce keeps migrations: verify applies them too.
     let out = schemac(&["verify", "examples/ecommerce", "--pg", &pg_url()], &repo());
-    assert!(text(&out.stderr).contains("verified migrations/: 1 migration(s)"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("verified migrations/: 2 migration(s)"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -337,7 +337,7 @@ fn verify_without_a_server_says_how_to_start_one() {
 /// and not a single notice on stderr.
 #[test]
 fn psql_applies_each_example_without_a_notice() {
-    for example in ["saas", "ecommerce"] {
+    for example in ["saas", "ecommerce", "rental"] {
         let dir = scratch(&format!("psql_{example}"));
         let out = schemac(&["build", &format!("examples/{example}"), "--emit", "postgres"], &repo());
         assert!(out.status.success());
@@ -401,7 +401,7 @@ fn the_example_migrations_apply_resume_and_leave_no_drift() {
     let drift = schemac(&["diff", "examples/ecommerce", "--pg", &url], &repo());
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stderr).contains("applied 0001_init"), "{}", text(&first.stderr));
-    assert!(text(&again.stderr).contains("0 migration(s) applied now, 1 already"), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("0 migration(s) applied now, 2 already"), "{}", text(&again.stderr));
     assert!(
         drift.status.success(),
         "the migrated database is the compiled state:\n{}{}",

@@ -310,3 +310,26 @@ fn every_example_plans_nothing_against_itself() {
         assert!(migrate::plan(&relocked, &again.ir, &Default::default()).is_empty(), "{name}: the lock round trip");
     }
 }
+
+/// PostgreSQL builds and drops an index of a partitioned table only without
+/// CONCURRENTLY: the plan says so (a SHARE lock that blocks writes), and
+/// both directions apply with rows in the partitions.
+#[test]
+fn an_index_on_a_partitioned_table_is_built_and_dropped_without_concurrently() {
+    let before = "entity Event {\n  id bigint = identity\n  account int\n  at timestamptz = now()\n  \
+                  primary (id, at)\n  partition by range (at) every 1 month\n}\n";
+    let after = before.replace("  primary (id, at)\n", "  primary (id, at)\n  index (account, at desc)\n");
+    let rows = "INSERT INTO event (account) SELECT g % 10 FROM generate_series(1, 500) g;";
+    let mut s = Scenario::new("partitioned_index", before, rows, &after);
+    snapshot("partitioned_index", &s);
+    let readable = s.readable();
+    assert!(!readable.contains("CONCURRENTLY"), "{readable}");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(*) FROM event"), "500");
+    // And back: the drop.
+    let mut back = Scenario::new("partitioned_index_drop", &after, rows, before);
+    assert!(back.readable().contains("DROP INDEX IF EXISTS public.event_account_at_idx"), "{}", back.readable());
+    back.migrate();
+    back.assert_matches_after();
+}

@@ -41,6 +41,7 @@ struct MigrationsSection {
 #[serde(deny_unknown_fields)]
 struct PassesSection {
     fk_indexes: Option<bool>,
+    advise_indexes: Option<bool>,
     reorder_columns: Option<bool>,
 }
 
@@ -150,6 +151,7 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
     let defaults = crate::passes::Options::default();
     let passes = crate::passes::Options {
         fk_indexes: manifest.passes.fk_indexes.unwrap_or(defaults.fk_indexes),
+        advise_indexes: manifest.passes.advise_indexes.unwrap_or(defaults.advise_indexes),
         reorder_columns: manifest.passes.reorder_columns.unwrap_or(defaults.reorder_columns),
         existing_fields: Default::default(),
     };

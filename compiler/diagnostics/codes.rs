@@ -124,6 +124,8 @@ codes! {
     W0301 = "policy tests an optional context value";
     W0302 = "materialized view bypasses row-level security";
     W0400 = "no index serves a workload query";
+    W0401 = "index no workload query uses";
+    W0402 = "write-heavy entity with many indexes";
 }
 
 #[cfg(test)]

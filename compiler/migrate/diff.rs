@@ -171,11 +171,17 @@ pub enum Change {
         fresh: bool,
     },
     DropForeignKey(ForeignKey),
+    /// `partitioned`: the table is partitioned, where PostgreSQL cannot
+    /// build or drop an index CONCURRENTLY.
     CreateIndex {
         index: Index,
         fresh: bool,
+        partitioned: bool,
     },
-    DropIndex(Index),
+    DropIndex {
+        index: Index,
+        partitioned: bool,
+    },
     /// `COMMENT ON <target>`; `target` is SQL (`COLUMN public.t.c`).
     Comment {
         target: String,
@@ -537,7 +543,7 @@ fn swap_unique_forms(out: &mut Vec<Change>) {
             Change::DropUnique { table, key } => out.iter().position(
                 |c| matches!(c, Change::CreateIndex { index, .. } if index.name == key.name && &index.table == table),
             ),
-            Change::DropIndex(index) => out.iter().position(
+            Change::DropIndex { index, .. } => out.iter().position(
                 |c| matches!(c, Change::AddUnique { table, key } if key.name == index.name && *table == index.table),
             ),
             _ => None,
@@ -547,7 +553,7 @@ fn swap_unique_forms(out: &mut Vec<Change>) {
             continue;
         };
         let add = match out.remove(j) {
-            Change::CreateIndex { index, .. } => Change::CreateIndex { index, fresh: true },
+            Change::CreateIndex { index, partitioned, .. } => Change::CreateIndex { index, fresh: true, partitioned },
             other => other,
         };
         let i = if j < i { i - 1 } else { i };
@@ -882,17 +888,25 @@ fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTr
                 }
             }
             Some(o) => out.push(replace(
-                Change::DropIndex((*o).clone()),
-                Change::CreateIndex { index: (*i).clone(), fresh: false },
+                Change::DropIndex { index: (*o).clone(), partitioned: partitioned(old, &o.table) },
+                Change::CreateIndex { index: (*i).clone(), fresh: false, partitioned: partitioned(new, &i.table) },
             )),
-            None => out.push(Change::CreateIndex { index: (*i).clone(), fresh: created.contains(i.table.as_str()) }),
+            None => out.push(Change::CreateIndex {
+                index: (*i).clone(),
+                fresh: created.contains(i.table.as_str()),
+                partitioned: partitioned(new, &i.table),
+            }),
         }
     }
     for (name, i) in &before {
         if !after.contains_key(name) && !dropped.contains(i.table.as_str()) {
-            out.push(Change::DropIndex((*i).clone()));
+            out.push(Change::DropIndex { index: (*i).clone(), partitioned: partitioned(old, &i.table) });
         }
     }
+}
+
+fn partitioned(catalog: &Catalog, table: &str) -> bool {
+    catalog.table(table).is_some_and(|t| t.partition.is_some())
 }
 
 /// Returns the views and routines made again (dropped and created), whose

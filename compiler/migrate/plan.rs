@@ -653,8 +653,21 @@ impl Planner<'_> {
                 ));
                 self.push(Order::DropForeignKey, s);
             }
-            Change::CreateIndex { index, fresh } => self.create_index(index, *fresh),
-            Change::DropIndex(i) => {
+            Change::CreateIndex { index, fresh, partitioned } => self.create_index(index, *fresh, *partitioned),
+            Change::DropIndex { index: i, partitioned: true } => {
+                // PostgreSQL drops an index of a partitioned table only with its
+                // partitions' indexes, under an exclusive lock (no CONCURRENTLY).
+                let create = self.r.index_statement(i);
+                let s = step(
+                    format!("drop index {} (partitioned table: not concurrently)", i.name),
+                    Phase::Contract,
+                    vec![format!("DROP INDEX IF EXISTS {}", self.t(&i.name))],
+                    Some(vec![create]),
+                    ACCESS_EXCLUSIVE,
+                );
+                self.push(Order::DropIndex, s);
+            }
+            Change::DropIndex { index: i, partitioned: false } => {
                 let create = self.r.index_statement(i);
                 self.push(Order::DropIndex, {
                     let mut s = step(
@@ -1270,7 +1283,32 @@ impl Planner<'_> {
         self.push(Order::Validate, validate);
     }
 
-    fn create_index(&mut self, i: &Index, fresh: bool) {
+    fn create_index(&mut self, i: &Index, fresh: bool, partitioned: bool) {
+        if partitioned && !fresh {
+            // No CONCURRENTLY on a partitioned table: the build holds SHARE
+            // on every partition, so writes wait until it ends.
+            let mut up = vec![self.r.index_statement(i)];
+            if let Some(comment) = &i.comment {
+                up.push(format!("COMMENT ON INDEX {} IS {}", self.t(&i.name), literal(comment)));
+            }
+            let mut s = step(
+                format!("create index {} (partitioned table: blocks writes while it builds)", i.name),
+                Phase::Expand,
+                up,
+                Some(vec![format!("DROP INDEX IF EXISTS {}", self.t(&i.name))]),
+                "SHARE",
+            );
+            s.scan = true;
+            if i.unique {
+                s.hazards.push(hazard(
+                    codes::H0004,
+                    &format!("{}.{}", i.table, i.name),
+                    format!("duplicate rows in `{}` make the step fail", i.table),
+                ));
+            }
+            self.push(Order::Index, s);
+            return;
+        }
         if fresh {
             // The table is new and empty: build the index in its transaction.
             let mut sql = String::new();

@@ -6,6 +6,7 @@
 
 pub mod column_order;
 pub mod fk_index;
+pub mod index_advice;
 pub mod lints;
 pub mod redundant_index;
 
@@ -17,6 +18,8 @@ use crate::semantic::ir::{Expr, Index, IndexMethod, Ir, SourceMap};
 pub struct Options {
     /// Add an index for every foreign key no index already leads with.
     pub fk_indexes: bool,
+    /// Add the indexes the workload queries need (`index_advice`).
+    pub advise_indexes: bool,
     /// Order the columns of new tables to waste no alignment padding.
     pub reorder_columns: bool,
     /// The field order of entities that exist already (from the compiled
@@ -27,7 +30,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { fk_indexes: true, reorder_columns: true, existing_fields: Default::default() }
+        Options { fk_indexes: true, advise_indexes: true, reorder_columns: true, existing_fields: Default::default() }
     }
 }
 
@@ -36,12 +39,15 @@ pub struct Context<'a> {
     pub source_map: &'a SourceMap,
 }
 
-/// Every pass, in order: indexes are inferred before redundant ones go, and
-/// lints see the final shape.
+/// Every pass, in order: indexes are inferred (foreign keys, then the
+/// workload's) before redundant ones go, and lints see the final shape.
 pub fn run_all(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     if cx.options.fk_indexes {
         diagnostics.extend(fk_index::run(ir, cx));
+    }
+    if cx.options.advise_indexes {
+        diagnostics.extend(index_advice::run(ir, cx));
     }
     diagnostics.extend(redundant_index::run(ir, cx));
     diagnostics.extend(column_order::run(ir, cx));

@@ -64,7 +64,16 @@ fn paths(entity: &Entity) -> Vec<Path<'_>> {
             covered: i.include.iter().map(String::as_str).collect(),
             method: i.method,
             predicate: i.predicate.as_ref(),
-            what: format!("index ({})", describe(&i.keys)),
+            what: match &i.origin {
+                Origin::Query { queries } => {
+                    format!(
+                        "index ({}), advised for the workload's {},",
+                        describe(&i.keys),
+                        Origin::query_list(queries)
+                    )
+                }
+                _ => format!("index ({})", describe(&i.keys)),
+            },
         });
     }
     out
@@ -118,7 +127,12 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
                             ),
                         );
                         let d = cx.source_map.at(d, &entity.id, "in this entity");
-                        diagnostics.push(d.note("schemac leaves it out of the schema").help("remove the index"));
+                        let help = if other.what.contains("advised") {
+                            "remove the index, or set `advise_indexes = false` under `[passes]` in schemac.toml to keep your own"
+                        } else {
+                            "remove the index"
+                        };
+                        diagnostics.push(d.note("schemac leaves it out of the schema").help(help));
                     }
                 }
             }

@@ -13,10 +13,13 @@ pub struct Access<'a> {
     pub query: &'a Query,
     /// Columns compared for equality (`==`, `in`), in the order written.
     pub equality: Vec<String>,
-    /// Boolean columns tested as a whole (`where published`).
-    pub flags: Vec<String>,
+    /// Boolean columns tested as a whole (`where published`, `where not
+    /// archived`): the column, and whether the test is negated.
+    pub flags: Vec<(String, bool)>,
     /// The first column compared with `<`, `<=`, `>`, `>=` or `between`.
     pub range: Option<String>,
+    /// When the range is a recent window (`at > now() - '30 days'`): its length in days.
+    pub window_days: Option<f64>,
     /// `order by` keys that are plain columns, with `desc`.
     pub order: Vec<(String, bool)>,
     /// The index that would serve the query best: these keys, `where` the
@@ -29,11 +32,29 @@ pub struct Access<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Served {
     /// A key or index leads with every wanted column.
-    Fully(String),
+    Fully(Path),
     /// One leads with the equality columns only: rows are found, then sorted or filtered.
-    Partly(String),
+    Partly(Path),
     /// Nothing: every run reads the whole table.
     No,
+}
+
+/// An existing key or index, and how the report names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// `index (author, at desc), declared`.
+    pub what: String,
+    pub source: Source,
+}
+
+/// Where an access path lives on its entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    PrimaryKey,
+    /// Position in `Entity::uniques`.
+    Unique(usize),
+    /// Position in `Entity::indexes`.
+    Index(usize),
 }
 
 impl Access<'_> {
@@ -43,11 +64,50 @@ impl Access<'_> {
         let keys: Vec<String> =
             self.wanted.iter().map(|(c, desc)| if *desc { format!("{c} desc") } else { c.clone() }).collect();
         let mut text = format!("index ({})", keys.join(", "));
-        if !self.flags.is_empty() {
-            text.push_str(&format!(" where {}", self.flags.join(" and ")));
+        if let Some(condition) = self.condition() {
+            text.push_str(&format!(" where {}", crate::graph::text::expr_text(&condition)));
         }
         text
     }
+
+    /// The flags the query tests, as the condition of a partial index.
+    pub fn condition(&self) -> Option<Expr> {
+        flags_condition(&self.flags)
+    }
+
+    /// Whether reading the wanted index in order returns the rows in the
+    /// query's `order by` order (so a `limit` stops the scan early).
+    pub fn order_served(&self) -> bool {
+        !self.order.is_empty() && self.order.len() == self.query.order_by.len() && {
+            let lead = self.equality.len();
+            let tail: Vec<&(String, bool)> = self.order.iter().filter(|(c, _)| !self.equality.contains(c)).collect();
+            self.wanted.len() >= lead + tail.len()
+                && tail.iter().zip(&self.wanted[lead..]).all(|(o, w)| o.0 == w.0)
+                && same_direction(tail.iter().map(|o| o.1), self.wanted[lead..].iter().map(|w| w.1))
+        }
+    }
+}
+
+/// Order keys read by an index whose keys have these directions: either all
+/// the same, or all reversed (a backward scan).
+pub fn same_direction(wanted: impl Iterator<Item = bool>, index: impl Iterator<Item = bool>) -> bool {
+    let pairs: Vec<bool> = wanted.zip(index).map(|(a, b)| a == b).collect();
+    pairs.iter().all(|&same| same) || pairs.iter().all(|&same| !same)
+}
+
+/// `published and not archived`.
+pub fn flags_condition(flags: &[(String, bool)]) -> Option<Expr> {
+    flags
+        .iter()
+        .map(|(name, negated)| {
+            let column = Expr::Column { name: name.clone() };
+            if *negated {
+                Expr::Not { expr: Box::new(column) }
+            } else {
+                column
+            }
+        })
+        .reduce(|left, right| Expr::Binary { op: BinaryOp::And, left: Box::new(left), right: Box::new(right) })
 }
 
 pub fn analyse(ir: &Ir) -> Vec<Access<'_>> {
@@ -59,8 +119,9 @@ pub fn analyse(ir: &Ir) -> Vec<Access<'_>> {
 
 fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
     let mut equality = Vec::new();
-    let mut flags = Vec::new();
+    let mut flags: Vec<(String, bool)> = Vec::new();
     let mut range = None;
+    let mut window_days = None;
     let mut terms = Vec::new();
     if let Some(filter) = &query.filter {
         conjuncts(filter, &mut terms);
@@ -76,15 +137,22 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
                         push_once(&mut equality, name);
                     }
                 }
-                Expr::Column { name } => push_once(&mut flags, name),
+                Expr::Column { name } if is_bool(entity, name) => push_flag(&mut flags, name, false),
                 Expr::Not { expr } => {
                     if let Expr::Column { name } = expr.as_ref() {
-                        push_once(&mut flags, name);
+                        push_flag(&mut flags, name, true);
                     }
                 }
-                Expr::Binary { op: BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, left, right } => {
+                Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
                     if let (None, Some(c)) = (&range, column_against_value(left, right)) {
                         range = Some(c.to_string());
+                        // `at > now() - '30 days'` (or `now() - '30 days' < at`).
+                        let value = if matches!(left.as_ref(), Expr::Column { .. }) { right } else { left };
+                        let newer = matches!(
+                            (op, matches!(left.as_ref(), Expr::Column { .. })),
+                            (BinaryOp::Gt | BinaryOp::Ge, true) | (BinaryOp::Lt | BinaryOp::Le, false)
+                        );
+                        window_days = recent_window(value).filter(|_| newer);
                     }
                 }
                 Expr::Between { expr, negated: false, .. } => {
@@ -117,13 +185,47 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
         None => wanted.extend(order.iter().filter(|(c, _)| !equality.contains(c)).cloned()),
     }
     let served = served(entity, &terms, &equality, &flags, &wanted);
-    Access { query, equality, flags, range, order, wanted, served }
+    Access { query, equality, flags, range, window_days, order, wanted, served }
 }
 
 fn push_once(list: &mut Vec<String>, column: &str) {
     if !list.iter().any(|c| c == column) {
         list.push(column.to_string());
     }
+}
+
+fn push_flag(flags: &mut Vec<(String, bool)>, column: &str, negated: bool) {
+    if !flags.iter().any(|(c, _)| c == column) {
+        flags.push((column.to_string(), negated));
+    }
+}
+
+fn is_bool(entity: &Entity, column: &str) -> bool {
+    entity.field(column).is_some_and(|f| f.ty == crate::semantic::ir::Type::Bool)
+}
+
+/// `now() - '30 days'`: 30.
+fn recent_window(value: &Expr) -> Option<f64> {
+    let Expr::Binary { op: BinaryOp::Sub, left, right } = value else { return None };
+    let (Expr::Call { function, .. }, Expr::String { value }) = (left.as_ref(), right.as_ref()) else {
+        return None;
+    };
+    if function != "now" {
+        return None;
+    }
+    let mut words = value.split_whitespace();
+    let count: f64 = words.next()?.parse().ok()?;
+    let unit = words.next()?.trim_end_matches('s');
+    let days = match unit {
+        "minute" | "min" => 1.0 / 1440.0,
+        "hour" => 1.0 / 24.0,
+        "day" => 1.0,
+        "week" => 7.0,
+        "month" | "mon" => 30.0,
+        "year" => 365.0,
+        _ => return None,
+    };
+    Some(count * days)
 }
 
 fn conjuncts<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
@@ -149,61 +251,84 @@ fn column_against_value<'e>(left: &'e Expr, right: &'e Expr) -> Option<&'e str> 
     }
 }
 
+/// An access path, its keys with their directions, and its condition.
+type Candidate<'e> = (Path, Vec<(String, bool)>, Option<&'e Expr>);
+
 /// The best existing access: a key or btree index whose leading columns are
-/// the equality and flag columns (in any order; a partial index `where flag`
-/// stands for its flag), followed by the rest of `wanted`. A partial index
-/// counts when the query states its condition word for word.
+/// the equality and flag columns (in any order; a partial index stands for
+/// the flags its condition tests), followed by the rest of `wanted` in the
+/// same directions or all reversed. A partial index counts when the query
+/// states every part of its condition word for word.
 fn served(
     entity: &Entity,
     terms: &[&Expr],
     equality: &[String],
-    flags: &[String],
+    flags: &[(String, bool)],
     wanted: &[(String, bool)],
 ) -> Served {
-    let mut candidates: Vec<(String, Vec<String>, Option<&Expr>)> = Vec::new();
+    let ascending = |columns: &[String]| columns.iter().map(|c| (c.clone(), false)).collect::<Vec<_>>();
+    let mut candidates: Vec<Candidate> = Vec::new();
     if !entity.primary_key.is_empty() {
-        candidates.push(("the primary key".into(), entity.primary_key.clone(), None));
+        let path = Path { what: "the primary key".into(), source: Source::PrimaryKey };
+        candidates.push((path, ascending(&entity.primary_key), None));
     }
-    for unique in &entity.uniques {
-        let what = format!("unique ({})", unique.columns.join(", "));
-        candidates.push((what, unique.columns.clone(), unique.predicate.as_ref()));
+    for (i, unique) in entity.uniques.iter().enumerate() {
+        let path = Path { what: format!("unique ({})", unique.columns.join(", ")), source: Source::Unique(i) };
+        candidates.push((path, ascending(&unique.columns), unique.predicate.as_ref()));
     }
-    for index in entity.indexes.iter().filter(|i| i.method == IndexMethod::Btree) {
-        let keys: Vec<String> = crate::passes::leading_columns(index).into_iter().map(String::from).collect();
-        candidates.push((describe(index), keys, index.predicate.as_ref()));
+    for (i, index) in entity.indexes.iter().enumerate().filter(|(_, i)| i.method == IndexMethod::Btree) {
+        let keys = index
+            .keys
+            .iter()
+            .map_while(|k| match &k.expr {
+                Expr::Column { name } => Some((name.clone(), k.descending)),
+                _ => None,
+            })
+            .collect();
+        candidates.push((Path { what: describe(index), source: Source::Index(i) }, keys, index.predicate.as_ref()));
     }
     let mut best = Served::No;
-    for (what, keys, predicate) in candidates {
+    for (path, keys, predicate) in candidates {
         // A partial index serves only queries that test its condition.
-        let covered_flag = match predicate {
-            None => None,
-            Some(Expr::Column { name }) if flags.contains(name) => Some(name.as_str()),
-            Some(condition) if terms.contains(&condition) => None,
-            Some(_) => continue,
+        let mut parts = Vec::new();
+        if let Some(condition) = predicate {
+            conjuncts(condition, &mut parts);
+        }
+        if !parts.iter().all(|part| terms.contains(part)) {
+            continue;
+        }
+        let covered = |column: &str| {
+            parts.iter().any(|part| match part {
+                Expr::Column { name } => name == column,
+                Expr::Not { expr } => matches!(expr.as_ref(), Expr::Column { name } if name == column),
+                _ => false,
+            })
         };
-        // A flag the index does not filter on must be among its leading keys.
-        let lead: Vec<&String> = equality
-            .iter()
-            .chain(flags.iter().filter(|f| Some(f.as_str()) != covered_flag && keys.contains(f)))
-            .collect();
-        if keys.len() < lead.len() || !lead.iter().all(|c| keys[..lead.len()].contains(c)) {
-            if best == Served::No && keys.first().is_some_and(|k| lead.contains(&k)) {
-                best = Served::Partly(what);
+        let names: Vec<&String> = keys.iter().map(|(c, _)| c).collect();
+        // A flag the index does not filter on may be among its leading keys.
+        let lead: Vec<&String> =
+            equality.iter().chain(flags.iter().map(|(f, _)| f).filter(|f| !covered(f) && names.contains(f))).collect();
+        let leads_with_some = names.first().is_some_and(|k| lead.contains(k));
+        if names.len() < lead.len() || !lead.iter().all(|c| names[..lead.len()].contains(c)) {
+            if best == Served::No && leads_with_some {
+                best = Served::Partly(path);
             }
             continue;
         }
         if lead.is_empty() && wanted.is_empty() {
             continue;
         }
-        let rest: Vec<&String> =
-            wanted.iter().map(|(c, _)| c).filter(|c| !lead.contains(c) && Some(c.as_str()) != covered_flag).collect();
+        let rest: Vec<&(String, bool)> = wanted.iter().filter(|(c, _)| !lead.contains(&c) && !covered(c)).collect();
         let tail = &keys[lead.len()..];
-        if tail.len() >= rest.len() && rest.iter().zip(tail).all(|(w, k)| *w == k) {
-            return Served::Fully(what);
+        if tail.len() >= rest.len()
+            && rest.iter().zip(tail).all(|(w, k)| w.0 == k.0)
+            && same_direction(rest.iter().map(|w| w.1), tail.iter().map(|k| k.1))
+        {
+            return Served::Fully(path);
         }
         // Leading with some of the equality columns still narrows the rows.
-        if best == Served::No && keys.first().is_some_and(|k| lead.contains(&k)) {
-            best = Served::Partly(what);
+        if best == Served::No && leads_with_some {
+            best = Served::Partly(path);
         }
     }
     best
@@ -229,6 +354,7 @@ fn describe(index: &Index) -> String {
         Origin::Declared => "declared".to_string(),
         Origin::Pattern { pattern } => format!("from pattern {pattern}"),
         Origin::Relation { relation } => format!("for the foreign key of {}", relation.trim_start_matches("relation:")),
+        Origin::Query { queries } => format!("advised for {}", Origin::query_list(queries)),
     };
     format!("{text}, {why}")
 }
@@ -257,14 +383,19 @@ mod tests {
         let col = |c: &str, desc: bool| (c.to_string(), desc);
         let (_, wanted, served) = get("by_author");
         assert_eq!(wanted, [col("author", false), col("at", true)]);
-        assert!(matches!(served, Served::Fully(ref by) if by.starts_with("index (author, at desc)")), "{served:?}");
+        assert!(
+            matches!(served, Served::Fully(ref by) if by.what.starts_with("index (author, at desc)")),
+            "{served:?}"
+        );
         let (_, wanted, served) = get("by_topic");
         assert_eq!(wanted, [col("topic", false), col("at", false)]);
         assert_eq!(served, Served::No);
-        assert!(matches!(get("by_slug").2, Served::Fully(ref by) if by == "unique (slug)"));
+        assert!(matches!(get("by_slug").2, Served::Fully(ref by) if by.what == "unique (slug)"));
         // A partial index `where published` serves a query that tests the flag.
-        assert!(matches!(get("recent").2, Served::Fully(ref by) if by.starts_with("index (at) where published")));
+        assert!(matches!(get("recent").2, Served::Fully(ref by) if by.what.starts_with("index (at) where published")));
         // Led by one of its equality columns: found, then filtered.
-        assert!(matches!(get("topic_author").2, Served::Partly(ref by) if by.starts_with("index (author, at desc)")));
+        assert!(
+            matches!(get("topic_author").2, Served::Partly(ref by) if by.what.starts_with("index (author, at desc)"))
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! not built yet.
 
 pub mod access_path;
+pub mod estimate;
 mod report;
 pub mod storage;
 

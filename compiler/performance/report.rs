@@ -4,10 +4,12 @@
 
 use std::fmt::Write;
 
-use super::access_path::{self, Served};
+use super::access_path::{self, Access, Served, Source};
+use super::estimate;
 use super::storage::{self, human};
 use crate::graph::text::expr_text;
-use crate::semantic::ir::{Expr, Ir, Type};
+use crate::passes::index_advice::SMALL;
+use crate::semantic::ir::{Entity, Expr, Ir, Origin, Type};
 
 /// Rows from which an append-mostly entity is worth partitioning by time.
 const PARTITION_ROWS: u64 = 50_000_000;
@@ -26,22 +28,31 @@ pub fn render(ir: &Ir, project: &str) -> String {
             "No `workload` queries are declared: add the application's important queries to get index advice.\n\n",
         );
     } else {
-        out.push_str("| query | entity | rate | reaches its rows by | advice |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "Rows and pages per run at the declared volumes (see the assumptions below). \
+             *Full scan* is what the query would read without any index.\n\n\
+             | query | entity | rate | reaches its rows by | rows read | pages read | full scan | note |\n\
+             |---|---|---:|---|---:|---:|---:|---|\n",
+        );
         for a in &accesses {
-            let rate = a.query.per_second.map_or("—".to_string(), |r| format!("{r}/s"));
-            let index = a.index_text();
-            let (how, advice) = match &a.served {
-                Served::Fully(by) => (by.clone(), "—".to_string()),
-                Served::Partly(by) => {
-                    (format!("{by} (then sorts or filters)"), format!("`{index}` would serve it fully"))
-                }
-                Served::No if a.wanted.is_empty() => ("a full scan".to_string(), "nothing to index".to_string()),
-                Served::No => ("a full scan".to_string(), format!("add `{index}`")),
-            };
-            let _ = writeln!(out, "| `{}` | {} | {rate} | {how} | {advice} |", a.query.name, a.query.entity);
+            let Some(entity) = ir.entity(&a.query.entity) else { continue };
+            let row = query_row(ir, entity, a);
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                a.query.name,
+                a.query.entity,
+                a.query.per_second.map_or("—".to_string(), rate),
+                row.how,
+                count(row.rows),
+                count(row.pages),
+                count(row.full_scan_pages),
+                row.note
+            );
         }
         out.push('\n');
     }
+    indexes(&mut out, ir);
 
     out.push_str("## Storage\n\n");
     let estimates = storage::estimate(ir);
@@ -143,4 +154,152 @@ pub fn render(ir: &Ir, project: &str) -> String {
         }
     );
     out
+}
+
+/// One line of the queries table.
+struct QueryRow {
+    how: String,
+    rows: f64,
+    pages: f64,
+    full_scan_pages: f64,
+    note: String,
+}
+
+fn query_row(ir: &Ir, entity: &Entity, a: &Access) -> QueryRow {
+    let cost = estimate::cost(ir, entity, a, covered(entity, a), 1.0);
+    let share = cost.matched / cost.rows;
+    let (how, rows, pages, note) = match &a.served {
+        Served::Fully(by) => {
+            let note = if !cost.index_pays() {
+                format!(
+                    "reads {} rows: PostgreSQL will likely scan the table instead, which costs about the same",
+                    count(cost.read)
+                )
+            } else if covered(entity, a) {
+                "index-only: every column it reads is in the index".to_string()
+            } else {
+                String::new()
+            };
+            (by.what.clone(), cost.read, cost.index_pages, note)
+        }
+        Served::Partly(by) => {
+            let (found, pages) = cost.lead.unwrap_or((cost.rows, cost.full_scan_pages));
+            let note = if share > 0.05 {
+                unselective(share)
+            } else if cost.read >= found * 0.9 {
+                format!("finds about {} rows; filtering and sorting them is cheap", count(found))
+            } else {
+                format!(
+                    "`{}` would read {} rows instead; too little gain to pay for its upkeep",
+                    a.index_text(),
+                    count(cost.read)
+                )
+            };
+            (format!("{}, then filters or sorts", by.what), found, pages, note)
+        }
+        Served::No => {
+            let note = if a.wanted.is_empty() {
+                "nothing to index: the condition names no column an index can lead with".to_string()
+            } else if entity.volume.as_ref().is_some_and(|v| v.rows < SMALL) {
+                "a small table: scanning it is cheap".to_string()
+            } else if share > 0.05 {
+                unselective(share)
+            } else {
+                format!("`{}` would serve it (index advice is off)", a.index_text())
+            };
+            ("a full scan".to_string(), cost.rows, cost.full_scan_pages, note)
+        }
+    };
+    QueryRow { how, rows, pages, full_scan_pages: cost.full_scan_pages, note }
+}
+
+fn unselective(share: f64) -> String {
+    format!(
+        "matches about {:.0}% of the rows, so reading them through an index costs more than a scan; \
+         a `limit` with an `order by`, or a narrower condition, would change that",
+        share * 100.0
+    )
+}
+
+/// Whether the index serving `a` holds every column the query reads.
+fn covered(entity: &Entity, a: &Access) -> bool {
+    let Served::Fully(path) = &a.served else { return false };
+    if a.query.select.is_empty() {
+        return false;
+    }
+    let mut held: Vec<&String> = match path.source {
+        Source::PrimaryKey => entity.primary_key.iter().collect(),
+        Source::Unique(i) => entity.uniques[i].columns.iter().collect(),
+        Source::Index(i) => {
+            let index = &entity.indexes[i];
+            let mut held: Vec<&String> = index.include.iter().collect();
+            for key in &index.keys {
+                if let Expr::Column { name } = &key.expr {
+                    held.push(name);
+                }
+            }
+            held
+        }
+    };
+    held.sort();
+    let read = a.query.select.iter().chain(&a.equality).chain(a.flags.iter().map(|(c, _)| c)).chain(&a.range);
+    read.into_iter().all(|c| held.binary_search(&c).is_ok())
+}
+
+/// Every index of every entity that has one beyond its keys, and why it exists.
+fn indexes(out: &mut String, ir: &Ir) {
+    let mut lines = Vec::new();
+    for entity in &ir.entities {
+        for index in &entity.indexes {
+            let keys: Vec<String> =
+                index.keys.iter().map(|k| expr_text(&k.expr) + if k.descending { " desc" } else { "" }).collect();
+            let mut text = format!("index ({})", keys.join(", "));
+            if !index.include.is_empty() {
+                text.push_str(&format!(" include ({})", index.include.join(", ")));
+            }
+            if let Some(p) = &index.predicate {
+                text.push_str(&format!(" where {}", expr_text(p)));
+            }
+            if index.method != crate::semantic::ir::IndexMethod::Btree {
+                text.push_str(&format!(" using {:?}", index.method).to_lowercase());
+            }
+            let why = match &index.origin {
+                Origin::Declared => "declared".to_string(),
+                Origin::Pattern { pattern } => format!("pattern `{pattern}`"),
+                Origin::Relation { relation } => {
+                    format!("foreign key of `{}`", relation.trim_start_matches("relation:"))
+                }
+                Origin::Query { queries } => format!("advised for the workload's {}", Origin::query_list(queries)),
+            };
+            lines.push(format!("| {} | `{text}` | {why} |", entity.name));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    out.push_str("## Indexes\n\nEvery index beyond the primary and unique keys, and why it exists.\n\n| entity | index | why |\n|---|---|---|\n");
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+/// `500/s`, `2/min`, `3/h`.
+fn rate(per_second: f64) -> String {
+    let round = |v: f64| if (v - v.round()).abs() < 1e-9 { format!("{}", v.round()) } else { format!("{v:.2}") };
+    if per_second >= 1.0 {
+        format!("{}/s", round(per_second))
+    } else if per_second * 60.0 >= 1.0 {
+        format!("{}/min", round(per_second * 60.0))
+    } else if per_second * 3600.0 >= 1.0 {
+        format!("{}/h", round(per_second * 3600.0))
+    } else {
+        format!("{}/day", round(per_second * 86_400.0))
+    }
+}
+
+/// A row or page count, rounded for reading.
+fn count(n: f64) -> String {
+    storage::thousands(n.round().max(0.0) as u64)
 }

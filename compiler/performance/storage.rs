@@ -32,15 +32,30 @@ pub fn estimate(ir: &Ir) -> Vec<Estimate> {
     ir.entities.iter().map(|e| entity(ir, e)).collect()
 }
 
-fn entity(ir: &Ir, entity: &Entity) -> Estimate {
-    // Heap tuple header (23 bytes, MAXALIGNed) …
+/// Bytes one row takes on a page: the heap tuple header (23 bytes,
+/// MAXALIGNed), the columns with their alignment padding, MAXALIGNed, and
+/// the 4-byte line pointer.
+pub fn row_bytes(ir: &Ir, entity: &Entity) -> u64 {
     let mut offset = 24u64;
     for field in &entity.fields {
         let (width, align) = width(ir, &field.ty);
         offset = offset.div_ceil(align) * align + width;
     }
-    // … the tuple is MAXALIGNed, plus its 4-byte line pointer.
-    let row_bytes = offset.div_ceil(8) * 8 + 4;
+    offset.div_ceil(8) * 8 + 4
+}
+
+/// Bytes of one B-tree leaf entry over these columns: an 8-byte index tuple
+/// header and the keys, MAXALIGNed, and a line pointer.
+pub fn index_entry_bytes(ir: &Ir, entity: &Entity, columns: &[String]) -> u64 {
+    let keys: u64 = columns.iter().map(|c| entity.field(c).map_or(8, |f| width(ir, &f.ty).0)).sum();
+    (8 + keys).div_ceil(8) * 8 + 4
+}
+
+/// Usable bytes of an 8 KiB page at the assumed 90% fill.
+pub const PAGE_BYTES: u64 = 8192 * 9 / 10;
+
+fn entity(ir: &Ir, entity: &Entity) -> Estimate {
+    let row_bytes = row_bytes(ir, entity);
     let rows = entity.volume.as_ref().map(|v| v.rows);
     let key_widths: Vec<u64> = std::iter::once(&entity.primary_key)
         .filter(|k| !k.is_empty())

@@ -43,8 +43,24 @@ impl Ir {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     Declared,
-    Pattern { pattern: String },
-    Relation { relation: String },
+    Pattern {
+        pattern: String,
+    },
+    Relation {
+        relation: String,
+    },
+    /// Added by the index advisor for these workload queries.
+    Query {
+        queries: Vec<String>,
+    },
+}
+
+impl Origin {
+    /// `query \`feed\`` or `queries \`feed\`, \`inbox\``.
+    pub fn query_list(queries: &[String]) -> String {
+        let names: Vec<String> = queries.iter().map(|q| format!("`{q}`")).collect();
+        format!("{} {}", if queries.len() == 1 { "query" } else { "queries" }, names.join(", "))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -560,6 +576,9 @@ pub struct Query {
     pub entity: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<Expr>,
+    /// The columns the application reads (`select (…)`); empty: every column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select: Vec<String>,
     pub order_by: Vec<IndexKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,

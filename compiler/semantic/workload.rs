@@ -35,7 +35,7 @@ impl<'a> Analyzer<'a> {
             what: "a query filter",
         };
         let filter = query.filter.as_ref().map(|f| expr::lower_condition(&env, f, &mut self.diagnostics));
-        let order_by = query
+        let order_by: Vec<ir::IndexKey> = query
             .order_by
             .iter()
             .map(|k| ir::IndexKey {
@@ -59,6 +59,15 @@ impl<'a> Analyzer<'a> {
                     _ => 1.0,
                 }
         });
+        let select = match &query.select {
+            Some(names) => {
+                let build = self.entities.remove(&query.entity.name).expect("entity checked");
+                let columns = self.resolve_columns(&build, names, None);
+                self.entities.insert(query.entity.name.clone(), build);
+                columns.unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
         if query.limit == Some(0) {
             self.report(
                 Diagnostic::new(codes::E0700, "`limit 0` returns nothing").at(query.span, "query reads no rows"),
@@ -69,6 +78,7 @@ impl<'a> Analyzer<'a> {
             name: query.name.name.clone(),
             entity: query.entity.name.clone(),
             filter,
+            select,
             order_by,
             limit: query.limit,
             per_second,

@@ -503,13 +503,15 @@ pub struct Workload {
     pub span: Span,
 }
 
-/// `query feed: Post where … order by … limit 20 at 500/s`
+/// `query feed: Post where … select (…) order by … limit 20 at 500/s`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub docs: Vec<String>,
     pub name: Ident,
     pub entity: Ident,
     pub filter: Option<Expr>,
+    /// `select (a, b)`: the fields the application reads (None: all of them).
+    pub select: Option<Vec<Ident>>,
     pub order_by: Vec<OrderKey>,
     pub limit: Option<u64>,
     pub rate: Option<(Quantity, String)>,

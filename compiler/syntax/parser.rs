@@ -1129,10 +1129,23 @@ impl<'t> Converter<'t> {
         inner.next();
         let name = self.ident(inner.next().expect("query name"));
         let entity = self.ident(inner.next().expect("query entity"));
-        let mut query = Query { docs, name, entity, filter: None, order_by: Vec::new(), limit: None, rate: None, span };
+        let mut query = Query {
+            docs,
+            name,
+            entity,
+            filter: None,
+            select: None,
+            order_by: Vec::new(),
+            limit: None,
+            rate: None,
+            span,
+        };
         for p in inner {
             match p.as_rule() {
                 Rule::where_clause => query.filter = Some(self.where_clause(p)),
+                Rule::select_clause => {
+                    query.select = p.into_inner().nth(1).map(|list| self.column_list(list));
+                }
                 Rule::order_clause => {
                     for key in p.into_inner().filter(|k| k.as_rule() == Rule::order_key) {
                         let mut k = key.into_inner();

@@ -854,6 +854,9 @@ fn policy_item_text(item: &PolicyItem) -> String {
 fn query_text(q: &Query) -> String {
     let mut text = format!("query {}: {}", q.name.name, q.entity.name);
     push_where(&mut text, q.filter.as_ref());
+    if let Some(columns) = &q.select {
+        text.push_str(&format!(" select ({})", ident_list(columns)));
+    }
     if !q.order_by.is_empty() {
         let keys: Vec<String> = q
             .order_by

@@ -888,6 +888,7 @@ fn origin_comment(origin: &ir::Origin) -> Option<String> {
         ir::Origin::Relation { relation } => {
             Some(format!("Serves the foreign key of `{}`.", relation.trim_start_matches("relation:")))
         }
+        ir::Origin::Query { queries } => Some(format!("Serves the workload {}.", ir::Origin::query_list(queries))),
     }
 }
 

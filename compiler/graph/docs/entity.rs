@@ -147,6 +147,7 @@ fn notes(entity: &Entity, field: &Field) -> String {
         Origin::Relation { relation } => {
             notes.push(format!("added by {}", code(relation.strip_prefix("relation:").unwrap_or(relation))))
         }
+        Origin::Query { .. } => {}
     }
     if let Some(old) = &field.renamed_from {
         notes.push(format!("renamed from {}", code(old)));
@@ -448,10 +449,10 @@ fn workload(out: &mut String, index: &Index, entity: &Entity) {
             use crate::performance::access_path::Served;
             match index.access.get(q.name.as_str()) {
                 Some(Served::Fully(by)) => {
-                    let _ = write!(text, "; served by {}", h(by));
+                    let _ = write!(text, "; served by {}", h(&by.what));
                 }
                 Some(Served::Partly(by)) => {
-                    let _ = write!(text, "; partly served by {} (see <code>performance.md</code>)", h(by));
+                    let _ = write!(text, "; partly served by {} (see <code>performance.md</code>)", h(&by.what));
                 }
                 _ => text.push_str("; <strong>no index serves it</strong> (see <code>performance.md</code>)"),
             }

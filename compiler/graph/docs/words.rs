@@ -101,6 +101,10 @@ pub fn origin(origin: &Origin) -> String {
             "foreign key of {}: deleting or updating a referenced row and joining along the relation use it instead of scanning the table",
             code(relation.strip_prefix("relation:").unwrap_or(relation))
         ),
+        Origin::Query { queries } => {
+            let names: Vec<String> = queries.iter().map(|q| code(q)).collect();
+            format!("advised for the workload {} {}", if queries.len() == 1 { "query" } else { "queries" }, names.join(", "))
+        }
     }
 }
 

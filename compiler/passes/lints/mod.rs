@@ -7,6 +7,7 @@
 
 mod fk_without_index;
 mod hard_delete_into_soft_delete;
+mod index_without_query;
 mod materialized_view_over_rls;
 mod money_as_float;
 mod nullable_boolean;
@@ -15,6 +16,7 @@ mod query_without_index;
 mod tenant_without_policy;
 mod text_primary_key;
 mod timestamp_without_time_zone;
+mod write_amplification;
 
 use super::Context;
 use crate::diagnostics::Diagnostic;
@@ -34,6 +36,8 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     out.extend(optional_context_in_policy::run(ir, cx));
     out.extend(materialized_view_over_rls::run(ir, cx));
     out.extend(query_without_index::run(ir, cx));
+    out.extend(index_without_query::run(ir, cx));
+    out.extend(write_amplification::run(ir, cx));
     out
 }
 

@@ -1,6 +1,8 @@
 //! W0400: a workload query that no key or B-tree index leads with any of its
 //! equality columns — or, with none, its range or `order by` column — reads
-//! the whole table on every run. Entities declared smaller than 10,000 rows
+//! the whole table on every run. With index advice on, that happens when no
+//! index would help (the query matches too many rows); with it off, when the
+//! schema lacks the index. Entities declared smaller than 10,000 rows
 //! (`volume`) are left alone: scanning them is cheap.
 //!
 //! The analysis is `performance::access_path`; build/performance.md has the
@@ -8,12 +10,11 @@
 
 use super::at;
 use crate::diagnostics::{codes, Diagnostic};
+use crate::passes::index_advice::SMALL;
 use crate::passes::Context;
 use crate::performance::access_path::{self, Served};
+use crate::performance::estimate;
 use crate::semantic::ir::Ir;
-
-/// Below this declared volume a full scan is cheap.
-const SMALL: u64 = 10_000;
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -21,19 +22,29 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
         if access.served != Served::No || access.wanted.is_empty() {
             continue;
         }
-        let small = ir.entity(&access.query.entity).and_then(|e| e.volume.as_ref()).is_some_and(|v| v.rows < SMALL);
-        if small {
+        let Some(entity) = ir.entity(&access.query.entity) else { continue };
+        if entity.volume.as_ref().is_some_and(|v| v.rows < SMALL) {
             continue;
         }
         let index = access.index_text();
+        let cost = estimate::cost(ir, entity, &access, false, 1.0);
+        let help = if cost.index_pays() {
+            format!(
+                "add `{index}` to `{}`, or turn index advice back on (`advise_indexes` under `[passes]`)",
+                entity.name
+            )
+        } else {
+            format!(
+                "it matches about {:.0}% of the rows, so no index would help: add a `limit` with an `order by`, \
+                 or narrow the condition; if few rows really match, declare a partial index with its condition",
+                100.0 * cost.matched / cost.rows
+            )
+        };
         let d = Diagnostic::new(
             codes::W0400,
             format!("no index serves query `{}`: every run reads all of `{}`", access.query.name, access.query.entity),
         );
-        out.push(
-            at(d, cx, &access.query.id, "reads the whole table")
-                .help(format!("add `{index}` to `{}`", access.query.entity)),
-        );
+        out.push(at(d, cx, &access.query.id, "reads the whole table").help(help));
     }
     out
 }
