@@ -442,3 +442,32 @@ type Twice = json {
     let places: Vec<&str> = c.diagnostics.iter().map(|d| primary_text(&c, d)).collect();
     assert_eq!(places, ["{ a text }", "a", "{ c text }"]);
 }
+
+#[test]
+fn denormalized_fields_name_their_source_through_a_navigation_to_one_row() {
+    let with = |field: &str| {
+        format!(
+            "{BLOG}entity Note {{\n  id bigint = identity primary\n  {field}\n}}\nrelation Note.author -> User.notes\n"
+        )
+    };
+    let c = ok(&with("author_email text? denormalized from author.email"));
+    let note = c.ir.entity("Note").unwrap();
+    assert_eq!(
+        note.field("author_email").unwrap().denormalized_from,
+        Some(ir::Denormalized { navigation: "author".into(), entity: "User".into(), field: "email".into() })
+    );
+    // A typo in the navigation, a missing field, another type, a navigation to many rows.
+    for (field, message, pointed) in [
+        ("author_email text denormalized from autor.email", "`Note` has no relation field `autor`", "autor"),
+        ("author_email text denormalized from author.mail", "`User` has no field `mail`", "mail"),
+        ("author_email int denormalized from author.email", "cannot hold a copy of `User.email`", "author.email"),
+    ] {
+        let (c, codes) = codes(&with(field));
+        assert_eq!(codes, ["E0208"], "{field}");
+        assert!(c.diagnostics[0].message.contains(message), "{}", c.diagnostics[0].message);
+        assert_eq!(primary_text(&c, &c.diagnostics[0]), pointed);
+    }
+    let (c, codes) = codes(&format!("{BLOG}entity Note {{\n  id bigint = identity primary\n}}\nrelation Note.author -> User.notes\nentity Card {{\n  id bigint = identity primary\n  title text denormalized from posts.title\n}}\nrelation Post.card -> Card.posts\n"));
+    assert_eq!(codes, ["E0208"]);
+    assert!(c.diagnostics[0].message.contains("leads to many rows"), "{}", c.diagnostics[0].message);
+}

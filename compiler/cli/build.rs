@@ -54,6 +54,18 @@ pub fn produce_reporting(
     reporter: &Reporter,
     report_diagnostics: bool,
 ) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
+    produce_adjusted(path, no_reorder, reporter, report_diagnostics, &|_| {})
+}
+
+/// [`produce_reporting`] with the pipeline's options adjusted (`analyze`
+/// builds with and without index advice).
+pub fn produce_adjusted(
+    path: Option<PathBuf>,
+    no_reorder: bool,
+    reporter: &Reporter,
+    report_diagnostics: bool,
+    adjust: &dyn Fn(&mut pipeline::Options),
+) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
     let mut loaded = workspace::load(path)?;
     if let Some((sources, d)) = &loaded.manifest_error {
         reporter.diagnostics(sources, std::slice::from_ref(d));
@@ -64,6 +76,7 @@ pub fn produce_reporting(
         pipeline::Output::failed()
     } else {
         let mut options = options(&loaded, no_reorder);
+        adjust(&mut options);
         if let Some(project) = &loaded.project {
             loaded.base = super::state::base(project)?.map(std::sync::Arc::new);
             options.previous = loaded.base.clone();

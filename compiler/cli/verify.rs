@@ -27,7 +27,7 @@ pub struct Args {
 
 /// Runs `work` on a new, empty database next to the one `config` names,
 /// then drops it (unless `keep`). Notices the server sent are returned too.
-fn in_scratch<T>(
+pub(super) fn in_scratch<T>(
     admin: &mut Client,
     config: &Config,
     label: &str,

@@ -70,6 +70,7 @@ codes! {
     E0205 = "null default on a required field";
     E0206 = "invalid generated value";
     E0207 = "invalid pii protection";
+    E0208 = "invalid denormalized source";
     E0300 = "navigation name already in use";
     E0301 = "set null on a required relation";
     E0302 = "relation target has no primary key";

@@ -238,6 +238,17 @@ impl Planner<'_> {
         self.r.name(table)
     }
 
+    /// Drops what a failed concurrent build of `index` left behind (an
+    /// INVALID index), without the notice PostgreSQL sends when there is
+    /// none: a clean run stays silent.
+    fn drop_leftover_index(&self, index: &str) -> Vec<String> {
+        vec![
+            "SET client_min_messages = warning".to_string(),
+            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(index)),
+            "RESET client_min_messages".to_string(),
+        ]
+    }
+
     fn change(&mut self, change: &Change) {
         match change {
             Change::CreateExtension(e) => self.push(
@@ -1152,10 +1163,14 @@ impl Planner<'_> {
         let mut build = step(
             format!("build the index of {} {} concurrently", if primary { "primary key" } else { "unique" }, key.name),
             Phase::Expand,
-            vec![
-                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&key.name)),
-                format!("CREATE UNIQUE INDEX CONCURRENTLY {name} ON {t} USING btree ({})", ident_list(&key.columns)),
-            ],
+            {
+                let mut up = self.drop_leftover_index(&key.name);
+                up.push(format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {t} USING btree ({})",
+                    ident_list(&key.columns)
+                ));
+                up
+            },
             Some(vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&key.name))]),
             SHARE_UPDATE_EXCLUSIVE,
         );
@@ -1321,11 +1336,9 @@ impl Planner<'_> {
             return;
         }
         let create = self.r.index_statement(i);
-        let mut up = vec![
-            // A build that failed half-way leaves an INVALID index: drop it first.
-            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name)),
-            create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1),
-        ];
+        // A build that failed half-way leaves an INVALID index: drop it first.
+        let mut up = self.drop_leftover_index(&i.name);
+        up.push(create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1));
         if let Some(comment) = &i.comment {
             up.push(format!("COMMENT ON INDEX {} IS {}", self.t(&i.name), literal(comment)));
         }

@@ -70,6 +70,39 @@ impl Access<'_> {
         text
     }
 
+    /// Whether the index serving the query holds every column the query reads.
+    pub fn covered(&self, entity: &Entity) -> bool {
+        let a = self;
+        let Served::Fully(path) = &a.served else { return false };
+        if a.query.select.is_empty() {
+            return false;
+        }
+        let mut held: Vec<String> = match path.source {
+            Source::PrimaryKey => entity.primary_key.clone(),
+            Source::Unique(i) => entity.uniques[i].columns.clone(),
+            Source::Index(i) => {
+                let index = &entity.indexes[i];
+                let mut held = index.include.clone();
+                let mut column = |e: &Expr| {
+                    if let Expr::Column { name } = e {
+                        held.push(name.clone());
+                    }
+                };
+                for key in &index.keys {
+                    column(&key.expr);
+                }
+                // The condition's columns need not be read: every row in the index meets it.
+                if let Some(predicate) = &index.predicate {
+                    predicate.visit(&mut column);
+                }
+                held
+            }
+        };
+        held.sort();
+        let read = a.query.select.iter().chain(&a.equality).chain(a.flags.iter().map(|(c, _)| c)).chain(&a.range);
+        read.into_iter().all(|c| held.binary_search(c).is_ok())
+    }
+
     /// The flags the query tests, as the condition of a partial index.
     pub fn condition(&self) -> Option<Expr> {
         flags_condition(&self.flags)
@@ -347,6 +380,9 @@ fn describe(index: &Index) -> String {
         })
         .collect();
     let mut text = format!("index ({})", keys.join(", "));
+    if !index.include.is_empty() {
+        text.push_str(&format!(" include ({})", index.include.join(", ")));
+    }
     if let Some(predicate) = &index.predicate {
         text.push_str(&format!(" where {}", crate::graph::text::expr_text(predicate)));
     }

@@ -21,7 +21,7 @@
 
 use super::access_path::Access;
 use super::storage::{self, PAGE_BYTES};
-use crate::semantic::ir::{Entity, Ir, Type};
+use crate::semantic::ir::{Entity, Ir, PartitionKind, TimeUnit, Type};
 
 /// Rows assumed for an entity that declares no `volume`.
 pub const ASSUMED_ROWS: u64 = 1_000_000;
@@ -88,14 +88,22 @@ pub fn span_days(entity: &Entity) -> f64 {
 /// The cost of `access` through its wanted index (`covering`: the index
 /// holds every column the query reads), at `scale` of the volumes.
 pub fn cost(ir: &Ir, entity: &Entity, access: &Access, covering: bool, scale: f64) -> Cost {
-    let rows = rows(entity, scale);
-    let matched = (rows * matched_fraction(ir, entity, access, scale)).max(1.0).min(rows);
+    cost_with(ir, entity, access, covering, &|e| rows(e, scale))
+}
+
+/// [`cost`] with the rows of each entity given (what a database really
+/// holds, for `schemac analyze`).
+pub fn cost_with(ir: &Ir, entity: &Entity, access: &Access, covering: bool, rows_of: &dyn Fn(&Entity) -> f64) -> Cost {
+    let rows = rows_of(entity).max(1.0);
+    let matched = (rows * matched_fraction(ir, entity, access, rows_of)).max(1.0).min(rows);
     let read = match access.query.limit {
         Some(limit) if access.order_served() || access.query.order_by.is_empty() => matched.min(limit as f64),
         _ => matched,
     };
     let row_bytes = storage::row_bytes(ir, entity) as f64;
-    let full_scan_pages = (rows * row_bytes / PAGE_BYTES as f64).ceil().max(1.0);
+    // Partitions outside a recent window are never read.
+    let pruned = pruned_share(entity, access);
+    let full_scan_pages = (rows * pruned * row_bytes / PAGE_BYTES as f64).ceil().max(1.0);
     let through = |keys: &[String], read: f64, covering: bool| {
         let entry = storage::index_entry_bytes(ir, entity, keys) as f64;
         let leaf_pages = (read * entry / PAGE_BYTES as f64).ceil();
@@ -106,18 +114,43 @@ pub fn cost(ir: &Ir, entity: &Entity, access: &Access, covering: bool, scale: f6
     let index_pages = through(&keys, read, covering);
     let lead = access.equality.first().map(|lead| {
         let found =
-            (rows * equality_fraction(ir, entity, lead, in_list_len(access, lead), rows, scale)).clamp(1.0, rows);
+            (rows * pruned * equality_fraction(ir, entity, lead, in_list_len(access, lead), rows_of)).clamp(1.0, rows);
         (found, through(std::slice::from_ref(lead), found, false))
     });
     Cost { rows, matched, read, full_scan_pages, index_pages, lead }
 }
 
+/// The share of the rows in the partitions a query reads: an entity
+/// partitioned by range on the column of a recent window (`at > now() -
+/// '30 days'`) reads the partitions that window touches — the window plus at
+/// most one partition's length of its span. Everything else reads it all.
+pub fn pruned_share(entity: &Entity, access: &Access) -> f64 {
+    let (Some(partition), Some(window), Some(range)) = (&entity.partition, access.window_days, &access.range) else {
+        return 1.0;
+    };
+    if partition.kind != PartitionKind::Range || partition.columns.first() != Some(range) {
+        return 1.0;
+    }
+    let step = partition.interval.as_ref().map_or(30.0, |i| {
+        f64::from(i.count)
+            * match i.unit {
+                TimeUnit::Second => 1.0 / 86_400.0,
+                TimeUnit::Minute => 1.0 / 1_440.0,
+                TimeUnit::Hour => 1.0 / 24.0,
+                TimeUnit::Day => 1.0,
+                TimeUnit::Week => 7.0,
+                TimeUnit::Month => 30.0,
+                TimeUnit::Year => 365.0,
+            }
+    });
+    ((window + step) / span_days(entity)).min(1.0)
+}
+
 /// The share of the rows the query's condition matches.
-pub fn matched_fraction(ir: &Ir, entity: &Entity, access: &Access, scale: f64) -> f64 {
-    let rows = rows(entity, scale);
+pub fn matched_fraction(ir: &Ir, entity: &Entity, access: &Access, rows_of: &dyn Fn(&Entity) -> f64) -> f64 {
     let mut fraction = 1.0;
     for column in &access.equality {
-        fraction *= equality_fraction(ir, entity, column, in_list_len(access, column), rows, scale);
+        fraction *= equality_fraction(ir, entity, column, in_list_len(access, column), rows_of);
     }
     fraction *= 0.5f64.powi(access.flags.len() as i32);
     if access.range.is_some() {
@@ -129,7 +162,8 @@ pub fn matched_fraction(ir: &Ir, entity: &Entity, access: &Access, scale: f64) -
     fraction
 }
 
-fn equality_fraction(ir: &Ir, entity: &Entity, column: &str, values: usize, rows: f64, scale: f64) -> f64 {
+fn equality_fraction(ir: &Ir, entity: &Entity, column: &str, values: usize, rows_of: &dyn Fn(&Entity) -> f64) -> f64 {
+    let rows = rows_of(entity).max(1.0);
     let one = [column.to_string()];
     let unique = entity.primary_key == one || entity.uniques.iter().any(|u| u.predicate.is_none() && u.columns == one);
     let per_value = if unique {
@@ -137,7 +171,7 @@ fn equality_fraction(ir: &Ir, entity: &Entity, column: &str, values: usize, rows
     } else if let Some(fk) =
         entity.foreign_keys.iter().find(|fk| fk.columns.first().map(String::as_str) == Some(column))
     {
-        ir.entity(&fk.references).map_or(1.0 / rows, |parent| 1.0 / self::rows(parent, scale))
+        ir.entity(&fk.references).map_or(1.0 / rows, |parent| 1.0 / rows_of(parent).max(1.0))
     } else {
         match entity.field(column).map(|f| &f.ty) {
             Some(Type::Enum { name }) => {

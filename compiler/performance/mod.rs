@@ -8,7 +8,9 @@
 //! not built yet.
 
 pub mod access_path;
+mod advice;
 pub mod estimate;
+pub mod explain;
 mod report;
 pub mod storage;
 

@@ -4,15 +4,13 @@
 
 use std::fmt::Write;
 
-use super::access_path::{self, Access, Served, Source};
+use super::access_path::{self, Access, Served};
+use super::advice;
 use super::estimate;
 use super::storage::{self, human};
 use crate::graph::text::expr_text;
 use crate::passes::index_advice::SMALL;
-use crate::semantic::ir::{Entity, Expr, Ir, Origin, Type};
-
-/// Rows from which an append-mostly entity is worth partitioning by time.
-const PARTITION_ROWS: u64 = 50_000_000;
+use crate::semantic::ir::{Entity, Ir, Origin};
 
 pub fn render(ir: &Ir, project: &str) -> String {
     let mut out = format!("# Performance of `{project}`\n\n");
@@ -81,60 +79,9 @@ pub fn render(ir: &Ir, project: &str) -> String {
         human(growth)
     );
 
-    out.push_str("## Partitioning\n\n");
-    let mut candidates = Vec::new();
-    for entity in &ir.entities {
-        let Some(volume) = &entity.volume else { continue };
-        let yearly = volume.growth_per_day.unwrap_or(0) * 365;
-        if volume.rows + yearly < PARTITION_ROWS {
-            continue;
-        }
-        if let Some(p) = &entity.partition {
-            let kind = format!("{:?}", p.kind).to_lowercase();
-            candidates.push(format!("- `{}` is partitioned by {kind} on {}.", entity.name, p.columns.join(", ")));
-            continue;
-        }
-        let time_filtered = ir.queries.iter().filter(|q| q.entity == entity.name).find_map(|q| {
-            let mut column = None;
-            if let Some(filter) = &q.filter {
-                filter.visit(&mut |e| {
-                    if let Expr::Binary { left, .. } = e {
-                        if let Expr::Column { name } = left.as_ref() {
-                            let timed = entity
-                                .field(name)
-                                .is_some_and(|f| matches!(f.ty, Type::Timestamptz | Type::Timestamp | Type::Date));
-                            if timed && column.is_none() {
-                                column = Some(name.clone());
-                            }
-                        }
-                    }
-                });
-            }
-            column.map(|c| (q.name.clone(), c))
-        });
-        candidates.push(match time_filtered {
-            Some((query, column)) => format!(
-                "- `{}` ({} rows within a year): `partition by range ({column}) every 1 month` — `{query}` filters on `{column}`, so it reads only recent partitions, and old ones can be detached instead of deleted. The primary key and unique keys must then include `{column}`.",
-                entity.name,
-                storage::thousands(volume.rows + yearly)
-            ),
-            None => format!(
-                "- `{}` ({} rows within a year): large, but no query filters it by time; `partition by hash (…) into N partitions` on its most used key spreads it evenly.",
-                entity.name,
-                storage::thousands(volume.rows + yearly)
-            ),
-        });
-    }
-    if candidates.is_empty() {
-        let _ = writeln!(
-            out,
-            "No entity reaches {} rows within a year: no partitioning needed.\n",
-            storage::thousands(PARTITION_ROWS)
-        );
-    } else {
-        out.push_str(&candidates.join("\n"));
-        out.push_str("\n\n");
-    }
+    advice::partitioning(&mut out, ir, &accesses);
+    advice::denormalized(&mut out, ir);
+    advice::scalability(&mut out, ir, &accesses);
 
     out.push_str("## Assumptions\n\n");
     let _ = writeln!(
@@ -166,7 +113,7 @@ struct QueryRow {
 }
 
 fn query_row(ir: &Ir, entity: &Entity, a: &Access) -> QueryRow {
-    let cost = estimate::cost(ir, entity, a, covered(entity, a), 1.0);
+    let cost = estimate::cost(ir, entity, a, a.covered(entity), 1.0);
     let share = cost.matched / cost.rows;
     let (how, rows, pages, note) = match &a.served {
         Served::Fully(by) => {
@@ -175,7 +122,7 @@ fn query_row(ir: &Ir, entity: &Entity, a: &Access) -> QueryRow {
                     "reads {} rows: PostgreSQL will likely scan the table instead, which costs about the same",
                     count(cost.read)
                 )
-            } else if covered(entity, a) {
+            } else if a.covered(entity) {
                 "index-only: every column it reads is in the index".to_string()
             } else {
                 String::new()
@@ -219,31 +166,6 @@ fn unselective(share: f64) -> String {
          a `limit` with an `order by`, or a narrower condition, would change that",
         share * 100.0
     )
-}
-
-/// Whether the index serving `a` holds every column the query reads.
-fn covered(entity: &Entity, a: &Access) -> bool {
-    let Served::Fully(path) = &a.served else { return false };
-    if a.query.select.is_empty() {
-        return false;
-    }
-    let mut held: Vec<&String> = match path.source {
-        Source::PrimaryKey => entity.primary_key.iter().collect(),
-        Source::Unique(i) => entity.uniques[i].columns.iter().collect(),
-        Source::Index(i) => {
-            let index = &entity.indexes[i];
-            let mut held: Vec<&String> = index.include.iter().collect();
-            for key in &index.keys {
-                if let Expr::Column { name } = &key.expr {
-                    held.push(name);
-                }
-            }
-            held
-        }
-    };
-    held.sort();
-    let read = a.query.select.iter().chain(&a.equality).chain(a.flags.iter().map(|(c, _)| c)).chain(&a.range);
-    read.into_iter().all(|c| held.binary_search(&c).is_ok())
 }
 
 /// Every index of every entity that has one beyond its keys, and why it exists.

@@ -54,17 +54,15 @@ pub fn index_entry_bytes(ir: &Ir, entity: &Entity, columns: &[String]) -> u64 {
 /// Usable bytes of an 8 KiB page at the assumed 90% fill.
 pub const PAGE_BYTES: u64 = 8192 * 9 / 10;
 
+/// Bytes on disk of `rows` rows of `entity`, its indexes included.
+pub fn bytes_at(ir: &Ir, entity: &Entity, rows: u64) -> u64 {
+    let (row, index) = per_row(ir, entity);
+    (rows * (row + index)) * 10 / 9
+}
+
 fn entity(ir: &Ir, entity: &Entity) -> Estimate {
-    let row_bytes = row_bytes(ir, entity);
+    let (row_bytes, per_row_index) = per_row(ir, entity);
     let rows = entity.volume.as_ref().map(|v| v.rows);
-    let key_widths: Vec<u64> = std::iter::once(&entity.primary_key)
-        .filter(|k| !k.is_empty())
-        .chain(entity.uniques.iter().map(|u| &u.columns))
-        .map(|columns| columns.iter().map(|c| entity.field(c).map_or(8, |f| width(ir, &f.ty).0)).sum())
-        .chain(entity.indexes.iter().map(|i| i.keys.len() as u64 * 8))
-        .collect();
-    // B-tree leaf entries: 8-byte index tuple header + keys, MAXALIGNed, + line pointer.
-    let per_row_index: u64 = key_widths.iter().map(|k| (8 + k).div_ceil(8) * 8 + 4).sum();
     let fill = |bytes: u64| bytes * 10 / 9;
     Estimate {
         entity: entity.name.clone(),
@@ -78,6 +76,20 @@ fn entity(ir: &Ir, entity: &Entity) -> Estimate {
             .and_then(|v| v.growth_per_day)
             .map(|g| fill(g * 365 * (row_bytes + per_row_index))),
     }
+}
+
+/// (bytes of a row, bytes of its entries in every index).
+fn per_row(ir: &Ir, entity: &Entity) -> (u64, u64) {
+    let row_bytes = row_bytes(ir, entity);
+    let key_widths: Vec<u64> = std::iter::once(&entity.primary_key)
+        .filter(|k| !k.is_empty())
+        .chain(entity.uniques.iter().map(|u| &u.columns))
+        .map(|columns| columns.iter().map(|c| entity.field(c).map_or(8, |f| width(ir, &f.ty).0)).sum())
+        .chain(entity.indexes.iter().map(|i| i.keys.len() as u64 * 8))
+        .collect();
+    // B-tree leaf entries: 8-byte index tuple header + keys, MAXALIGNed, + line pointer.
+    let per_row_index: u64 = key_widths.iter().map(|k| (8 + k).div_ceil(8) * 8 + 4).sum();
+    (row_bytes, per_row_index)
 }
 
 /// (bytes, alignment) of a value of `ty` in a row.

@@ -28,6 +28,9 @@ pub struct EntityBuild {
     pub pattern_relations: Vec<PatternRelation>,
     /// Set for junction entities, whose key is their foreign keys.
     pub implicit_key: Option<Vec<String>>,
+    /// `denormalized from navigation.field` on fields, resolved once the
+    /// relations exist: (field, navigation, source field).
+    pub denormalized: Vec<(String, ast::Ident, ast::Ident)>,
 }
 
 /// A member and where it came from: the file whose names it uses, its origin,
@@ -83,6 +86,7 @@ impl EntityBuild {
             primary_fields: Vec::new(),
             pattern_relations: Vec::new(),
             implicit_key: None,
+            denormalized: Vec::new(),
         }
     }
 
@@ -214,6 +218,7 @@ impl<'a> Analyzer<'a> {
             pii: None,
             doc: doc(&field.docs),
             renamed_from: None,
+            denormalized_from: None,
             origin: pending.origin.clone(),
         };
         match &field.default {
@@ -293,6 +298,9 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 Modifier::RenamedFrom(old) => lowered.renamed_from = Some(old.name.clone()),
+                Modifier::Denormalized(navigation, source) => {
+                    build.denormalized.push((name.clone(), navigation.clone(), source.clone()))
+                }
                 Modifier::Doc(text) => {
                     lowered.doc = Some(match lowered.doc.take() {
                         Some(d) => format!("{d}\n{}", text.value),
@@ -396,6 +404,76 @@ impl<'a> Analyzer<'a> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// Resolves `denormalized from navigation.field`: the navigation must
+    /// lead to one row (a foreign key on this entity), the field must exist
+    /// there and have this field's type.
+    pub(super) fn resolve_denormalized(&mut self) {
+        let names: Vec<String> = self.entities.keys().cloned().collect();
+        for name in names {
+            let pending = std::mem::take(&mut self.entities.get_mut(&name).expect("entity exists").denormalized);
+            for (field, navigation, source) in pending {
+                let build = &self.entities[&name];
+                let target = build.navigations.get(&navigation.name).and_then(|nav| {
+                    build.entity.foreign_keys.iter().find(|fk| !nav.columns.is_empty() && fk.columns == nav.columns)
+                });
+                let Some(target) = target.map(|fk| fk.references.clone()) else {
+                    let to_many = build.navigations.contains_key(&navigation.name);
+                    let mut d = Diagnostic::new(
+                        codes::E0208,
+                        if to_many {
+                            format!("`{}.{}` leads to many rows: a copy needs one", name, navigation.name)
+                        } else {
+                            format!("`{name}` has no relation field `{}`", navigation.name)
+                        },
+                    )
+                    .at(navigation.span, "not a navigation to one row");
+                    let candidates: Vec<&str> = build
+                        .navigations
+                        .iter()
+                        .filter(|(_, n)| !n.columns.is_empty())
+                        .map(|(k, _)| k.as_str())
+                        .collect();
+                    if let Some(s) = crate::diagnostics::did_you_mean(&navigation.name, candidates) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.report(d);
+                    continue;
+                };
+                let here = build.entity.field(&field).map(|f| self.value_type(&f.ty));
+                let there = self.entities.get(&target).and_then(|t| t.entity.field(&source.name)).map(|f| f.ty.clone());
+                let Some(there) = there else {
+                    self.report(
+                        Diagnostic::new(codes::E0208, format!("`{target}` has no field `{}`", source.name))
+                            .at(source.span, "not a field of the entity the navigation leads to"),
+                    );
+                    continue;
+                };
+                if here.is_some() && here != Some(self.value_type(&there)) {
+                    self.report(
+                        Diagnostic::new(
+                            codes::E0208,
+                            format!(
+                                "`{name}.{field}` cannot hold a copy of `{target}.{}`: the types differ",
+                                source.name
+                            ),
+                        )
+                        .at(navigation.span.to(source.span), "copied from here")
+                        .help("give the field the type of the field it copies"),
+                    );
+                    continue;
+                }
+                let build = self.entities.get_mut(&name).expect("entity exists");
+                if let Some(f) = build.entity.fields.iter_mut().find(|f| f.name == field) {
+                    f.denormalized_from = Some(ir::Denormalized {
+                        navigation: navigation.name.clone(),
+                        entity: target,
+                        field: source.name.clone(),
+                    });
+                }
+            }
+        }
     }
 
     pub(super) fn finish_entities(&mut self) {

@@ -201,7 +201,19 @@ pub struct Field {
     pub doc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// A copy of another entity's field (`denormalized from customer.email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denormalized_from: Option<Denormalized>,
     pub origin: Origin,
+}
+
+/// Where a denormalized field's value is copied from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denormalized {
+    /// The navigation (relation field) of this entity that leads there.
+    pub navigation: String,
+    pub entity: String,
+    pub field: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -83,6 +83,7 @@ impl<'a> Analyzer<'a> {
         self.lower_entities();
         self.check_unapplied_patterns();
         self.lower_relations();
+        self.resolve_denormalized();
         self.finish_entities();
         self.live_uniques();
         self.lower_domains();

@@ -497,6 +497,7 @@ impl<'a> Analyzer<'a> {
                     pii: None,
                     doc: None,
                     renamed_from: None,
+                    denormalized_from: None,
                     origin: Origin::Relation { relation: id.to_string() },
                 });
             }

@@ -209,6 +209,9 @@ pub enum Modifier {
     Check(Expr),
     Pii(Ident),
     RenamedFrom(Ident),
+    /// `denormalized from customer.email`: a copy of a field of the entity a
+    /// navigation leads to (navigation, field).
+    Denormalized(Ident, Ident),
     Doc(StringLit),
 }
 

@@ -31,7 +31,7 @@ const DECLARATION_KEYWORDS: &[&str] = &[
 ];
 const MEMBER_KEYWORDS: &[&str] =
     &["primary", "unique", "index", "check", "search", "partition", "apply", "volume", "renamed_from", "behaviour"];
-const MODIFIER_KEYWORDS: &[&str] = &["primary", "unique", "check", "pii", "renamed_from", "doc"];
+const MODIFIER_KEYWORDS: &[&str] = &["primary", "unique", "check", "pii", "renamed_from", "denormalized", "doc"];
 
 /// The result of parsing one file: the tree (possibly partial) and what went wrong.
 pub struct Parsed {
@@ -320,7 +320,7 @@ impl<'t> Converter<'t> {
         let mut d = if same_line && matches!(context, Block::Entity(_) | Block::Pattern(_) | Block::Through(_)) {
             let mut d = Diagnostic::new(codes::E0001, format!("unexpected `{}` after a field", shorten(text)))
                 .at(span, "not a field modifier")
-                .note("field modifiers are primary, unique, check (…), pii(…), renamed_from <name> and doc \"…\"; they stand on the field's line");
+                .note("field modifiers are primary, unique, check (…), pii(…), renamed_from <name>, denormalized from <navigation>.<field> and doc \"…\"; they stand on the field's line");
             if let Some(keyword) = did_you_mean(word, MODIFIER_KEYWORDS.iter().copied()) {
                 d = d.help(format!("did you mean `{keyword}`?"));
             }
@@ -826,6 +826,11 @@ impl<'t> Converter<'t> {
                         Rule::mod_check => Modifier::Check(self.expr_top(mi.next().expect("expr"))),
                         Rule::mod_pii => Modifier::Pii(self.ident(mi.next().expect("mode"))),
                         Rule::mod_renamed_from => Modifier::RenamedFrom(self.ident(mi.next().expect("name"))),
+                        Rule::mod_denormalized => {
+                            mi.next();
+                            let navigation = self.ident(mi.next().expect("navigation"));
+                            Modifier::Denormalized(navigation, self.ident(mi.next().expect("field")))
+                        }
                         _ => Modifier::Doc(self.string_lit(mi.next().expect("text"))),
                     });
                 }
@@ -1436,6 +1441,7 @@ fn modifier_span(modifier: &Modifier) -> Span {
         Modifier::Primary(s) | Modifier::Unique(s) => *s,
         Modifier::Check(e) => e.span,
         Modifier::Pii(i) | Modifier::RenamedFrom(i) => i.span,
+        Modifier::Denormalized(navigation, field) => navigation.span.to(field.span),
         Modifier::Doc(d) => d.span,
     }
 }

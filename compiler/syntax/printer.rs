@@ -615,6 +615,7 @@ fn modifier_text(m: &Modifier) -> String {
         Modifier::Check(e) => format!("check ({})", expr_text(e)),
         Modifier::Pii(mode) => format!("pii({})", mode.name),
         Modifier::RenamedFrom(old) => format!("renamed_from {}", old.name),
+        Modifier::Denormalized(navigation, field) => format!("denormalized from {}.{}", navigation.name, field.name),
         Modifier::Doc(text) => format!("doc {}", string_text(&text.value)),
     }
 }

@@ -30,6 +30,20 @@ impl Scope<'_> {
     }
 }
 
+/// Whether `e` is a point in time (a date or timestamp column, `now()`).
+fn temporal(e: &Expr, scope: &Scope) -> bool {
+    match e {
+        Expr::Call { function, .. } => {
+            matches!(function.as_str(), "now" | "current_timestamp" | "current_date" | "localtimestamp")
+        }
+        Expr::Column { name } => scope
+            .entity
+            .and_then(|entity| entity.field(name))
+            .is_some_and(|f| matches!(f.ty, Type::Timestamp | Type::Timestamptz | Type::Date)),
+        _ => false,
+    }
+}
+
 /// A condition or value, outermost parentheses left off.
 pub fn print(expr: &Expr, scope: &Scope) -> String {
     let mut out = String::new();
@@ -232,7 +246,14 @@ fn write_expr(out: &mut String, expr: &Expr, scope: &Scope, nested: bool) {
             open(out);
             write_expr(out, left, scope, true);
             let _ = write!(out, " {} ", operator(*op));
-            write_expr(out, right, scope, true);
+            match right.as_ref() {
+                // `now() - '30 days'`: PostgreSQL would read the literal as a
+                // timestamp (the other operand's type); it is an interval.
+                Expr::String { value } if matches!(op, BinaryOp::Add | BinaryOp::Sub) && temporal(left, scope) => {
+                    let _ = write!(out, "{}::interval", quote::literal(value));
+                }
+                _ => write_expr(out, right, scope, true),
+            }
             close(out);
         }
         Expr::IsNull { expr, negated } => {

@@ -152,6 +152,14 @@ fn notes(entity: &Entity, field: &Field) -> String {
     if let Some(old) = &field.renamed_from {
         notes.push(format!("renamed from {}", code(old)));
     }
+    if let Some(d) = &field.denormalized_from {
+        notes.push(format!(
+            "a copy of {}.{} (through {})",
+            entity_link(&d.entity),
+            code(&d.field),
+            code(&d.navigation)
+        ));
+    }
     notes.join("<br>")
 }
 
