@@ -7,7 +7,10 @@
 //! with peak memory.
 //!
 //! `SCHEMAC_BENCH_WRITE=DIR` writes the generated projects instead of timing;
-//! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS.
+//! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS;
+//! `SCHEMAC_BENCH_TABLE=1` times each stage itself (median of a few runs) at
+//! 100, 1,000, 5,000 and 10,000 entities and prints the Markdown table of the
+//! README's performance section (`scripts/bench --readme` puts it there).
 
 #[path = "synthetic.rs"]
 mod synthetic;
@@ -147,5 +150,211 @@ fn main() {
         println!("{entities} {} {} {}", before, peak_rss_kib(), bytes);
         return;
     }
+    if std::env::var("SCHEMAC_BENCH_TABLE").is_ok_and(|v| v == "1") {
+        table();
+        return;
+    }
     divan::main();
+}
+
+/// The table's sizes and how many runs each stage's median is taken over.
+const TABLE_ROWS: [(usize, usize); 4] = [(100, 5), (1_000, 5), (5_000, 3), (10_000, 3)];
+
+/// The targets at 5,000 entities: check, full build and plan in ms, peak memory in MiB.
+const TARGET_ENTITIES: usize = 5_000;
+const TARGETS: Targets = Targets { check: 20, build: 60, plan: 90, memory: 100 };
+
+struct Targets {
+    check: u64,
+    build: u64,
+    plan: u64,
+    memory: u64,
+}
+
+/// One size's medians in ms, and the peak RSS of a fresh full build in MiB.
+struct Row {
+    parse: f64,
+    check: f64,
+    build: f64,
+    plan: f64,
+    docs: f64,
+    memory: f64,
+}
+
+/// Prints the Markdown table and its notes on standard output (progress goes
+/// to standard error).
+fn table() {
+    println!("| entities | parse | check | build | plan | docs | peak memory |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let mut at_target = None;
+    for (entities, runs) in TABLE_ROWS {
+        eprintln!("bench table: {} entities, median of {runs} runs per stage", thousands(entities as u64));
+        let row = measure(entities, runs);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            thousands(entities as u64),
+            ms(row.parse),
+            ms(row.check),
+            ms(row.build),
+            ms(row.plan),
+            ms(row.docs),
+            mib(row.memory)
+        );
+        if entities == TARGET_ENTITIES {
+            println!(
+                "| {} (targets) | — | ≤ {} ms | ≤ {} ms | ≤ {} ms | — | ≤ {} MiB |",
+                thousands(entities as u64),
+                TARGETS.check,
+                TARGETS.build,
+                TARGETS.plan,
+                TARGETS.memory
+            );
+            at_target = Some(row);
+        }
+    }
+    let sizes = |runs: usize| {
+        let sizes: Vec<String> = TABLE_ROWS.iter().filter(|r| r.1 == runs).map(|(n, _)| thousands(*n as u64)).collect();
+        match sizes.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => sizes.join(""),
+        }
+    };
+    println!();
+    println!(
+        "Times are medians of 5 runs at {} entities and of 3 at {},\n\
+         each stage timed alone: parse is the parser alone, check adds semantic analysis\n\
+         (`schemac check`), build is everything `schemac build` computes but the diagrams\n\
+         and docs (analysis, passes, IR JSON, performance report, PostgreSQL DDL), plan is\n\
+         the planner alone on two compiled states that differ by a field added to 5% of the\n\
+         entities (`schemac plan` compiles the sources first), docs is the diagrams and the\n\
+         documentation site. Peak memory is the peak RSS of a fresh process that runs the\n\
+         full build once.",
+        sizes(5),
+        sizes(3)
+    );
+    if let Some(row) = at_target {
+        let verdict = |measured: f64, unit: &str, target: u64| {
+            let target_text = format!("≤ {} {unit}", thousands(target));
+            if measured <= target as f64 {
+                format!("target {target_text}: met")
+            } else {
+                let ratio = measured / target as f64;
+                let precision = if ratio < 10.0 { 1 } else { 0 };
+                format!("target {target_text}: missed, {ratio:.precision$}× the target")
+            }
+        };
+        println!();
+        println!(
+            "Against the targets at {} entities: check {} ({}),\nbuild {} ({}),\n\
+             plan {} ({}),\npeak memory {} ({}).",
+            thousands(TARGET_ENTITIES as u64),
+            ms(row.check),
+            verdict(row.check, "ms", TARGETS.check),
+            ms(row.build),
+            verdict(row.build, "ms", TARGETS.build),
+            ms(row.plan),
+            verdict(row.plan, "ms", TARGETS.plan),
+            mib(row.memory),
+            verdict(row.memory, "MiB", TARGETS.memory)
+        );
+    }
+}
+
+/// Times each stage `runs` times on `entities` generated entities, with the
+/// same calls as the divan benches above; inputs and states are prepared
+/// outside the timed part.
+fn measure(entities: usize, runs: usize) -> Row {
+    let inputs = inputs(entities);
+    let parse = median_ms(runs, || {
+        let mut sources = Sources::new();
+        inputs.iter().map(|i| driver::parse_file(&mut sources, i).0.declarations.len()).sum::<usize>()
+    });
+    let check = median_ms(runs, || {
+        let compilation = driver::compile(&inputs);
+        assert!(!compilation.has_errors());
+        compilation
+    });
+    let options = pipeline::Options::default();
+    let build = median_ms(runs, || full_build(&inputs, &options));
+    let plan = {
+        let before = state(&inputs, None);
+        let after = state(&changed_inputs(entities), Some(&before));
+        let options = schemac::backends::postgres::Options::default();
+        median_ms(runs, || {
+            let plan = schemac::migrate::plan(&before, &after, &options);
+            assert!(plan.steps.len() >= entities / 20);
+            plan
+        })
+    };
+    let docs = {
+        let compilation = driver::compile(&inputs);
+        median_ms(runs, || {
+            let artifacts = schemac::graph::artifacts(&compilation, "bench", &[]);
+            assert!(artifacts.site.len() > entities);
+            artifacts
+        })
+    };
+    drop(inputs);
+    Row { parse, check, build, plan, docs, memory: peak_memory_mib(entities) }
+}
+
+/// The median wall time of `runs` calls, in ms; what a call returns is dropped
+/// after its clock stops.
+fn median_ms<T>(runs: usize, mut stage: impl FnMut() -> T) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let out = std::hint::black_box(stage());
+            let elapsed = start.elapsed().as_secs_f64() * 1e3;
+            drop(out);
+            elapsed
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Peak RSS in MiB of a fresh process of this binary in `SCHEMAC_BENCH_MEMORY` mode.
+fn peak_memory_mib(entities: usize) -> f64 {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let out = std::process::Command::new(exe)
+        .env("SCHEMAC_BENCH_MEMORY", entities.to_string())
+        .env_remove("SCHEMAC_BENCH_TABLE")
+        .env_remove("SCHEMAC_BENCH_WRITE")
+        .output()
+        .expect("run the bench binary in memory mode");
+    assert!(out.status.success(), "memory mode failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // `entities peak-before peak-after bytes`, in KiB.
+    let kib: u64 = stdout.split_whitespace().nth(2).and_then(|n| n.parse().ok()).expect("memory mode's peak RSS");
+    kib as f64 / 1024.0
+}
+
+/// One decimal below 100 ms, whole ms (with thousands separators) above.
+fn ms(value: f64) -> String {
+    if value < 100.0 {
+        format!("{value:.1} ms")
+    } else {
+        format!("{} ms", thousands(value.round() as u64))
+    }
+}
+
+fn mib(value: f64) -> String {
+    if value < 100.0 {
+        format!("{value:.1} MiB")
+    } else {
+        format!("{} MiB", thousands(value.round() as u64))
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

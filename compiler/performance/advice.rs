@@ -204,11 +204,8 @@ pub fn scalability(out: &mut String, ir: &Ir, accesses: &[Access]) {
             .find(|b| b.kind == BehaviourKind::TenantIsolation)
             .and_then(|b| b.args.first())
             .map_or("tenant_id".to_string(), crate::graph::text::expr_text);
-        let filtering: Vec<String> = accesses
-            .iter()
-            .filter(|a| a.equality.contains(&column))
-            .map(|a| format!("`{}`", a.query.name))
-            .collect();
+        let filtering: Vec<String> =
+            accesses.iter().filter(|a| a.equality.contains(&column)).map(|a| format!("`{}`", a.query.name)).collect();
         notes.push(format!(
             "- **Sharding key**: `{column}` — {} entities carry it{}. Distributing by it (Citus `distribute by ({column})`) keeps each tenant's rows, and joins between them, on one node.",
             tenant_scoped.len(),

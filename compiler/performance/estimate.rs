@@ -121,17 +121,26 @@ pub fn cost_with(ir: &Ir, entity: &Entity, access: &Access, covering: bool, rows
 }
 
 /// The share of the rows in the partitions a query reads: an entity
-/// partitioned by range on the column of a recent window (`at > now() -
-/// '30 days'`) reads the partitions that window touches — the window plus at
-/// most one partition's length of its span. Everything else reads it all.
+/// partitioned by range on the column the query ranges over reads only the
+/// partitions its range touches — the range's share of the span (a recent
+/// window's days, else [`RANGE_FRACTION`]) plus at most one partition's
+/// length. Everything else reads every partition.
 pub fn pruned_share(entity: &Entity, access: &Access) -> f64 {
-    let (Some(partition), Some(window), Some(range)) = (&entity.partition, access.window_days, &access.range) else {
+    let (Some(partition), Some(range)) = (&entity.partition, &access.range) else {
         return 1.0;
     };
     if partition.kind != PartitionKind::Range || partition.columns.first() != Some(range) {
         return 1.0;
     }
-    let step = partition.interval.as_ref().map_or(30.0, |i| {
+    let step = step_days(partition);
+    let span = span_days(entity);
+    let share = access.window_days.map_or(RANGE_FRACTION, |days| days / span);
+    (share + step / span).min(1.0)
+}
+
+/// The days one range partition covers.
+fn step_days(partition: &crate::semantic::ir::Partition) -> f64 {
+    partition.interval.as_ref().map_or(30.0, |i| {
         f64::from(i.count)
             * match i.unit {
                 TimeUnit::Second => 1.0 / 86_400.0,
@@ -142,8 +151,16 @@ pub fn pruned_share(entity: &Entity, access: &Access) -> f64 {
                 TimeUnit::Month => 30.0,
                 TimeUnit::Year => 365.0,
             }
-    });
-    ((window + step) / span_days(entity)).min(1.0)
+    })
+}
+
+/// The share of an entity's rows one partition holds (1 unpartitioned).
+pub fn partition_share(entity: &Entity) -> f64 {
+    match &entity.partition {
+        Some(p) if p.kind == PartitionKind::Range => (step_days(p) / span_days(entity)).min(1.0),
+        Some(p) if p.kind == PartitionKind::Hash => 1.0 / f64::from(p.partitions.unwrap_or(4).max(1)),
+        _ => 1.0,
+    }
 }
 
 /// The share of the rows the query's condition matches.
@@ -178,6 +195,8 @@ fn equality_fraction(ir: &Ir, entity: &Entity, column: &str, values: usize, rows
                 1.0 / ir.enums.iter().find(|e| &e.name == name).map_or(1, |e| e.values.len().max(1)) as f64
             }
             Some(Type::Bool) => 0.5,
+            // One value a day over the entity's span.
+            Some(Type::Date) => (1.0 / span_days(entity)).max(1.0 / rows),
             _ => 1.0 / rows,
         }
     };

@@ -3,9 +3,11 @@
 //! entity takes and grows by, and which large entities are partitioning
 //! candidates.
 //!
-//! Reads the IR after the passes; advises and never changes the schema.
-//! `schemac analyze` (checking the advice with EXPLAIN on a real server) is
-//! not built yet.
+//! Reads the IR after the passes; advises and never changes the schema (the
+//! index advisor that does is a pass: `passes/index_advice.rs`, using
+//! `access_path` and `estimate`). `explain` and `synthetic` are the pure
+//! halves of `schemac analyze`; `synthetic::load` runs its SQL on a client
+//! the CLI hands it, as `migrate::apply` does.
 
 pub mod access_path;
 mod advice;
@@ -13,5 +15,6 @@ pub mod estimate;
 pub mod explain;
 mod report;
 pub mod storage;
+pub mod synthetic;
 
 pub use report::render;

@@ -88,9 +88,15 @@ pub fn render(ir: &Ir, project: &str) -> String {
         out,
         "- Rows: a 24-byte header, columns in the order the backend writes them with their alignment padding, \
          and a 4-byte line pointer. Text values count {} bytes, json documents {}, bytes {}; optional columns count as set.\n\
-         - Indexes: one B-tree entry per row per key or index (8-byte header, keys, padding, line pointer); \
-         expression keys count 8 bytes.\n- Pages are 90% full.\n- A query is served when a key or B-tree index leads \
-         with its equality columns, then its range or `order by` columns{}.",
+         - Indexes: one B-tree entry per row per key or index (8-byte header, keys and included columns at their width, \
+         padding, line pointer), deduplicated where many rows share a key value (a foreign key, an enum, a boolean: \
+         6 bytes a row and one entry per value); expression keys count 8 bytes, a partial index holds half the rows, a GIN index about \
+         a row's width per row.\n- Pages are 90% full.\n- A query is served when a key or B-tree index leads \
+         with its equality columns, then its range or `order by` columns{}.\n\
+         - Rows a query matches and reads: the cost model of spec/workload.md (unique values match one row, a foreign \
+         key value rows / parent rows, an enum value 1 / its values, a boolean half, a recent window its days of the \
+         entity's span, other ranges a tenth; partitions outside a range on the partition key are not read). \
+         `schemac analyze` checks these numbers on a real server.",
         storage::TEXT_BYTES,
         storage::JSON_BYTES,
         storage::BYTES_BYTES,

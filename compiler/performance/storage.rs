@@ -51,6 +51,37 @@ pub fn index_entry_bytes(ir: &Ir, entity: &Entity, columns: &[String]) -> u64 {
     (8 + keys).div_ceil(8) * 8 + 4
 }
 
+/// Bytes per row of a B-tree entry once PostgreSQL deduplicates it: rows
+/// sharing a key value share one entry, and each adds a 6-byte row pointer.
+/// Key values: a foreign key has its parent's rows, an enum its values, a
+/// boolean two; other columns are distinct (no deduplication).
+fn deduplicated(ir: &Ir, entity: &Entity, columns: &[String], entry: u64) -> u64 {
+    let Some(rows) = entity.volume.as_ref().map(|v| v.rows).filter(|r| *r > 0) else { return entry };
+    // Each partition has its own indexes: values repeat within one partition only.
+    let share = super::estimate::partition_share(entity);
+    let rows = ((rows as f64 * share) as u64).max(1);
+    let mut values: u64 = 1;
+    for column in columns {
+        let distinct = if let Some(fk) = entity.foreign_keys.iter().find(|fk| fk.columns.first() == Some(column)) {
+            ir.entity(&fk.references).and_then(|p| p.volume.as_ref()).map_or(rows, |v| v.rows.max(1)).min(rows)
+        } else {
+            match entity.field(column).map(|f| &f.ty) {
+                Some(Type::Enum { name }) => {
+                    ir.enums.iter().find(|e| &e.name == name).map_or(rows, |e| e.values.len() as u64)
+                }
+                Some(Type::Bool) => 2,
+                _ => rows,
+            }
+        };
+        values = values.saturating_mul(distinct.max(1));
+    }
+    let per_value = rows / values.min(rows).max(1);
+    if per_value < 2 {
+        return entry;
+    }
+    6 + entry / per_value
+}
+
 /// Usable bytes of an 8 KiB page at the assumed 90% fill.
 pub const PAGE_BYTES: u64 = 8192 * 9 / 10;
 
@@ -81,14 +112,31 @@ fn entity(ir: &Ir, entity: &Entity) -> Estimate {
 /// (bytes of a row, bytes of its entries in every index).
 fn per_row(ir: &Ir, entity: &Entity) -> (u64, u64) {
     let row_bytes = row_bytes(ir, entity);
-    let key_widths: Vec<u64> = std::iter::once(&entity.primary_key)
+    let keys = |columns: &[String]| index_entry_bytes(ir, entity, columns);
+    let mut per_row_index: u64 = std::iter::once(&entity.primary_key)
         .filter(|k| !k.is_empty())
         .chain(entity.uniques.iter().map(|u| &u.columns))
-        .map(|columns| columns.iter().map(|c| entity.field(c).map_or(8, |f| width(ir, &f.ty).0)).sum())
-        .chain(entity.indexes.iter().map(|i| i.keys.len() as u64 * 8))
-        .collect();
-    // B-tree leaf entries: 8-byte index tuple header + keys, MAXALIGNed, + line pointer.
-    let per_row_index: u64 = key_widths.iter().map(|k| (8 + k).div_ceil(8) * 8 + 4).sum();
+        .map(|columns| keys(columns))
+        .sum();
+    for index in &entity.indexes {
+        // Column keys at their width, expression keys at 8 bytes, INCLUDE columns too.
+        let mut columns: Vec<String> = index
+            .keys
+            .iter()
+            .map(|k| match &k.expr {
+                crate::semantic::ir::Expr::Column { name } => name.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        columns.extend(index.include.iter().cloned());
+        let entry = match index.method {
+            // GIN holds an entry per element: count the row's width once more.
+            crate::semantic::ir::IndexMethod::Gin => row_bytes,
+            _ => deduplicated(ir, entity, &columns, keys(&columns)),
+        };
+        // A partial index holds the rows its condition admits: half, by assumption.
+        per_row_index += if index.predicate.is_some() { entry / 2 } else { entry };
+    }
     (row_bytes, per_row_index)
 }
 
