@@ -427,3 +427,27 @@ fn an_allow_line_in_the_sources_acknowledges_a_hazard() {
     let bad = schemac(&["check"], &dir);
     assert!(text(&bad.stderr).contains("E0112"), "{}", text(&bad.stderr));
 }
+
+/// A change the database never sees (a workload query) needs no migration:
+/// `check` says the lock is behind and `build` brings it up to date.
+#[test]
+fn a_workload_change_moves_the_lock_without_a_migration() {
+    let dir = project("workload_lock", &[("app.schema", GOOD)]);
+    let first = schemac(&["migrate", "new", "init"], &dir);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let with_query = format!("{GOOD}workload w {{\n  query by_id: User where id == $id at 5/s\n}}\n");
+    std::fs::write(dir.join("app.schema"), with_query).unwrap();
+    let check = schemac(&["check"], &dir);
+    assert!(!check.status.success());
+    assert!(
+        text(&check.stderr).contains("the database needs no change: run `schemac build`"),
+        "{}",
+        text(&check.stderr)
+    );
+    let nothing = schemac(&["migrate", "new", "query"], &dir);
+    assert!(text(&nothing.stderr).contains("nothing to migrate"), "{}", text(&nothing.stderr));
+    assert!(schemac(&["build"], &dir).status.success());
+    let again = schemac(&["check"], &dir);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(std::fs::read_dir(dir.join("migrations")).unwrap().count(), 1, "no migration was written");
+}

@@ -471,3 +471,27 @@ fn denormalized_fields_name_their_source_through_a_navigation_to_one_row() {
     assert_eq!(codes, ["E0208"]);
     assert!(c.diagnostics[0].message.contains("leads to many rows"), "{}", c.diagnostics[0].message);
 }
+
+#[test]
+fn query_joins_follow_navigations_both_ways() {
+    let c = ok(&format!(
+        "{BLOG}workload w {{\n  query post_page: Post join author where id == $id at 10/s\n  \
+         query profile: User join posts where email == $e\n}}\n"
+    ));
+    let query = |name: &str| c.ir.queries.iter().find(|q| q.name == name).unwrap();
+    let to_one = &query("post_page").joins[0];
+    assert_eq!((to_one.entity.as_str(), to_one.many), ("User", false));
+    assert_eq!(to_one.on, [("author_id".to_string(), "id".to_string())]);
+    let to_many = &query("profile").joins[0];
+    assert_eq!((to_many.entity.as_str(), to_many.many), ("Post", true));
+    assert_eq!(to_many.on, [("id".to_string(), "author_id".to_string())]);
+    let (c, found) = codes(&format!("{BLOG}workload w {{\n  query q: Post join authr\n}}\n"));
+    assert_eq!(found, ["E0700"]);
+    assert!(c.diagnostics[0].help.as_deref() == Some("did you mean `author`?"), "{:?}", c.diagnostics[0]);
+    let (c, found) = codes(
+        "entity A {\n  id int primary\n}\nentity B {\n  id int primary\n}\nrelation A.bs <-> B.as_\n\
+         workload w {\n  query q: A join bs\n}\n",
+    );
+    assert_eq!(found, ["E0700"]);
+    assert!(c.diagnostics[0].message.contains("many-to-many"), "{}", c.diagnostics[0].message);
+}

@@ -180,8 +180,10 @@ pub enum LockStatus {
 
 /// schema.lock against the compiled sources. Without migrations the lock is
 /// the compiled state itself: `write_lock` refreshes it, else it is reported
-/// stale. With migrations it is the state of the last one and only
-/// `migrate new` moves it: a difference means a migration is due.
+/// stale. With migrations it is the state of the last one and `migrate new`
+/// moves it: a difference the database would see means a migration is due;
+/// one it would not (workload, volumes) is written like a lock without
+/// migrations.
 pub fn lock_status(
     loaded: &Loaded,
     project: &super::project::Project,
@@ -190,14 +192,24 @@ pub fn lock_status(
     let ir = &loaded.compilation.ir;
     // With migrations, the lock is the base `produce` has read already.
     if let Some(base) = &loaded.base {
-        return Ok(if base.as_ref() == ir {
-            LockStatus::Fresh
-        } else {
-            LockStatus::Stale(
-                "the schema changed since the last migration: see `schemac plan`, then `schemac migrate new NAME`"
-                    .into(),
-            )
-        });
+        if base.as_ref() == ir {
+            return Ok(LockStatus::Fresh);
+        }
+        // A change the database never sees (a workload query, a volume): no
+        // migration to write, so the lock follows the sources directly.
+        if crate::migrate::plan(base, ir, &project.postgres).is_empty() {
+            if write_lock {
+                write(&project.lock, &crate::migrate::state::write(ir))?;
+                return Ok(LockStatus::Written);
+            }
+            return Ok(LockStatus::Stale(format!(
+                "{} is behind the sources, though the database needs no change: run `schemac build` and commit it",
+                super::project::display(&project.lock)
+            )));
+        }
+        return Ok(LockStatus::Stale(
+            "the schema changed since the last migration: see `schemac plan`, then `schemac migrate new NAME`".into(),
+        ));
     }
     if super::state::read_lock(&project.lock)?.as_ref() == Some(ir) {
         return Ok(LockStatus::Fresh);

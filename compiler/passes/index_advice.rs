@@ -13,6 +13,10 @@
 //! (`Origin::Query`); the redundant-index pass, after this one, drops the
 //! indexes the new ones make redundant.
 //!
+//! A query's `join` along a back reference finds the joined rows by their
+//! foreign key: an index leading with it is added when none exists (with
+//! `fk_indexes` on, the foreign key's own index is there already).
+//!
 //! Adds indexes only; never removes or changes one. Small entities (declared
 //! under 10,000 rows) get none: scanning them is cheap.
 
@@ -55,6 +59,25 @@ pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
         let Some(entity) = ir.entity(&access.query.entity) else { continue };
         if let Some(want) = want(ir, entity, &access) {
             wants.entry(entity.name.clone()).or_default().push(want);
+        }
+    }
+    // Rows joined by a back reference are found by their foreign key.
+    for query in &ir.queries {
+        for join in query.joins.iter().filter(|j| j.many) {
+            let Some(joined) = ir.entity(&join.entity) else { continue };
+            let columns: Vec<String> = join.on.iter().map(|(_, there)| there.clone()).collect();
+            if crate::passes::is_led_by_index(joined, &columns)
+                || joined.volume.as_ref().is_some_and(|v| v.rows < SMALL)
+            {
+                continue;
+            }
+            wants.entry(joined.name.clone()).or_default().push(Want {
+                query: query.name.clone(),
+                equality: columns,
+                tail: Vec::new(),
+                flags: Vec::new(),
+                include: BTreeSet::new(),
+            });
         }
     }
     for (name, wants) in wants {
@@ -241,6 +264,17 @@ mod tests {
         );
         // `open` reads half the table; Country is small; `mine` has the FK index.
         assert_eq!(advised(&source), ["Order: (customer_id)"]);
+    }
+
+    #[test]
+    fn a_join_along_a_back_reference_gets_the_foreign_key_index_it_reads() {
+        let source = format!("{SHOP}workload w {{\n  query profile: Customer join orders where email == $e\n}}\n");
+        let mut c = crate::driver::compile_str("t.schema", &source);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        // Without foreign key indexes, the join is what asks for one.
+        let options = Options { fk_indexes: false, reorder_columns: false, ..Options::default() };
+        run_all(&mut c.ir, &Context { options: &options, source_map: &c.source_map });
+        assert_eq!(indexes(&c.ir), ["Customer: (email) for profile", "Order: (customer_id) for profile"]);
     }
 
     #[test]

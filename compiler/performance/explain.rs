@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::estimate::RANGE_FRACTION;
 use crate::backends::postgres::expr::{self, Scope};
 use crate::backends::postgres::quote;
-use crate::semantic::ir::{BinaryOp, Entity, Expr, Query};
+use crate::semantic::ir::{BinaryOp, Entity, Expr, Ir, Query};
 
 /// How a parameter's value is drawn from the column it is compared with.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,8 +140,36 @@ pub fn value_sql(schema: &str, table: &str, binding: &Binding) -> String {
 }
 
 /// The query as one SELECT, parameters replaced by their values (quoted
-/// literals, which PostgreSQL types by the column they meet).
-pub fn query_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap<String, String>) -> String {
+/// literals, which PostgreSQL types by the column they meet). Joins read the
+/// related rows of the rows the query selects: the query becomes a subquery
+/// `q`, each joined entity a LEFT JOIN named by its navigation.
+pub fn query_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap<String, String>, ir: &Ir) -> String {
+    let base = base_sql(schema, entity, query, values);
+    if query.joins.is_empty() {
+        return base;
+    }
+    let column = |e: &Entity, field: &str| e.field(field).map_or(field.to_string(), |f| f.column.clone());
+    let mut sql = format!("SELECT * FROM ({base}) AS q");
+    for join in &query.joins {
+        let Some(other) = ir.entity(&join.entity) else { continue };
+        let alias = quote::ident(&join.navigation);
+        let on: Vec<String> = join
+            .on
+            .iter()
+            .map(|(here, there)| {
+                format!("{alias}.{} = q.{}", quote::ident(&column(other, there)), quote::ident(&column(entity, here)))
+            })
+            .collect();
+        sql.push_str(&format!(
+            " LEFT JOIN {} AS {alias} ON {}",
+            quote::qualified(schema, &other.table),
+            on.join(" AND ")
+        ));
+    }
+    sql
+}
+
+fn base_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap<String, String>) -> String {
     let scope = Scope { schema, entity: Some(entity), domain_value: false };
     let bind = |e: &Expr| {
         let mut e = e.clone();
@@ -155,8 +183,15 @@ pub fn query_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap
     let columns = if query.select.is_empty() {
         "*".to_string()
     } else {
-        let names: Vec<String> =
+        let mut names: Vec<String> =
             query.select.iter().map(|c| entity.field(c).map_or(c.clone(), |f| f.column.clone())).collect();
+        // A join needs the columns it matches on.
+        for (here, _) in query.joins.iter().flat_map(|j| &j.on) {
+            let column = entity.field(here).map_or(here.clone(), |f| f.column.clone());
+            if !names.contains(&column) {
+                names.push(column);
+            }
+        }
         quote::ident_list(&names)
     };
     let mut sql = format!("SELECT {columns} FROM {}", quote::qualified(schema, &entity.table));
@@ -298,7 +333,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
         assert_eq!(
-            query_sql("public", order, query, &values),
+            query_sql("public", order, query, &values, &c.ir),
             "SELECT id, total FROM public.\"order\" WHERE (((customer_id = '7') AND (placed_at > '2026-01-01')) \
              AND (total >= '10' AND total <= '20')) AND (code LIKE 'ab%') ORDER BY placed_at DESC LIMIT 5"
         );

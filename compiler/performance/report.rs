@@ -163,6 +163,21 @@ fn query_row(ir: &Ir, entity: &Entity, a: &Access) -> QueryRow {
             ("a full scan".to_string(), cost.rows, cost.full_scan_pages, note)
         }
     };
+    let mut note = note;
+    for join in &a.query.joins {
+        let columns: Vec<String> = join.on.iter().map(|(_, there)| there.clone()).collect();
+        let found = match ir.entity(&join.entity) {
+            Some(joined) if !join.many => format!("by the key of `{}`", joined.name),
+            Some(joined) if crate::passes::is_led_by_index(joined, &columns) => {
+                format!("by an index on `{}` ({})", joined.name, columns.join(", "))
+            }
+            _ => format!("by scanning `{}`: no index leads with ({})", join.entity, columns.join(", ")),
+        };
+        if !note.is_empty() {
+            note.push_str("; ");
+        }
+        note.push_str(&format!("joins `{}` {found}", join.navigation));
+    }
     QueryRow { how, rows, pages, full_scan_pages: cost.full_scan_pages, note }
 }
 

@@ -586,6 +586,9 @@ pub struct Query {
     pub id: String,
     pub name: String,
     pub entity: String,
+    /// Related rows read with each row (`join items`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<Join>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<Expr>,
     /// The columns the application reads (`select (…)`); empty: every column.
@@ -596,6 +599,19 @@ pub struct Query {
     pub limit: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_second: Option<f64>,
+}
+
+/// A workload query's join along a relation: the rows of `entity` whose
+/// fields `on.1` equal the query's row's fields `on.0`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Join {
+    /// The navigation name the query wrote.
+    pub navigation: String,
+    pub entity: String,
+    /// (field of the query's entity, field of the joined entity), per key column.
+    pub on: Vec<(String, String)>,
+    /// Many rows per query row (a back reference).
+    pub many: bool,
 }
 
 /// A typed expression, names resolved: columns are field names of the entity

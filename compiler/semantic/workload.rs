@@ -68,6 +68,7 @@ impl<'a> Analyzer<'a> {
             }
             None => Vec::new(),
         };
+        let joins = query.joins.iter().filter_map(|nav| self.resolve_join(&query.entity.name, nav)).collect();
         if query.limit == Some(0) {
             self.report(
                 Diagnostic::new(codes::E0700, "`limit 0` returns nothing").at(query.span, "query reads no rows"),
@@ -77,12 +78,82 @@ impl<'a> Analyzer<'a> {
             id,
             name: query.name.name.clone(),
             entity: query.entity.name.clone(),
+            joins,
             filter,
             select,
             order_by,
             limit: query.limit,
             per_second,
         });
+    }
+
+    /// A join along the relation whose navigation `nav` is on `entity`:
+    /// to the one row a foreign key here names (matched by its key), or to
+    /// the rows whose foreign key names this one. Many-to-many navigations
+    /// go through their junction, which the query names instead.
+    fn resolve_join(&mut self, entity: &str, nav: &ast::Ident) -> Option<ir::Join> {
+        // A relation field here (a junction's too): its foreign key leads to one row.
+        let forward = self.entities.get(entity).and_then(|build| {
+            let columns = &build.navigations.get(&nav.name)?.columns;
+            build.entity.foreign_keys.iter().find(|fk| !columns.is_empty() && &fk.columns == columns)
+        });
+        if let Some(fk) = forward {
+            return Some(ir::Join {
+                navigation: nav.name.clone(),
+                entity: fk.references.clone(),
+                on: fk.columns.iter().cloned().zip(fk.referenced_columns.iter().cloned()).collect(),
+                many: false,
+            });
+        }
+        let relation = self.ir.relations.iter().find(|r| {
+            (r.from.entity == entity && r.from.navigation.as_deref() == Some(nav.name.as_str()))
+                || (r.to.entity == entity && r.to.navigation.as_deref() == Some(nav.name.as_str()))
+        });
+        let Some(relation) = relation.cloned() else {
+            let names: Vec<String> = self
+                .ir
+                .relations
+                .iter()
+                .flat_map(|r| [(&r.from, &r.to), (&r.to, &r.from)])
+                .filter(|(here, _)| here.entity == entity)
+                .filter_map(|(here, _)| here.navigation.clone())
+                .collect();
+            let mut d =
+                Diagnostic::new(codes::E0700, format!("`{entity}` has no relation field `{}` to join", nav.name))
+                    .at(nav.span, "not a navigation of this entity");
+            if let Some(s) = crate::diagnostics::did_you_mean(&nav.name, names.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            self.report(d);
+            return None;
+        };
+        if let Some(junction) = &relation.junction {
+            self.report(
+                Diagnostic::new(codes::E0700, format!("`{}` is many-to-many: join through `{junction}`", nav.name))
+                    .at(nav.span, "a many-to-many navigation")
+                    .help(format!("query `{junction}` and join its navigations")),
+            );
+            return None;
+        }
+        if relation.cardinality == ir::Cardinality::Polymorphic {
+            self.report(
+                Diagnostic::new(
+                    codes::E0700,
+                    format!("`{}` leads to one of several entities: a join needs one", nav.name),
+                )
+                .at(nav.span, "a polymorphic navigation"),
+            );
+            return None;
+        }
+        // A back reference: the rows whose foreign key names this one.
+        let holder = self.entities.get(relation.from.entity.as_str())?;
+        let fk = holder.entity.foreign_keys.iter().find(|fk| fk.relation == relation.id)?;
+        Some(ir::Join {
+            navigation: nav.name.clone(),
+            entity: relation.from.entity.clone(),
+            on: fk.referenced_columns.iter().cloned().zip(fk.columns.iter().cloned()).collect(),
+            many: relation.cardinality != ir::Cardinality::OneToOne,
+        })
     }
 
     pub(super) fn lower_view(&mut self, view: &ast::View) {

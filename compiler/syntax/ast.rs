@@ -506,12 +506,14 @@ pub struct Workload {
     pub span: Span,
 }
 
-/// `query feed: Post where … select (…) order by … limit 20 at 500/s`
+/// `query feed: Post join author where … select (…) order by … limit 20 at 500/s`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub docs: Vec<String>,
     pub name: Ident,
     pub entity: Ident,
+    /// `join items, customer`: related rows read with each row, by navigation name.
+    pub joins: Vec<Ident>,
     pub filter: Option<Expr>,
     /// `select (a, b)`: the fields the application reads (None: all of them).
     pub select: Option<Vec<Ident>>,

@@ -1138,6 +1138,7 @@ impl<'t> Converter<'t> {
             docs,
             name,
             entity,
+            joins: Vec::new(),
             filter: None,
             select: None,
             order_by: Vec::new(),
@@ -1150,6 +1151,9 @@ impl<'t> Converter<'t> {
                 Rule::where_clause => query.filter = Some(self.where_clause(p)),
                 Rule::select_clause => {
                     query.select = p.into_inner().nth(1).map(|list| self.column_list(list));
+                }
+                Rule::join_clause => {
+                    query.joins = p.into_inner().skip(1).map(|n| self.ident(n)).collect();
                 }
                 Rule::order_clause => {
                     for key in p.into_inner().filter(|k| k.as_rule() == Rule::order_key) {

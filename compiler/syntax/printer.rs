@@ -854,6 +854,10 @@ fn policy_item_text(item: &PolicyItem) -> String {
 
 fn query_text(q: &Query) -> String {
     let mut text = format!("query {}: {}", q.name.name, q.entity.name);
+    if !q.joins.is_empty() {
+        let names: Vec<&str> = q.joins.iter().map(|j| j.name.as_str()).collect();
+        text.push_str(&format!(" join {}", names.join(", ")));
+    }
     push_where(&mut text, q.filter.as_ref());
     if let Some(columns) = &q.select {
         text.push_str(&format!(" select ({})", ident_list(columns)));
