@@ -87,7 +87,9 @@ pub fn render(ir: &Ir, project: &str) -> String {
     let _ = writeln!(
         out,
         "- Rows: a 24-byte header, columns in the order the backend writes them with their alignment padding, \
-         and a 4-byte line pointer. Text values count {} bytes, json documents {}, bytes {}; optional columns count as set.\n\
+         and a 4-byte line pointer. Text values count {} bytes, json documents {}, bytes {}; optional columns count as set. \
+         Values that size stay in the row: PostgreSQL moves a row's wide values out to TOAST only past about 2 KB, \
+         so tables of long texts or large documents weigh more than this says.\n\
          - Indexes: one B-tree entry per row per key or index (8-byte header, keys and included columns at their width, \
          padding, line pointer), deduplicated where many rows share a key value (a foreign key, an enum, a boolean: \
          6 bytes a row and one entry per value); expression keys count 8 bytes, a partial index holds half the rows, a GIN index about \

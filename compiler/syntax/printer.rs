@@ -852,15 +852,22 @@ fn policy_item_text(item: &PolicyItem) -> String {
     }
 }
 
+/// Queries longer than this (indented inside their workload) put each
+/// clause on its own line.
+const QUERY_WIDTH: usize = 100;
+
 fn query_text(q: &Query) -> String {
-    let mut text = format!("query {}: {}", q.name.name, q.entity.name);
+    let head = format!("query {}: {}", q.name.name, q.entity.name);
+    let mut clauses = Vec::new();
     if !q.joins.is_empty() {
         let names: Vec<&str> = q.joins.iter().map(|j| j.name.as_str()).collect();
-        text.push_str(&format!(" join {}", names.join(", ")));
+        clauses.push(format!("join {}", names.join(", ")));
     }
-    push_where(&mut text, q.filter.as_ref());
+    if let Some(filter) = &q.filter {
+        clauses.push(format!("where {}", expr_text(filter)));
+    }
     if let Some(columns) = &q.select {
-        text.push_str(&format!(" select ({})", ident_list(columns)));
+        clauses.push(format!("select ({})", ident_list(columns)));
     }
     if !q.order_by.is_empty() {
         let keys: Vec<String> = q
@@ -872,13 +879,24 @@ fn query_text(q: &Query) -> String {
                 None => expr_text(&k.expr),
             })
             .collect();
-        text.push_str(&format!(" order by {}", keys.join(", ")));
+        clauses.push(format!("order by {}", keys.join(", ")));
     }
     if let Some(limit) = q.limit {
-        text.push_str(&format!(" limit {limit}"));
+        clauses.push(format!("limit {limit}"));
     }
     if let Some((rate, unit)) = &q.rate {
-        text.push_str(&format!(" at {}/{unit}", rate.text));
+        clauses.push(format!("at {}/{unit}", rate.text));
+    }
+    let one_line = std::iter::once(head.clone()).chain(clauses.iter().cloned()).collect::<Vec<_>>().join(" ");
+    if one_line.len() + INDENT.len() <= QUERY_WIDTH || clauses.len() < 2 {
+        return one_line;
+    }
+    let mut text = head;
+    for clause in clauses {
+        text.push('\n');
+        text.push_str(INDENT);
+        text.push_str(INDENT);
+        text.push_str(&clause);
     }
     text
 }
