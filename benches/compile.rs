@@ -17,6 +17,7 @@ mod synthetic;
 
 use schemac::diagnostics::Sources;
 use schemac::driver::{self, Input};
+use schemac::performance::storage::thousands;
 use schemac::pipeline;
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
@@ -345,16 +346,4 @@ fn mib(value: f64) -> String {
     } else {
         format!("{} MiB", thousands(value.round() as u64))
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -1299,31 +1299,6 @@ impl Planner<'_> {
     }
 
     fn create_index(&mut self, i: &Index, fresh: bool, partitioned: bool) {
-        if partitioned && !fresh {
-            // No CONCURRENTLY on a partitioned table: the build holds SHARE
-            // on every partition, so writes wait until it ends.
-            let mut up = vec![self.r.index_statement(i)];
-            if let Some(comment) = &i.comment {
-                up.push(format!("COMMENT ON INDEX {} IS {}", self.t(&i.name), literal(comment)));
-            }
-            let mut s = step(
-                format!("create index {} (partitioned table: blocks writes while it builds)", i.name),
-                Phase::Expand,
-                up,
-                Some(vec![format!("DROP INDEX IF EXISTS {}", self.t(&i.name))]),
-                "SHARE",
-            );
-            s.scan = true;
-            if i.unique {
-                s.hazards.push(hazard(
-                    codes::H0004,
-                    &format!("{}.{}", i.table, i.name),
-                    format!("duplicate rows in `{}` make the step fail", i.table),
-                ));
-            }
-            self.push(Order::Index, s);
-            return;
-        }
         if fresh {
             // The table is new and empty: build the index in its transaction.
             let mut sql = String::new();
@@ -1336,20 +1311,31 @@ impl Planner<'_> {
             return;
         }
         let create = self.r.index_statement(i);
-        // A build that failed half-way leaves an INVALID index: drop it first.
-        let mut up = self.drop_leftover_index(&i.name);
-        up.push(create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1));
+        // No CONCURRENTLY on a partitioned table: the build holds SHARE on
+        // every partition, so writes wait until it ends.
+        let (mut up, summary, drop, lock) = if partitioned {
+            (
+                vec![create],
+                format!("create index {} (partitioned table: blocks writes while it builds)", i.name),
+                format!("DROP INDEX IF EXISTS {}", self.t(&i.name)),
+                "SHARE",
+            )
+        } else {
+            // A build that failed half-way leaves an INVALID index: drop it first.
+            let mut up = self.drop_leftover_index(&i.name);
+            up.push(create.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1));
+            (
+                up,
+                format!("create index {} concurrently", i.name),
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name)),
+                SHARE_UPDATE_EXCLUSIVE,
+            )
+        };
         if let Some(comment) = &i.comment {
             up.push(format!("COMMENT ON INDEX {} IS {}", self.t(&i.name), literal(comment)));
         }
-        let mut s = step(
-            format!("create index {} concurrently", i.name),
-            Phase::Expand,
-            up,
-            Some(vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(&i.name))]),
-            SHARE_UPDATE_EXCLUSIVE,
-        );
-        s.transactional = false;
+        let mut s = step(summary, Phase::Expand, up, Some(vec![drop]), lock);
+        s.transactional = partitioned;
         s.scan = true;
         if i.unique {
             s.hazards.push(hazard(
