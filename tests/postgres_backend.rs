@@ -736,3 +736,19 @@ fn masked_view_keeps_the_restrictive_policies_of_the_role_reading_it() {
     assert_eq!(read(&mut p, "masked_clerk_t"), ["1 *************7 89"], "the clerk's restriction holds in the view");
     assert_eq!(read(&mut p, "masked_viewer_t"), ["1 *************7 89", "2 *********** 200"]);
 }
+
+/// Foreign key columns named by the relation (`columns (…)`), as databases
+/// that name keys `<table>_id` have them: the catalog matches and the key
+/// holds on the real server.
+#[test]
+fn named_foreign_key_columns_apply_and_hold() {
+    let mut p = prove(
+        "named_fk_columns",
+        "entity Customer {\n  customer_id int = identity primary\n}\n\
+         entity Rental {\n  rental_id int = identity primary\n}\n\
+         relation Rental.customer -> Customer.rentals {\n  required\n  on delete restrict\n  columns (customer_id)\n}\n",
+    );
+    p.db.apply("INSERT INTO customer DEFAULT VALUES; INSERT INTO rental (customer_id) VALUES (1);");
+    let refused = p.db.client.batch_execute("INSERT INTO rental (customer_id) VALUES (42)");
+    assert!(refused.is_err(), "the foreign key is enforced on customer_id");
+}

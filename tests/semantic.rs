@@ -495,3 +495,25 @@ fn query_joins_follow_navigations_both_ways() {
     assert_eq!(found, ["E0700"]);
     assert!(c.diagnostics[0].message.contains("many-to-many"), "{}", c.diagnostics[0].message);
 }
+
+#[test]
+fn a_relation_can_name_its_foreign_key_columns() {
+    let c = ok("entity Customer {\n  customer_id int = identity primary\n}\n\
+                entity Rental {\n  rental_id int = identity primary\n}\n\
+                relation Rental.customer -> Customer.rentals {\n  required\n  columns (customer_id)\n}\n");
+    let rental = c.ir.entity("Rental").unwrap();
+    assert_eq!(rental.foreign_keys[0].columns, ["customer_id"]);
+    assert_eq!(rental.foreign_keys[0].referenced_columns, ["customer_id"]);
+    assert!(rental.field("customer_customer_id").is_none());
+    assert!(!rental.field("customer_id").unwrap().nullable);
+    // One name per key column; not on many-to-many relations.
+    let (c, found) = codes(
+        "entity A {\n  id int primary\n}\nentity B {\n  id int primary\n}\nrelation B.a -> A.bs {\n  columns (x, y)\n}\n",
+    );
+    assert_eq!(found, ["E0303"]);
+    assert!(c.diagnostics[0].message.contains("key of 1 column(s); `columns` names 2"), "{}", c.diagnostics[0].message);
+    let (_, found) = codes(
+        "entity A {\n  id int primary\n}\nentity B {\n  id int primary\n}\nrelation B.as_ <-> A.bs {\n  columns (a_id)\n}\n",
+    );
+    assert_eq!(found, ["E0303"]);
+}

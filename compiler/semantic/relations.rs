@@ -36,6 +36,8 @@ struct Options<'r> {
     on_update: Option<(ast::RefAction, Span)>,
     deferrable: bool,
     through: Option<&'r ast::Through>,
+    /// Names for the foreign key columns (`columns (…)`).
+    columns: Option<&'r [ast::Ident]>,
 }
 
 fn action(a: ast::RefAction) -> ir::RefAction {
@@ -127,6 +129,7 @@ impl<'a> Analyzer<'a> {
                 RelationItem::OnUpdate(..) => "on update",
                 RelationItem::Deferrable(_) => "deferrable",
                 RelationItem::Through(_) => "through",
+                RelationItem::Columns(..) => "columns",
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 self.report(
@@ -143,6 +146,7 @@ impl<'a> Analyzer<'a> {
                 RelationItem::OnUpdate(a, s) => options.on_update = Some((*a, *s)),
                 RelationItem::Deferrable(_) => options.deferrable = true,
                 RelationItem::Through(t) => options.through = Some(t),
+                RelationItem::Columns(columns, _) => options.columns = Some(columns),
             }
         }
         options
@@ -190,6 +194,17 @@ impl<'a> Analyzer<'a> {
                 );
                 return true;
             }
+        }
+        if let (Some(columns), true) =
+            (options.columns, relation.cardinality == Cardinality::ManyToMany || !alternatives.is_empty())
+        {
+            let span = columns.first().map_or(relation.span, |c| c.span);
+            self.report(
+                Diagnostic::new(codes::E0303, "`columns` names the foreign key of a `->` or `--` relation to one entity")
+                    .at(span, "not for this relation")
+                    .help("a many-to-many junction names its columns with its own fields; a relation to several entities keeps one key per target"),
+            );
+            return true;
         }
         if let (Some(t), false) = (options.through, relation.cardinality == Cardinality::ManyToMany) {
             self.report(
@@ -304,6 +319,7 @@ impl<'a> Analyzer<'a> {
             on_update: options.on_update,
             deferrable: options.deferrable,
             through: None,
+            columns: None,
         };
         let targets: Vec<&str> = std::iter::once(first).chain(others.iter().map(String::as_str)).collect();
         let mut per_target = Vec::new();
@@ -462,9 +478,27 @@ impl<'a> Analyzer<'a> {
             );
             return None;
         };
+        if let Some(names) = options.columns.filter(|names| names.len() != key.len()) {
+            let span = names.first().map_or(at, |n| n.span);
+            self.report(
+                Diagnostic::new(
+                    codes::E0303,
+                    format!("`{to}` has a key of {} column(s); `columns` names {}", key.len(), names.len()),
+                )
+                .at(span, "one name per key column")
+                .help(format!(
+                    "name them in the key's order: ({})",
+                    key.iter().map(|(k, _)| format!("{field}_{k}")).collect::<Vec<_>>().join(", ")
+                )),
+            );
+            return None;
+        }
         let mut columns = Vec::new();
-        for (key_name, ty) in &key {
-            let column = format!("{field}_{key_name}");
+        for (i, (key_name, ty)) in key.iter().enumerate() {
+            let column = match options.columns {
+                Some(names) => names[i].name.clone(),
+                None => format!("{field}_{key_name}"),
+            };
             let build = self.entities.get_mut(from).expect("entity checked");
             if let Some(existing) = build.entity.fields.iter_mut().find(|f| f.name == column) {
                 if existing.ty != *ty {
@@ -563,6 +597,7 @@ impl<'a> Analyzer<'a> {
             on_update: options.on_update,
             deferrable: options.deferrable,
             through: None,
+            columns: None,
         };
         let from_columns =
             self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;

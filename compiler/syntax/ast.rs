@@ -371,6 +371,9 @@ pub enum RelationItem {
     OnUpdate(RefAction, Span),
     Deferrable(Span),
     Through(Through),
+    /// `columns (customer_id)`: the foreign key columns' names, one per key
+    /// column of the target (instead of `<field>_<key>`).
+    Columns(Vec<Ident>, Span),
 }
 
 impl RelationItem {
@@ -379,7 +382,8 @@ impl RelationItem {
             RelationItem::Required(s)
             | RelationItem::OnDelete(_, s)
             | RelationItem::OnUpdate(_, s)
-            | RelationItem::Deferrable(s) => *s,
+            | RelationItem::Deferrable(s)
+            | RelationItem::Columns(_, s) => *s,
             RelationItem::Through(t) => t.span,
         }
     }

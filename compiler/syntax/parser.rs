@@ -142,7 +142,7 @@ impl Block<'_> {
             }
             Block::Pattern(_) => "a field, an entity attribute, a `relation Self.…` or a `behaviour`",
             Block::Enum(_) => "an enum value (a lowercase name)",
-            Block::Relation => "required, on delete …, on update …, deferrable or through …",
+            Block::Relation => "required, on delete …, on update …, deferrable, columns (…) or through …",
             Block::Policy(_) => "to …, for …, using (…), check (…), permissive or restrictive",
             Block::Context => "a context value (`name type`)",
             Block::Workload => "a query (`query name: Entity where … at 100/s`)",
@@ -337,7 +337,7 @@ impl<'t> Converter<'t> {
             }
             let keywords: &[&str] = match context {
                 Block::Entity(_) | Block::Pattern(_) | Block::Through(_) => MEMBER_KEYWORDS,
-                Block::Relation => &["required", "on", "deferrable", "through"],
+                Block::Relation => &["required", "on", "deferrable", "through", "columns"],
                 Block::Policy(_) => &["to", "for", "using", "check", "permissive", "restrictive"],
                 _ => &[],
             };
@@ -904,6 +904,10 @@ impl<'t> Converter<'t> {
             let span = self.span(&p);
             match p.as_rule() {
                 Rule::rel_required => items.push(RelationItem::Required(span)),
+                Rule::rel_columns => {
+                    let columns = p.into_inner().nth(1).map(|list| self.column_list(list)).unwrap_or_default();
+                    items.push(RelationItem::Columns(columns, span));
+                }
                 Rule::rel_deferrable => items.push(RelationItem::Deferrable(span)),
                 Rule::rel_on_delete | Rule::rel_on_update => {
                     let delete = p.as_rule() == Rule::rel_on_delete;

@@ -413,6 +413,7 @@ impl<'a> Printer<'a> {
         let text = match item {
             RelationItem::Required(_) => "required".to_string(),
             RelationItem::Deferrable(_) => "deferrable".to_string(),
+            RelationItem::Columns(columns, _) => format!("columns ({})", ident_list(columns)),
             RelationItem::OnDelete(action, _) => format!("on delete {}", ref_action_text(*action)),
             RelationItem::OnUpdate(action, _) => format!("on update {}", ref_action_text(*action)),
             RelationItem::Through(through) => {
