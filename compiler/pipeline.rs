@@ -20,6 +20,9 @@ pub struct Options {
     /// The compiled state migrations start from (schema.lock), if any:
     /// tables it has keep their column order.
     pub previous: Option<std::sync::Arc<Ir>>,
+    /// Print the artifacts' text (false: only the diagnostics and the
+    /// PostgreSQL model are wanted, as `check` without committed output).
+    pub artifacts: bool,
 }
 
 impl Default for Options {
@@ -30,6 +33,7 @@ impl Default for Options {
             passes: passes::Options::default(),
             postgres: postgres::Options::default(),
             previous: None,
+            artifacts: true,
         }
     }
 }
@@ -75,13 +79,14 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
     }
     let cx = passes::Context { options: &pass_options, source_map: &compilation.source_map };
     let mut diagnostics = passes::run_all(&mut compilation.ir, &cx);
-    let mut artifacts = vec![
-        Artifact { path: "ir.json".into(), contents: ir_json(&compilation.ir) },
-        Artifact {
+    let mut artifacts = Vec::new();
+    if options.artifacts {
+        artifacts.push(Artifact { path: "ir.json".into(), contents: ir_json(&compilation.ir) });
+        artifacts.push(Artifact {
             path: "performance.md".into(),
             contents: crate::performance::render(&compilation.ir, &options.project),
-        },
-    ];
+        });
+    }
     let mut catalog = None;
     let mut unavailable = Vec::new();
     for target in &options.targets {
@@ -94,10 +99,17 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
                     options.project,
                     env!("CARGO_PKG_VERSION")
                 );
-                let out = postgres::generate(&compilation.ir, &compilation.source_map, &options.postgres, &header);
-                diagnostics.extend(out.diagnostics);
-                artifacts.push(Artifact { path: "postgres/schema.sql".into(), contents: out.sql });
-                catalog = Some(out.catalog);
+                if options.artifacts {
+                    let out = postgres::generate(&compilation.ir, &compilation.source_map, &options.postgres, &header);
+                    diagnostics.extend(out.diagnostics);
+                    artifacts.push(Artifact { path: "postgres/schema.sql".into(), contents: out.sql });
+                    catalog = Some(out.catalog);
+                } else {
+                    let (lowered, found) =
+                        postgres::lower::lower(&compilation.ir, &compilation.source_map, &options.postgres);
+                    diagnostics.extend(found);
+                    catalog = Some(lowered);
+                }
             }
             other => unavailable.push(other.to_string()),
         }

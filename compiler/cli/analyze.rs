@@ -89,7 +89,7 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
     let advise = !args.no_advice;
     // JSON output is one document: the diagnostics go into it.
     let json = reporter.format == Format::Json;
-    let built = super::build::produce_adjusted(args.path.clone(), false, reporter, !json, &|o| {
+    let built = super::build::produce_adjusted(args.path.clone(), false, reporter, !json, &|o, _| {
         o.passes.advise_indexes = advise;
     })?;
     let Some((loaded, output, diagnostics)) = built else { return Ok(false) };
@@ -114,8 +114,10 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
     // The same schema without the advice: what the advised queries are compared with.
     let plain = if advise {
         let quiet = Reporter { format: reporter.format, quiet: true };
-        super::build::produce_adjusted(args.path.clone(), false, &quiet, false, &|o| o.passes.advise_indexes = false)?
-            .and_then(|(l, o, _)| o.postgres.map(|c| (l.compilation.ir, c)))
+        super::build::produce_adjusted(args.path.clone(), false, &quiet, false, &|o, _| {
+            o.passes.advise_indexes = false
+        })?
+        .and_then(|(l, o, _)| o.postgres.map(|c| (l.compilation.ir, c)))
     } else {
         None
     };

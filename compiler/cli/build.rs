@@ -54,7 +54,7 @@ pub fn produce_reporting(
     reporter: &Reporter,
     report_diagnostics: bool,
 ) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
-    produce_adjusted(path, no_reorder, reporter, report_diagnostics, &|_| {})
+    produce_adjusted(path, no_reorder, reporter, report_diagnostics, &|_, _| {})
 }
 
 /// [`produce_reporting`] with the pipeline's options adjusted (`analyze`
@@ -64,7 +64,7 @@ pub fn produce_adjusted(
     no_reorder: bool,
     reporter: &Reporter,
     report_diagnostics: bool,
-    adjust: &dyn Fn(&mut pipeline::Options),
+    adjust: &dyn Fn(&mut pipeline::Options, &Loaded),
 ) -> Result<Option<(Loaded, pipeline::Output, Vec<Diagnostic>)>, UsageError> {
     let mut loaded = workspace::load(path)?;
     if let Some((sources, d)) = &loaded.manifest_error {
@@ -76,7 +76,7 @@ pub fn produce_adjusted(
         pipeline::Output::failed()
     } else {
         let mut options = options(&loaded, no_reorder);
-        adjust(&mut options);
+        adjust(&mut options, &loaded);
         if let Some(project) = &loaded.project {
             loaded.base = super::state::base(project)?.map(std::sync::Arc::new);
             options.previous = loaded.base.clone();

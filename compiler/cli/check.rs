@@ -13,7 +13,12 @@ use super::UsageError;
 /// stale artifacts.
 pub fn run(path: Option<PathBuf>, no_reorder: bool, reporter: &Reporter, verbose: bool) -> Result<bool, UsageError> {
     let started = Instant::now();
-    let Some((loaded, output, diagnostics)) = super::build::produce(path, no_reorder, reporter)? else {
+    // The artifacts' text is compared only when the build output is committed.
+    let only_when_committed = |o: &mut crate::pipeline::Options, loaded: &super::workspace::Loaded| {
+        o.artifacts = loaded.project.as_ref().is_some_and(|p| p.committed);
+    };
+    let built = super::build::produce_adjusted(path, no_reorder, reporter, true, &only_when_committed)?;
+    let Some((loaded, output, diagnostics)) = built else {
         return Ok(false);
     };
     let mut ok = !diagnostics.iter().any(|d| d.is_error());
