@@ -205,7 +205,7 @@ fn run_queries(
     catalog: &Catalog,
     rows: &BTreeMap<String, f64>,
 ) -> Result<Vec<Run>, UsageError> {
-    let rows_of = |e: &Entity| rows.get(&e.table).copied().unwrap_or_else(|| estimate::rows(e, 1.0));
+    let rows_of = |e: &Entity| loaded_rows(rows, e);
     let mut runs = Vec::new();
     for access in access_path::analyse(ir) {
         let Some(entity) = ir.entity(&access.query.entity) else { continue };
@@ -276,6 +276,11 @@ fn run_queries(
         runs.push(run);
     }
     Ok(runs)
+}
+
+/// The rows loaded into an entity's table (the declared volume when unknown).
+fn loaded_rows(rows: &BTreeMap<String, f64>, entity: &Entity) -> f64 {
+    rows.get(&entity.table).copied().unwrap_or_else(|| estimate::rows(entity, 1.0))
 }
 
 fn verdict(run: &Run, summary: &explain::Summary, tables: &BTreeSet<String>, claimed: &BTreeSet<String>) -> Verdict {
@@ -393,7 +398,7 @@ fn compare_without_advice(
     }
     swap.push_str("ANALYZE;\n");
     client.batch_execute(&swap).map_err(|e| db_error("cannot swap the advised indexes out", &e))?;
-    let rows_of = |e: &Entity| rows.get(&e.table).copied().unwrap_or_else(|| estimate::rows(e, 1.0));
+    let rows_of = |e: &Entity| loaded_rows(rows, e);
     let plain_accesses = access_path::analyse(plain_ir);
     for run in runs.iter_mut().filter(|r| advised.contains(r.query.as_str()) && !r.sql.is_empty()) {
         let (Some(with), Some(access), Some(entity)) = (

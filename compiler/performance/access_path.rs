@@ -5,7 +5,7 @@
 //! Reads the IR only (after the passes, so FK indexes count). It advises;
 //! it does not add indexes to the schema.
 
-use crate::semantic::ir::{BinaryOp, Entity, Expr, Index, IndexMethod, Ir, Origin, Query};
+use crate::semantic::ir::{BinaryOp, Entity, Expr, Index, IndexKey, IndexMethod, Ir, Origin, Query};
 
 /// How a query reaches its rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,14 +197,7 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
             }
         }
     }
-    let order: Vec<(String, bool)> = query
-        .order_by
-        .iter()
-        .map_while(|k| match &k.expr {
-            Expr::Column { name } => Some((name.clone(), k.descending)),
-            _ => None,
-        })
-        .collect();
+    let order = leading_keys(&query.order_by);
     let mut wanted: Vec<(String, bool)> = equality.iter().map(|c| (c.clone(), false)).collect();
     match &range {
         Some(r) if order.first().is_none_or(|(first, _)| first == r) => {
@@ -219,6 +212,17 @@ fn access<'a>(entity: &Entity, query: &'a Query) -> Access<'a> {
     }
     let served = served(entity, &terms, &equality, &flags, &wanted);
     Access { query, equality, flags, range, window_days, order, wanted, served }
+}
+
+/// The plain columns keys start with (up to the first expression), with
+/// their directions.
+fn leading_keys(keys: &[IndexKey]) -> Vec<(String, bool)> {
+    keys.iter()
+        .map_while(|k| match &k.expr {
+            Expr::Column { name } => Some((name.clone(), k.descending)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn push_once(list: &mut Vec<String>, column: &str) {
@@ -310,14 +314,7 @@ fn served(
         candidates.push((path, ascending(&unique.columns), unique.predicate.as_ref()));
     }
     for (i, index) in entity.indexes.iter().enumerate().filter(|(_, i)| i.method == IndexMethod::Btree) {
-        let keys = index
-            .keys
-            .iter()
-            .map_while(|k| match &k.expr {
-                Expr::Column { name } => Some((name.clone(), k.descending)),
-                _ => None,
-            })
-            .collect();
+        let keys = leading_keys(&index.keys);
         candidates.push((Path { what: describe(index), source: Source::Index(i) }, keys, index.predicate.as_ref()));
     }
     let mut best = Served::No;
