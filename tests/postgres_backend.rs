@@ -752,3 +752,46 @@ fn named_foreign_key_columns_apply_and_hold() {
     let refused = p.db.client.batch_execute("INSERT INTO rental (customer_id) VALUES (42)");
     assert!(refused.is_err(), "the foreign key is enforced on customer_id");
 }
+
+/// Names the database has that the language would spell otherwise — a table
+/// (`table "…"`) and camelCase columns (`column "…"`) — stay exact through
+/// keys, checks, indexes, foreign keys, workload advice and the patterns'
+/// triggers, and the rows behave.
+#[test]
+fn explicit_table_and_column_names_apply_everywhere() {
+    let mut p = prove(
+        "storage_names",
+        "use std::patterns::{timestamps, soft_delete, audit}\n\
+         entity Account {\n  id int = identity primary column \"AccountId\"\n  handle text unique column \"userHandle\"\n  \
+           display_name text? column \"displayName\" check (length(display_name) > 0)\n  \
+           index (display_name)\n  table \"tbl_Accounts\"\n  apply timestamps, soft_delete, audit\n  volume 1M rows\n}\n\
+         entity Note {\n  id int = identity primary\n  body text column \"noteBody\"\n}\n\
+         relation Note.account -> Account.notes {\n  required\n  columns (accountId)\n}\n\
+         workload w {\n  query by_name: Account where display_name == $n at 5/s\n}\n",
+    );
+    let columns =
+        p.db.client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'tbl_Accounts' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>();
+    for expected in ["AccountId", "userHandle", "displayName", "created_at", "deleted_at"] {
+        assert!(columns.iter().any(|c| c == expected), "{expected} in {columns:?}\n{}", p.sql);
+    }
+    p.db.apply(
+        "INSERT INTO \"tbl_Accounts\" (\"userHandle\", \"displayName\") VALUES ('ann', 'Ann');\n\
+         UPDATE \"tbl_Accounts\" SET \"displayName\" = 'Anne';\n\
+         INSERT INTO note (\"accountId\", \"noteBody\") VALUES (1, 'hello');\n\
+         DELETE FROM \"tbl_Accounts\" WHERE \"userHandle\" = 'ann';",
+    );
+    let live: i64 =
+        p.db.client.query_one("SELECT count(*) FROM \"tbl_Accounts\" WHERE deleted_at IS NULL", &[]).unwrap().get(0);
+    assert_eq!(live, 0, "soft delete kept the row and marked it");
+    let refused =
+        p.db.client.batch_execute("INSERT INTO \"tbl_Accounts\" (\"userHandle\", \"displayName\") VALUES ('x', '')");
+    assert!(refused.is_err(), "the check reads displayName");
+}

@@ -517,3 +517,20 @@ fn a_relation_can_name_its_foreign_key_columns() {
     );
     assert_eq!(found, ["E0303"]);
 }
+
+#[test]
+fn explicit_storage_names_are_checked() {
+    let c = ok("entity Account {\n  id int primary column \"AccountId\"\n  table \"tbl_Accounts\"\n}\n");
+    let account = c.ir.entity("Account").unwrap();
+    assert_eq!((account.table.as_str(), account.field("id").unwrap().column.as_str()), ("tbl_Accounts", "AccountId"));
+    let (c, found) = codes("entity A {\n  id int primary\n  b text column \"id\"\n}\n");
+    assert_eq!(found, ["E0106"]);
+    assert_eq!(primary_text(&c, &c.diagnostics[0]), "\"id\"");
+    let long = "x".repeat(64);
+    let (_, found) = codes(&format!("entity A {{\n  id int primary\n  table \"{long}\"\n}}\n"));
+    assert_eq!(found, ["E0800"]);
+    let (_, found) = codes("entity A {\n  id int primary\n  b text column \"\"\n}\n");
+    assert_eq!(found, ["E0800"]);
+    let (_, found) = codes("entity A {\n  id int primary\n  table \"a\"\n  table \"b\"\n}\n");
+    assert_eq!(found, ["E0505"]);
+}

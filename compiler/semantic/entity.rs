@@ -298,6 +298,21 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 Modifier::RenamedFrom(old) => lowered.renamed_from = Some(old.name.clone()),
+                Modifier::Column(column) => {
+                    let taken = build.entity.fields.iter().find(|f| f.column == column.value && f.name != *name);
+                    if let Some(other) = taken {
+                        let other = other.name.clone();
+                        self.report(
+                            Diagnostic::new(
+                                codes::E0106,
+                                format!("`{other}` and `{name}` would both be the column `{}`", column.value),
+                            )
+                            .at(column.span, "a column name already in use"),
+                        );
+                    } else if storage_name_ok(self, &column.value, column.span, "column") {
+                        lowered.column = column.value.clone();
+                    }
+                }
                 Modifier::Denormalized(navigation, source) => {
                     build.denormalized.push((name.clone(), navigation.clone(), source.clone()))
                 }
@@ -541,6 +556,11 @@ impl<'a> Analyzer<'a> {
                     })
                 }
                 Member::RenamedFrom(old) => build.entity.renamed_from = Some(old.name.clone()),
+                Member::Table(name) => {
+                    if storage_name_ok(self, &name.value, name.span, "table") {
+                        build.entity.table = name.value.clone();
+                    }
+                }
                 Member::Behaviour(b) => self.lower_behaviour(build, b, &env, p),
                 Member::Field(_) | Member::Apply(_) | Member::Relation(_) => {}
             }
@@ -878,6 +898,28 @@ pub fn written_type(ty: &ast::TypeRef) -> String {
     out
 }
 
+/// A table or column name given in the source: not empty, no NUL, at most
+/// 63 bytes (PostgreSQL's limit; longer names would be cut). Reports and
+/// returns false otherwise.
+fn storage_name_ok(analyzer: &mut Analyzer, name: &str, span: crate::diagnostics::Span, what: &str) -> bool {
+    let problem = if name.is_empty() {
+        Some(format!("an empty {what} name"))
+    } else if name.contains('\0') {
+        Some(format!("a {what} name cannot hold a NUL character"))
+    } else if name.len() > 63 {
+        Some(format!("the {what} name `{name}` is {} bytes; databases take at most 63", name.len()))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            analyzer.report(Diagnostic::new(codes::E0800, message).at(span, "as the database would name it"));
+            false
+        }
+        None => true,
+    }
+}
+
 /// Attributes an entity may have at most once.
 fn once_kind(member: &Member) -> Option<&'static str> {
     match member {
@@ -885,6 +927,7 @@ fn once_kind(member: &Member) -> Option<&'static str> {
         Member::Partition(_) => Some("partition"),
         Member::Volume(_) => Some("volume"),
         Member::RenamedFrom(_) => Some("renamed_from"),
+        Member::Table(_) => Some("table"),
         _ => None,
     }
 }

@@ -158,6 +158,8 @@ pub enum Member {
     Apply(ApplyAttr),
     Volume(VolumeAttr),
     RenamedFrom(Ident),
+    /// `table "film_actor"`: the table's name in the database.
+    Table(StringLit),
     /// Only in pattern bodies.
     Behaviour(Behaviour),
     /// Only in pattern bodies: `relation Self.tenant -> Tenant { … }`.
@@ -177,6 +179,7 @@ impl Member {
             Member::Apply(m) => m.span,
             Member::Volume(m) => m.span,
             Member::RenamedFrom(m) => m.span,
+            Member::Table(m) => m.span,
             Member::Behaviour(m) => m.span,
             Member::Relation(m) => m.span,
         }
@@ -212,6 +215,8 @@ pub enum Modifier {
     /// `denormalized from customer.email`: a copy of a field of the entity a
     /// navigation leads to (navigation, field).
     Denormalized(Ident, Ident),
+    /// `column "createdAt"`: the column's name in the database.
+    Column(StringLit),
     Doc(StringLit),
 }
 

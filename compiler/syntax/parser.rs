@@ -29,9 +29,21 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view",
     "function", "trigger",
 ];
-const MEMBER_KEYWORDS: &[&str] =
-    &["primary", "unique", "index", "check", "search", "partition", "apply", "volume", "renamed_from", "behaviour"];
-const MODIFIER_KEYWORDS: &[&str] = &["primary", "unique", "check", "pii", "renamed_from", "denormalized", "doc"];
+const MEMBER_KEYWORDS: &[&str] = &[
+    "primary",
+    "unique",
+    "index",
+    "check",
+    "search",
+    "partition",
+    "apply",
+    "volume",
+    "renamed_from",
+    "table",
+    "behaviour",
+];
+const MODIFIER_KEYWORDS: &[&str] =
+    &["primary", "unique", "check", "column", "pii", "renamed_from", "denormalized", "doc"];
 
 /// The result of parsing one file: the tree (possibly partial) and what went wrong.
 pub struct Parsed {
@@ -138,7 +150,7 @@ impl Block<'_> {
     fn expected(&self) -> &'static str {
         match self {
             Block::Entity(_) | Block::Through(_) => {
-                "a field (`name type`) or an entity attribute (primary, unique, index, check, search, partition, apply, volume, renamed_from)"
+                "a field (`name type`) or an entity attribute (primary, unique, index, check, search, partition, apply, volume, renamed_from, table)"
             }
             Block::Pattern(_) => "a field, an entity attribute, a `relation Self.…` or a `behaviour`",
             Block::Enum(_) => "an enum value (a lowercase name)",
@@ -320,7 +332,7 @@ impl<'t> Converter<'t> {
         let mut d = if same_line && matches!(context, Block::Entity(_) | Block::Pattern(_) | Block::Through(_)) {
             let mut d = Diagnostic::new(codes::E0001, format!("unexpected `{}` after a field", shorten(text)))
                 .at(span, "not a field modifier")
-                .note("field modifiers are primary, unique, check (…), pii(…), renamed_from <name>, denormalized from <navigation>.<field> and doc \"…\"; they stand on the field's line");
+                .note("field modifiers are primary, unique, check (…), column \"…\", pii(…), renamed_from <name>, denormalized from <navigation>.<field> and doc \"…\"; they stand on the field's line");
             if let Some(keyword) = did_you_mean(word, MODIFIER_KEYWORDS.iter().copied()) {
                 d = d.help(format!("did you mean `{keyword}`?"));
             }
@@ -420,6 +432,7 @@ impl<'t> Converter<'t> {
             "apply" => Rule::attr_apply,
             "volume" => Rule::attr_volume,
             "renamed_from" => Rule::attr_renamed_from,
+            "table" => Rule::attr_table,
             "behaviour" => Rule::behaviour,
             _ => Rule::field_probe,
         };
@@ -783,6 +796,7 @@ impl<'t> Converter<'t> {
                 Member::Volume(VolumeAttr { rows, growth, span })
             }
             Rule::attr_renamed_from => Member::RenamedFrom(self.ident(inner.nth(1).expect("old name"))),
+            Rule::attr_table => Member::Table(self.string_lit(inner.nth(1).expect("table name"))),
             Rule::behaviour => {
                 inner.next();
                 let name = self.ident(inner.next().expect("behaviour name"));
@@ -826,6 +840,7 @@ impl<'t> Converter<'t> {
                         Rule::mod_check => Modifier::Check(self.expr_top(mi.next().expect("expr"))),
                         Rule::mod_pii => Modifier::Pii(self.ident(mi.next().expect("mode"))),
                         Rule::mod_renamed_from => Modifier::RenamedFrom(self.ident(mi.next().expect("name"))),
+                        Rule::mod_column => Modifier::Column(self.string_lit(mi.next().expect("column name"))),
                         Rule::mod_denormalized => {
                             mi.next();
                             let navigation = self.ident(mi.next().expect("navigation"));
@@ -1450,6 +1465,7 @@ fn modifier_span(modifier: &Modifier) -> Span {
         Modifier::Check(e) => e.span,
         Modifier::Pii(i) | Modifier::RenamedFrom(i) => i.span,
         Modifier::Denormalized(navigation, field) => navigation.span.to(field.span),
+        Modifier::Column(name) => name.span,
         Modifier::Doc(d) => d.span,
     }
 }

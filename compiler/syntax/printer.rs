@@ -617,6 +617,7 @@ fn modifier_text(m: &Modifier) -> String {
         Modifier::Pii(mode) => format!("pii({})", mode.name),
         Modifier::RenamedFrom(old) => format!("renamed_from {}", old.name),
         Modifier::Denormalized(navigation, field) => format!("denormalized from {}.{}", navigation.name, field.name),
+        Modifier::Column(name) => format!("column {}", string_text(&name.value)),
         Modifier::Doc(text) => format!("doc {}", string_text(&text.value)),
     }
 }
@@ -715,6 +716,7 @@ fn member_text(m: &Member) -> String {
             text
         }
         Member::RenamedFrom(old) => format!("renamed_from {}", old.name),
+        Member::Table(name) => format!("table {}", string_text(&name.value)),
         Member::Behaviour(b) => match &b.args {
             Some(args) => format!("behaviour {}({})", b.name.name, expr_list(args)),
             None => format!("behaviour {}", b.name.name),
