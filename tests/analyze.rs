@@ -114,6 +114,9 @@ fn rental_from_pagila_advice_holds_on_postgres() {
 fn without_the_advice_the_advised_queries_scan() {
     let (out, doc) = analyze("examples/ecommerce", "20000", &["--no-advice"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The warnings that say so are in the same document.
+    let warnings = doc["diagnostics"]["diagnostics"].as_array().expect("diagnostics in the document");
+    assert!(warnings.iter().any(|d| d["code"] == "W0400"), "{:#}", doc["diagnostics"]);
     for name in ["new_arrivals", "payments_to_capture"] {
         let q = doc["queries"].as_array().unwrap().iter().find(|q| q["query"] == name).unwrap();
         assert_eq!(q["verdict"], "not_claimed", "{q:#}");

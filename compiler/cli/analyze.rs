@@ -154,12 +154,10 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
         })?;
     let elapsed = started.elapsed().as_secs_f64();
     let failed = runs.iter().any(|r| matches!(r.verdict, Verdict::Failed(_)));
-    if reporter.format == Format::Json {
-        super::out(
-            &(serde_json::to_string_pretty(&json_report(&name, args.scale, &runs, &storage_rows, &load_notes))
-                .expect("serializes")
-                + "\n"),
-        );
+    if json {
+        let mut document = json_report(&name, args.scale, &runs, &storage_rows, &load_notes);
+        document["diagnostics"] = diagnostics_json;
+        super::out(&(serde_json::to_string_pretty(&document).expect("serializes") + "\n"));
     } else {
         let mut text = format!(
             "analyze {name} on PostgreSQL at scale {}: {} rows of synthetic data, {:.1} s{}\n",
