@@ -101,7 +101,7 @@ pub fn cost_with(ir: &Ir, entity: &Entity, access: &Access, covering: bool, rows
         _ => matched,
     };
     let row_bytes = storage::row_bytes(ir, entity) as f64;
-    // Partitions outside a recent window are never read.
+    // Partitions outside the query's range on the partition key are never read.
     let pruned = pruned_share(entity, access);
     let full_scan_pages = (rows * pruned * row_bytes / PAGE_BYTES as f64).ceil().max(1.0);
     let through = |keys: &[String], read: f64, covering: bool| {

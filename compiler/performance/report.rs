@@ -1,6 +1,8 @@
-//! The report as Markdown: queries with their access path and the index to
-//! add where none serves them, the storage estimate table, partitioning
-//! candidates, and the assumptions behind the numbers.
+//! The report as Markdown: each query with its access path, the rows and
+//! pages one run reads against a full scan, and notes (index-only, not worth
+//! an index, what its joins use); every index and why it exists; the storage
+//! estimate; the advice of `advice.rs` (partitioning, denormalized fields,
+//! scalability); and the assumptions behind the numbers.
 
 use std::fmt::Write;
 
