@@ -333,3 +333,22 @@ fn an_index_on_a_partitioned_table_is_built_and_dropped_without_concurrently() {
     back.migrate();
     back.assert_matches_after();
 }
+
+/// A storage name given in the source (`column "…"`, `table "…"`) that
+/// changes is a rename in place: the rows stay, nothing is dropped.
+#[test]
+fn changing_a_storage_name_renames_in_place() {
+    let after = ORDERS.replace("  code varchar(20)\n", "  code varchar(20) column \"orderCode\"\n").replacen(
+        "entity Order {\n",
+        "entity Order {\n  table \"orders\"\n",
+        1,
+    );
+    assert_ne!(after, ORDERS);
+    let mut s = Scenario::new("storage_rename", ORDERS, ORDER_ROWS, &after);
+    let readable = s.readable();
+    assert!(!readable.contains("DROP COLUMN") && !readable.contains("DROP TABLE"), "{readable}");
+    assert!(readable.contains("RENAME COLUMN code TO \"orderCode\""), "{readable}");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(*) FROM orders WHERE \"orderCode\" LIKE 'o%'"), "2000");
+}

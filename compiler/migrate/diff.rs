@@ -274,27 +274,18 @@ pub fn diff(old: &Ir, new: &Ir, options: &postgres::Options) -> Vec<Change> {
 /// follow them (matched by their place in the table).
 fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
     let mut out = Vec::new();
-    for (new_entity, old_entity) in &states.renames.entities {
-        let (Some(o), Some(n)) = (old_ir.entity(old_entity), Some(crate::semantic::snake_case(new_entity))) else {
-            continue;
-        };
-        out.push(Change::RenameTable { old: o.table.clone(), new: n });
+    for (old, new) in states.renames.tables.values() {
+        out.push(Change::RenameTable { old: old.clone(), new: new.clone() });
     }
-    for ((entity, new_field), old_field) in &states.renames.fields {
-        let table = crate::semantic::snake_case(entity);
-        out.push(Change::RenameColumn { table, old: old_field.clone(), new: new_field.clone() });
+    for (table, old, new) in states.renames.columns.values() {
+        out.push(Change::RenameColumn { table: table.clone(), old: old.clone(), new: new.clone() });
     }
     if states.renames.is_empty() {
         return out;
     }
     // Tables of the old catalog and the renamed one correspond in the order
     // of their entities after renaming; find each by the rename map.
-    let mut table_of: BTreeMap<String, String> = states
-        .renames
-        .entities
-        .iter()
-        .filter_map(|(new, old)| Some((old_ir.entity(old)?.table.clone(), crate::semantic::snake_case(new))))
-        .collect();
+    let mut table_of: BTreeMap<String, String> = states.renames.tables.values().cloned().collect();
     let renamed_tables = by_name(&states.renamed().tables, |t| t.name.as_str());
     // Tables a behaviour names after its entity's (`<table>_history`) follow it.
     let follows = |name: &str| follow(name, &table_of);

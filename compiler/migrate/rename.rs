@@ -4,12 +4,14 @@
 //!
 //! A rename is taken only when it is declared and unambiguous: the old name
 //! exists in the previous state and the new name does not. Nothing here
-//! guesses a rename from similar shapes.
+//! guesses a rename from similar shapes. The storage names follow: a table
+//! or column whose name in the database changes — by the rename, or by a
+//! `table "…"` / `column "…"` of an entity or field that stays — is renamed
+//! in place.
 
 use std::collections::BTreeMap;
 
 use crate::semantic::ir::{Expr, Ir};
-use crate::semantic::snake_case;
 
 #[derive(Debug, Default, Clone)]
 pub struct Renames {
@@ -17,11 +19,16 @@ pub struct Renames {
     pub entities: BTreeMap<String, String>,
     /// (new entity name, new field name) → old field name.
     pub fields: BTreeMap<(String, String), String>,
+    /// New entity name → (old table, new table), where the table's name changes.
+    pub tables: BTreeMap<String, (String, String)>,
+    /// (new entity name, new field name) → (new table, old column, new
+    /// column), where the column's name changes.
+    pub columns: BTreeMap<(String, String), (String, String, String)>,
 }
 
 impl Renames {
     pub fn is_empty(&self) -> bool {
-        self.entities.is_empty() && self.fields.is_empty()
+        self.entities.is_empty() && self.fields.is_empty() && self.tables.is_empty() && self.columns.is_empty()
     }
 }
 
@@ -37,11 +44,22 @@ pub fn declared(old: &Ir, new: &Ir) -> Renames {
             _ => entity.name.as_str(),
         };
         let Some(old_entity) = old.entity(old_name) else { continue };
+        if old_entity.table != entity.table {
+            renames.tables.insert(entity.name.clone(), (old_entity.table.clone(), entity.table.clone()));
+        }
         for field in &entity.fields {
+            let mut old_field = old_entity.field(&field.name);
             if let Some(from) = &field.renamed_from {
-                if old_entity.field(from).is_some() && old_entity.field(&field.name).is_none() {
+                if old_entity.field(from).is_some() && old_field.is_none() {
                     renames.fields.insert((entity.name.clone(), field.name.clone()), from.clone());
+                    old_field = old_entity.field(from);
                 }
+            }
+            if let Some(old_field) = old_field.filter(|f| f.column != field.column) {
+                renames.columns.insert(
+                    (entity.name.clone(), field.name.clone()),
+                    (entity.table.clone(), old_field.column.clone(), field.column.clone()),
+                );
             }
         }
     }
@@ -69,16 +87,21 @@ pub fn apply(old: &Ir, renames: &Renames) -> Ir {
         let renamed = new_entity(&entity.name);
         if renamed != entity.name {
             entity.id = format!("entity:{renamed}");
-            entity.table = snake_case(&renamed);
             entity.name = renamed;
+        }
+        // The table follows only when its name in the database changes.
+        if let Some((_, table)) = renames.tables.get(&entity.name) {
+            entity.table = table.clone();
         }
         let name = entity.name.clone();
         let f = |field: &str| rename_field(&name, field);
         for field in &mut entity.fields {
             let new_name = f(&field.name);
             if new_name != field.name {
-                field.column = new_name.clone();
                 field.name = new_name;
+            }
+            if let Some((_, _, column)) = renames.columns.get(&(name.clone(), field.name.clone())) {
+                field.column = column.clone();
             }
             field.id = format!("field:{name}.{}", field.name);
             for e in field.default.iter_mut().chain(field.generated.iter_mut()) {
