@@ -328,9 +328,7 @@ fn explain_query(client: &mut Client, sql: &str) -> Result<explain::Summary, Usa
 /// The database name of the key or index a path stands for.
 fn index_name(catalog: &Catalog, entity: &Entity, source: Source) -> String {
     let table = catalog.table(&entity.table);
-    let columns = |names: &[String]| -> Vec<String> {
-        names.iter().map(|c| entity.field(c).map_or(c.clone(), |f| f.column.clone())).collect()
-    };
+    let columns = |names: &[String]| -> Vec<String> { names.iter().map(|c| entity.column_of(c)).collect() };
     match source {
         Source::PrimaryKey => table.and_then(|t| t.primary_key.as_ref()).map_or(String::new(), |k| k.name.clone()),
         Source::Unique(i) => {
@@ -373,13 +371,12 @@ fn compare_without_advice(
     let advised: BTreeSet<&str> = ir
         .entities
         .iter()
-        .flat_map(|e| e.indexes.iter().map(move |i| (e, i)))
-        .filter_map(|(e, i)| match &i.origin {
-            Origin::Query { queries } => Some(queries.iter().map(move |q| (q.as_str(), e))),
+        .flat_map(|e| &e.indexes)
+        .filter_map(|i| match &i.origin {
+            Origin::Query { queries } => Some(queries.iter().map(String::as_str)),
             _ => None,
         })
         .flatten()
-        .map(|(q, _)| q)
         .collect();
     if advised.is_empty() {
         return Ok(());

@@ -364,17 +364,13 @@ fn served(
     best
 }
 
-fn describe(index: &Index) -> String {
+/// An index as the language writes it: `index (author, at desc) include
+/// (title) where published`, and `using gin` for another method.
+pub fn index_text(index: &Index) -> String {
     let keys: Vec<String> = index
         .keys
         .iter()
-        .map(|k| {
-            let mut text = crate::graph::text::expr_text(&k.expr);
-            if k.descending {
-                text.push_str(" desc");
-            }
-            text
-        })
+        .map(|k| crate::graph::text::expr_text(&k.expr) + if k.descending { " desc" } else { "" })
         .collect();
     let mut text = format!("index ({})", keys.join(", "));
     if !index.include.is_empty() {
@@ -383,6 +379,14 @@ fn describe(index: &Index) -> String {
     if let Some(predicate) = &index.predicate {
         text.push_str(&format!(" where {}", crate::graph::text::expr_text(predicate)));
     }
+    if index.method != IndexMethod::Btree {
+        text.push_str(&format!(" using {:?}", index.method).to_lowercase());
+    }
+    text
+}
+
+fn describe(index: &Index) -> String {
+    let text = index_text(index);
     let why = match &index.origin {
         Origin::Declared => "declared".to_string(),
         Origin::Pattern { pattern } => format!("from pattern {pattern}"),

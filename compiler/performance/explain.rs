@@ -46,7 +46,7 @@ pub struct Binding {
 pub fn bindings(entity: &Entity, query: &Query) -> (Vec<Binding>, Vec<String>) {
     let mut found: Vec<Binding> = Vec::new();
     let column = |e: &Expr| match e {
-        Expr::Column { name } => Some(entity.field(name).map_or(name.clone(), |f| f.column.clone())),
+        Expr::Column { name } => Some(entity.column_of(name)),
         _ => None,
     };
     let param = |e: &Expr| match e {
@@ -148,7 +148,6 @@ pub fn query_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap
     if query.joins.is_empty() {
         return base;
     }
-    let column = |e: &Entity, field: &str| e.field(field).map_or(field.to_string(), |f| f.column.clone());
     let mut sql = format!("SELECT * FROM ({base}) AS q");
     for join in &query.joins {
         let Some(other) = ir.entity(&join.entity) else { continue };
@@ -157,7 +156,11 @@ pub fn query_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap
             .on
             .iter()
             .map(|(here, there)| {
-                format!("{alias}.{} = q.{}", quote::ident(&column(other, there)), quote::ident(&column(entity, here)))
+                format!(
+                    "{alias}.{} = q.{}",
+                    quote::ident(&other.column_of(there)),
+                    quote::ident(&entity.column_of(here))
+                )
             })
             .collect();
         sql.push_str(&format!(
@@ -183,11 +186,10 @@ fn base_sql(schema: &str, entity: &Entity, query: &Query, values: &BTreeMap<Stri
     let columns = if query.select.is_empty() {
         "*".to_string()
     } else {
-        let mut names: Vec<String> =
-            query.select.iter().map(|c| entity.field(c).map_or(c.clone(), |f| f.column.clone())).collect();
+        let mut names: Vec<String> = query.select.iter().map(|c| entity.column_of(c)).collect();
         // A join needs the columns it matches on.
         for (here, _) in query.joins.iter().flat_map(|j| &j.on) {
-            let column = entity.field(here).map_or(here.clone(), |f| f.column.clone());
+            let column = entity.column_of(here);
             if !names.contains(&column) {
                 names.push(column);
             }

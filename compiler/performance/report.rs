@@ -198,18 +198,7 @@ fn indexes(out: &mut String, ir: &Ir) {
     let mut lines = Vec::new();
     for entity in &ir.entities {
         for index in &entity.indexes {
-            let keys: Vec<String> =
-                index.keys.iter().map(|k| expr_text(&k.expr) + if k.descending { " desc" } else { "" }).collect();
-            let mut text = format!("index ({})", keys.join(", "));
-            if !index.include.is_empty() {
-                text.push_str(&format!(" include ({})", index.include.join(", ")));
-            }
-            if let Some(p) = &index.predicate {
-                text.push_str(&format!(" where {}", expr_text(p)));
-            }
-            if index.method != crate::semantic::ir::IndexMethod::Btree {
-                text.push_str(&format!(" using {:?}", index.method).to_lowercase());
-            }
+            let text = access_path::index_text(index);
             let why = match &index.origin {
                 Origin::Declared => "declared".to_string(),
                 Origin::Pattern { pattern } => format!("pattern `{pattern}`"),

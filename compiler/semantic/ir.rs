@@ -179,6 +179,11 @@ impl Entity {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The column a field is stored in (the name itself when it is not a field).
+    pub fn column_of(&self, field: &str) -> String {
+        self.field(field).map_or_else(|| field.to_string(), |f| f.column.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -320,7 +320,7 @@ impl<'a> Lowering<'a> {
     }
 
     pub(super) fn column_of(entity: &ir::Entity, field: &str) -> String {
-        entity.field(field).map_or_else(|| field.to_string(), |f| f.column.clone())
+        entity.column_of(field)
     }
 
     pub(super) fn columns_of(entity: &ir::Entity, fields: &[String]) -> Vec<String> {
