@@ -171,8 +171,8 @@ fn times_lie_within_the_span(filled: &mut Filled) {
                 ty => Some(ty.clone()),
             };
             let (low, high) = match base {
-                Some(Type::Timestamptz) => ("now()", "now()"),
-                Some(Type::Timestamp) => ("localtimestamp", "localtimestamp"),
+                Some(Type::Timestamptz { .. }) => ("now()", "now()"),
+                Some(Type::Timestamp { .. }) => ("localtimestamp", "localtimestamp"),
                 Some(Type::Date) => ("current_date", "current_date"),
                 _ => continue,
             };

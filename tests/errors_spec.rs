@@ -25,6 +25,38 @@ const ERRORS_MD: &str = include_str!("../spec/errors.md");
 const WITHOUT_SCHEMA_EXAMPLE: &[(&str, &str)] = &[
     ("E0003", "text"), // the input is bytes that are not UTF-8: shown in a ```text block
     ("E0900", "toml"), // about schemac.toml: shown in a ```toml block
+    // `schemac import prisma`: the input is a Prisma schema, shown in a ```prisma block.
+    ("E1000", "prisma"),
+    ("E1001", "prisma"),
+    ("E1002", "prisma"),
+    ("E1003", "prisma"),
+    ("E1004", "prisma"),
+    ("W1000", "prisma"),
+    ("W1001", "prisma"),
+    ("W1002", "prisma"),
+    ("W1003", "prisma"),
+    ("W1004", "prisma"),
+    ("W1005", "prisma"),
+    ("W1006", "prisma"),
+    ("W1007", "prisma"),
+    ("W1008", "prisma"),
+    ("E1020", "sql"), // SQL dumps (E1020–E1023, W1020–W1023): shown as the dump's SQL
+    ("E1021", "sql"),
+    ("E1022", "sql"),
+    ("E1023", "sql"),
+    ("W1020", "sql"),
+    ("W1021", "sql"),
+    ("W1022", "sql"),
+    ("W1023", "sql"),
+    ("W1040", "sql"), // live PostgreSQL (W1040–W1047): shown as the database's SQL
+    ("W1041", "sql"),
+    ("W1042", "sql"),
+    ("W1043", "sql"),
+    ("W1044", "sql"),
+    ("W1045", "sql"),
+    ("W1046", "sql"),
+    ("W1047", "sql"),
+    ("W1048", "sql"),
 ];
 
 // Migration hazards (H codes) are shown as a change: a ```schema-before and

@@ -156,7 +156,16 @@ fn some(text: &str) -> Option<String> {
 }
 
 fn column(name: &str, ty: &str, not_null: bool) -> Column {
-    Column { name: s(name), ty: s(ty), not_null, default: None, identity: false, generated: None, comment: None }
+    Column {
+        name: s(name),
+        ty: s(ty),
+        not_null,
+        default: None,
+        identity: false,
+        serial: false,
+        generated: None,
+        comment: None,
+    }
 }
 
 fn with_default(mut c: Column, default: &str) -> Column {

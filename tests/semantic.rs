@@ -149,7 +149,7 @@ entity Note {
     let note = c.ir.entity("Note").unwrap();
     let created = note.field("created_at").unwrap();
     assert_eq!(created.origin, Origin::Pattern { pattern: "timestamps".into() });
-    assert_eq!(created.ty, Type::Timestamptz);
+    assert_eq!(created.ty, Type::Timestamptz { precision: None });
     assert!(note.field("deleted_at").unwrap().nullable);
     let kinds: Vec<_> = note.behaviours.iter().map(|b| b.kind).collect();
     assert_eq!(kinds, [ir::BehaviourKind::Touch, ir::BehaviourKind::Immutable, ir::BehaviourKind::SoftDelete]);

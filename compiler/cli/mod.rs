@@ -10,6 +10,7 @@ mod diff;
 mod docs;
 mod explain;
 mod fmt;
+mod import;
 mod migrate;
 mod plan;
 pub mod project;
@@ -206,6 +207,17 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Turn what a team already has into `.schema` source: a live
+    /// PostgreSQL database, an SQL dump, or a Prisma schema.
+    ///
+    /// Prints the source, or with `--out DIR` writes a new project (schemac.toml,
+    /// schema/, schema.lock, build/) so the next change is a migration. Names,
+    /// column order and constraints stay the database's own; what schemac
+    /// cannot express yet is a warning (W1040–W1047), never dropped silently.
+    ///
+    /// Example: `schemac import pg postgres://postgres@127.0.0.1/shop --out shop`.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Explain a diagnostic code, with an example: `schemac explain E0102`.
     Explain {
         /// The code, like E0102 or W0100.
@@ -241,6 +253,59 @@ pub enum MigrateCommand {
         /// A connection string (URL or `host=… user=… dbname=…`).
         #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
         pg: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Read a live database's catalog (read only: nothing is changed).
+    Pg {
+        /// A connection string (URL or `host=… user=… dbname=…`).
+        url: String,
+        /// The schema (namespace) to import.
+        #[arg(long, default_value = "public")]
+        schema: String,
+        /// Write a new project here instead of printing the source.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// With --out: write into a directory that holds files (schemac's own are replaced).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Load an SQL dump into a scratch database and read that: the server
+    /// parses the dump, so anything PostgreSQL accepts imports.
+    Sql {
+        /// The dump (plain SQL, as `pg_dump` or a migration tool writes it).
+        /// Several files, or a directory (every .sql file in it and below,
+        /// in path order: a migrations folder), load one after another.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The server to load it on (a user that may create databases).
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", default_value = "postgres://postgres@127.0.0.1/postgres")]
+        pg: String,
+        /// The schema (namespace) to import.
+        #[arg(long, default_value = "public")]
+        schema: String,
+        /// The dump's SQL dialect (only postgres for now).
+        #[arg(long, default_value = "postgres")]
+        dialect: String,
+        /// Write a new project here instead of printing the source.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// With --out: write into a directory that holds files (schemac's own are replaced).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read a schema.prisma (or a prismaSchemaFolder of .prisma files).
+    Prisma {
+        /// The schema file or folder.
+        path: PathBuf,
+        /// Write a new project here instead of printing the source.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// With --out: write into a directory that holds files (schemac's own are replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -297,6 +362,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Docs { path, out } => docs::run(path, out, &reporter),
         Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
+        Command::Import(ImportCommand::Pg { url, schema, out, force }) => {
+            import::pg(url, schema, import::Output { out, force }, &reporter)
+        }
+        Command::Import(ImportCommand::Sql { files, pg, schema, dialect, out, force }) => {
+            import::sql(files, pg, schema, dialect, import::Output { out, force }, &reporter)
+        }
+        Command::Import(ImportCommand::Prisma { path, out, force }) => {
+            import::prisma(path, import::Output { out, force }, &reporter)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -22,9 +22,10 @@ pub fn type_text(ty: &Type) -> String {
         Type::Double => "double".into(),
         Type::Bool => "bool".into(),
         Type::Date => "date".into(),
-        Type::Time => "time".into(),
-        Type::Timestamp => "timestamp".into(),
-        Type::Timestamptz => "timestamptz".into(),
+        Type::Char { length } => format!("char({length})"),
+        Type::Time { precision } => with_precision("time", *precision),
+        Type::Timestamp { precision } => with_precision("timestamp", *precision),
+        Type::Timestamptz { precision } => with_precision("timestamptz", *precision),
         Type::Interval => "interval".into(),
         Type::Bytes => "bytes".into(),
         Type::Json => "json".into(),
@@ -231,4 +232,9 @@ mod tests {
         assert_eq!(type_text(&Type::Numeric { precision: Some(12), scale: Some(2) }), "numeric(12, 2)");
         assert_eq!(type_text(&Type::Array { element: Box::new(Type::Text) }), "text[]");
     }
+}
+
+/// `timestamptz` or `timestamptz(3)`.
+fn with_precision(name: &str, precision: Option<u32>) -> String {
+    precision.map_or_else(|| name.to_string(), |p| format!("{name}({p})"))
 }

@@ -806,7 +806,7 @@ fn table_changes(old: &Table, new: &Table, schema: &str, out: &mut Vec<Change>) 
 fn column_changes(table: &str, old: &Column, new: &Column, schema: &str, out: &mut Vec<Change>) {
     let t = table.to_string();
     let c = new.name.clone();
-    if old.identity != new.identity || old.generated != new.generated {
+    if old.identity != new.identity || old.serial != new.serial || old.generated != new.generated {
         out.push(Change::RecreateColumn { table: t, old: old.clone(), new: new.clone() });
         return;
     }
@@ -935,8 +935,9 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
         .filter(|t| {
             old_tables.get(t.name.as_str()).is_some_and(|o| {
                 o.columns.iter().any(|c| {
-                    t.column(&c.name)
-                        .is_none_or(|n| n.ty != c.ty || n.generated != c.generated || n.identity != c.identity)
+                    t.column(&c.name).is_none_or(|n| {
+                        n.ty != c.ty || n.generated != c.generated || n.identity != c.identity || n.serial != c.serial
+                    })
                 })
             })
         })

@@ -992,7 +992,7 @@ impl Planner<'_> {
         let t = self.t(table);
         let drop = format!("ALTER TABLE {t} DROP COLUMN {}", ident(&column.name));
         let volatile = column.default.as_deref().is_some_and(is_volatile);
-        if column.identity || column.generated.is_some() {
+        if column.identity || column.serial || column.generated.is_some() {
             let mut sql = String::new();
             self.r.column(&mut sql, column);
             let mut s = step(

@@ -56,16 +56,20 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
 /// bytes), or `None` for variable width.
 pub fn storage(ty: &Type, domain_base: &dyn Fn(&str) -> Option<Type>) -> Option<(u8, u8)> {
     Some(match ty {
-        Type::BigInt | Type::Double | Type::Timestamp | Type::Timestamptz | Type::Time => (8, 8),
+        Type::BigInt | Type::Double | Type::Timestamp { .. } | Type::Timestamptz { .. } | Type::Time { .. } => (8, 8),
         Type::Interval => (8, 16),
         Type::Int | Type::Real | Type::Date | Type::Enum { .. } => (4, 4),
         Type::SmallInt => (2, 2),
         Type::Uuid => (1, 16),
         Type::Bool => (1, 1),
         Type::Domain { name } => return storage(&domain_base(name)?, domain_base),
-        Type::Text | Type::Varchar { .. } | Type::Numeric { .. } | Type::Bytes | Type::Json | Type::Array { .. } => {
-            return None
-        }
+        Type::Text
+        | Type::Varchar { .. }
+        | Type::Char { .. }
+        | Type::Numeric { .. }
+        | Type::Bytes
+        | Type::Json
+        | Type::Array { .. } => return None,
     })
 }
 

@@ -18,6 +18,8 @@ pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
             }
             let relation = entity.foreign_keys[fk].relation.clone();
             entity.indexes.push(Index {
+                name: None,
+                unique: false,
                 keys: columns
                     .into_iter()
                     .map(|name| IndexKey { expr: Expr::Column { name }, descending: false, nulls_first: None })

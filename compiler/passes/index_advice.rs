@@ -87,6 +87,8 @@ pub fn run(ir: &mut Ir, _cx: &Context) -> Vec<Diagnostic> {
             let mut queries = a.queries;
             queries.sort();
             entity.indexes.push(Index {
+                name: None,
+                unique: false,
                 keys: a
                     .keys
                     .into_iter()

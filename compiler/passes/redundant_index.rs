@@ -104,6 +104,9 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
             let all = paths(entity);
             let offset = all.len() - entity.indexes.len();
             for (i, index) in entity.indexes.iter().enumerate() {
+                if index.unique {
+                    continue; // enforces a rule: never redundant
+                }
                 let by = all.iter().enumerate().find(|(j, other)| {
                     let other_index = j.checked_sub(offset);
                     if other_index == Some(i) || other_index.is_some_and(|o| drop[o]) {
@@ -115,7 +118,10 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
                     !earlier_twin && serves(other, index)
                 });
                 if let Some((_, other)) = by {
-                    drop[i] = true;
+                    // A declared index goes only for the advisor's index that
+                    // replaces it; otherwise the schema keeps what was written.
+                    let replaced = other.what.contains("advised");
+                    drop[i] = index.origin != Origin::Declared || replaced;
                     if index.origin == Origin::Declared {
                         let d = Diagnostic::new(
                             codes::W0205,
@@ -132,7 +138,12 @@ pub fn run(ir: &mut Ir, cx: &Context) -> Vec<Diagnostic> {
                         } else {
                             "remove the index"
                         };
-                        diagnostics.push(d.note("schemac leaves it out of the schema").help(help));
+                        let note = if replaced {
+                            "schemac leaves it out of the schema"
+                        } else {
+                            "schemac keeps it as written"
+                        };
+                        diagnostics.push(d.note(note).help(help));
                     }
                 }
             }
@@ -156,18 +167,31 @@ mod tests {
     }
 
     #[test]
-    fn a_prefix_of_another_index_goes_with_a_warning() {
+    fn a_declared_prefix_of_another_index_stays_with_a_warning() {
         let (ir, d) = run("entity A { id int primary\n x int\n y int\n index (x)\n index (x, y) }\n");
-        assert_eq!(ir.entity("A").unwrap().indexes.len(), 1);
+        assert_eq!(ir.entity("A").unwrap().indexes.len(), 2);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code.0, "W0205");
     }
 
     #[test]
-    fn of_two_twins_one_stays() {
+    fn declared_twins_both_stay_and_one_is_flagged() {
         let (ir, d) = run("entity A { id int primary\n x int\n index (x)\n index (x) }\n");
-        assert_eq!(ir.entity("A").unwrap().indexes.len(), 1);
+        assert_eq!(ir.entity("A").unwrap().indexes.len(), 2);
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn a_foreign_key_index_the_primary_key_serves_goes_quietly() {
+        let mut c = crate::driver::compile_str(
+            "test.schema",
+            "entity P { id int primary }\nentity L { p_id int\n n int\n primary (p_id, n) }\nrelation L.p -> P { columns (p_id) }\n",
+        );
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        let options = Options::default();
+        let d = crate::passes::run_all(&mut c.ir, &Context { options: &options, source_map: &c.source_map });
+        assert!(c.ir.entity("L").unwrap().indexes.is_empty());
+        assert!(d.iter().all(|d| d.code.0 != "W0205"), "{d:?}");
     }
 
     #[test]
@@ -180,8 +204,9 @@ mod tests {
 
     #[test]
     fn the_primary_key_and_uniques_serve_their_prefixes() {
-        let (ir, _) = run("entity A { id int primary\n x int\n y int\n unique (x, y)\n index (x)\n index (id) }\n");
-        assert!(ir.entity("A").unwrap().indexes.is_empty());
+        let (ir, d) = run("entity A { id int primary\n x int\n y int\n unique (x, y)\n index (x)\n index (id) }\n");
+        assert_eq!(ir.entity("A").unwrap().indexes.len(), 2, "declared: kept");
+        assert_eq!(d.len(), 2, "{d:?}");
     }
 
     #[test]

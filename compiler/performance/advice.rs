@@ -49,8 +49,9 @@ pub fn partitioning(out: &mut String, ir: &Ir, accesses: &[Access]) {
         let own: Vec<&Access> = accesses.iter().filter(|a| a.query.entity == entity.name).collect();
         let timed = own.iter().find_map(|a| {
             let column = a.range.as_ref()?;
-            let time =
-                entity.field(column).is_some_and(|f| matches!(f.ty, Type::Timestamptz | Type::Timestamp | Type::Date));
+            let time = entity
+                .field(column)
+                .is_some_and(|f| matches!(f.ty, Type::Timestamptz { .. } | Type::Timestamp { .. } | Type::Date));
             time.then(|| (a.query.name.clone(), column.clone()))
         });
         let size = thousands(within_a_year);

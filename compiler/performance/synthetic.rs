@@ -561,7 +561,7 @@ impl<'a> Planner<'a> {
         }
         !matches!(
             resolve(self.ir, &field.ty).0,
-            Type::Bool | Type::Enum { .. } | Type::Date | Type::Time | Type::Array { .. }
+            Type::Bool | Type::Enum { .. } | Type::Date | Type::Time { .. } | Type::Array { .. }
         )
     }
 
@@ -1037,7 +1037,7 @@ END
                 match resolve(self.ir, &field.ty).0 {
                     Type::Uuid => format!("md5('tenant-' || {pick})::uuid"),
                     Type::SmallInt | Type::Int | Type::BigInt => format!("(1 + {pick})"),
-                    Type::Text | Type::Varchar { .. } => format!("('t' || {pick})"),
+                    Type::Text | Type::Varchar { .. } | Type::Char { .. } => format!("('t' || {pick})"),
                     _ => return None,
                 }
             }
@@ -1556,11 +1556,13 @@ impl ValueSpec<'_> {
             Type::Bool => format!("({} = 1)", self.pick(2)),
             Type::Uuid => format!("md5({} || {G})::uuid", quote::literal(&format!("{}.{}:", self.prefix, self.salt))),
             Type::Text => self.text(None),
-            Type::Varchar { length } => self.text(Some(u64::from(*length))),
+            Type::Varchar { length } | Type::Char { length } => self.text(Some(u64::from(*length))),
             Type::Date => format!("(current_date - {}::integer)", self.pick(self.span_days.max(1))),
-            Type::Time => format!("(time '00:00' + {} * interval '1 second')", self.pick(86_400)),
-            Type::Timestamp => format!("(localtimestamp - {} * interval '1 microsecond')", self.pick(self.span_us())),
-            Type::Timestamptz => format!("(now() - {} * interval '1 microsecond')", self.pick(self.span_us())),
+            Type::Time { .. } => format!("(time '00:00' + {} * interval '1 second')", self.pick(86_400)),
+            Type::Timestamp { .. } => {
+                format!("(localtimestamp - {} * interval '1 microsecond')", self.pick(self.span_us()))
+            }
+            Type::Timestamptz { .. } => format!("(now() - {} * interval '1 microsecond')", self.pick(self.span_us())),
             Type::Interval => format!("((60 + {}) * interval '1 second')", self.pick(30 * 86_400 - 59)),
             Type::Bytes => bytes(BYTES_BYTES),
             Type::Json => self.json(shape),

@@ -34,7 +34,7 @@ fn signature(kind: BehaviourKind) -> Signature {
         }
         BehaviourKind::Audit => Signature { arity: Some(0), field: ("", |_, _, _| true) },
         BehaviourKind::Temporal => {
-            one("a required `timestamptz` field", |_, t, optional| *t == Type::Timestamptz && !optional)
+            one("a required `timestamptz` field", |_, t, optional| matches!(t, Type::Timestamptz { .. }) && !optional)
         }
         BehaviourKind::TenantIsolation => one("a required field (the tenant key)", |_, _, optional| !optional),
         BehaviourKind::OptimisticLock => {

@@ -63,6 +63,7 @@ impl EntityBuild {
                 id: format!("entity:{name}"),
                 name: name.to_string(),
                 table: snake_case(name),
+                primary_key_name: None,
                 doc: docs,
                 fields: Vec::new(),
                 primary_key: Vec::new(),
@@ -208,6 +209,7 @@ impl<'a> Analyzer<'a> {
         let broken = build.broken_fields.contains(name);
         let mut lowered = ir::Field {
             id,
+            serial: false,
             name: name.clone(),
             column: name.clone(),
             ty: ty.clone(),
@@ -222,18 +224,21 @@ impl<'a> Analyzer<'a> {
             origin: pending.origin.clone(),
         };
         match &field.default {
-            Some(DefaultValue::Identity(s)) => {
+            Some(DefaultValue::Identity(s) | DefaultValue::Serial(s)) => {
+                let serial = matches!(field.default, Some(DefaultValue::Serial(_)));
+                let what = if serial { "serial" } else { "identity" };
                 if !matches!(ty, Type::SmallInt | Type::Int | Type::BigInt) && !broken {
                     self.report(
                         Diagnostic::new(
                             codes::E0206,
-                            format!("`identity` needs an integer field, `{name}` is `{}`", written_type(&field.ty)),
+                            format!("`{what}` needs an integer field, `{name}` is `{}`", written_type(&field.ty)),
                         )
                         .at(*s, "not an integer field")
-                        .help("use `bigint = identity`, or a uuid with `= uuid_v7()`"),
+                        .help(format!("use `bigint = {what}`, or a uuid with `= uuid_v7()`")),
                     );
                 }
-                lowered.identity = true;
+                lowered.identity = !serial;
+                lowered.serial = serial;
             }
             Some(DefaultValue::Generated(e)) => build.pending.push(Pending {
                 member: Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span }),
@@ -249,6 +254,7 @@ impl<'a> Analyzer<'a> {
             match modifier {
                 Modifier::Primary(s) => build.primary_fields.push((name.clone(), *s)),
                 Modifier::Unique(_) => build.entity.uniques.push(ir::Unique {
+                    name: None,
                     columns: vec![name.clone()],
                     predicate: None,
                     origin: pending.origin.clone(),
@@ -341,7 +347,8 @@ impl<'a> Analyzer<'a> {
         };
         let before = self.diagnostics.len();
         let lowered = expr::lower(&env, e, Some(&target), &mut self.diagnostics);
-        if self.diagnostics.len() > before {
+        // Errors drop the default; a warning (raw SQL's W0102) does not.
+        if self.diagnostics[before..].iter().any(Diagnostic::is_error) {
             return None;
         }
         if lowered.ty == ValueType::Null {
@@ -533,13 +540,15 @@ impl<'a> Analyzer<'a> {
                 Member::Primary(keys) => {
                     if let Some(cols) = self.resolve_columns(build, &keys.columns, p.blame) {
                         primaries.push((cols, keys.span));
+                        build.entity.primary_key_name = keys.name.as_ref().map(|n| n.name.clone());
                     }
                 }
                 Member::Unique(u) => {
                     let Some(cols) = self.resolve_columns(build, &u.columns, p.blame) else { continue };
                     let env = ExprEnv { what: "a unique predicate", ..env };
                     let predicate = u.predicate.as_ref().map(|e| expr::lower_condition(&env, e, &mut self.diagnostics));
-                    build.entity.uniques.push(ir::Unique { columns: cols, predicate, origin: p.origin.clone() });
+                    let name = u.name.as_ref().map(|n| n.name.clone());
+                    build.entity.uniques.push(ir::Unique { name, columns: cols, predicate, origin: p.origin.clone() });
                 }
                 Member::Index(index) => {
                     if let Some(lowered) = self.lower_index(build, index, &env, p) {
@@ -673,7 +682,15 @@ impl<'a> Analyzer<'a> {
         let include = self.resolve_columns(build, &index.include, p.blame)?;
         let env = ExprEnv { what: "an index predicate", ..env.clone() };
         let predicate = index.predicate.as_ref().map(|e| self.stable_condition(&env, e));
-        Some(ir::Index { keys, include, predicate, method, origin: p.origin.clone() })
+        Some(ir::Index {
+            name: index.name.as_ref().map(|n| n.name.clone()),
+            unique: index.unique,
+            keys,
+            include,
+            predicate,
+            method,
+            origin: p.origin.clone(),
+        })
     }
 
     fn lower_check(&mut self, build: &mut EntityBuild, c: &ast::CheckAttr, env: &ExprEnv, p: &Pending) {

@@ -338,7 +338,10 @@ impl Lowerer<'_, '_> {
                             .at(span, "not type-checked, not portable")
                             .help("prefer the expression language; keep `sql(…)` for what it cannot say"),
                     );
-                    Lowered { expr: ir::Expr::Sql { text: text.clone() }, ty: ValueType::Unknown, volatile: true }
+                    // Whether it is stable is the author's word and the
+                    // database's check (PostgreSQL refuses volatile functions
+                    // in generated columns and index expressions).
+                    Lowered { expr: ir::Expr::Sql { text: text.clone() }, ty: ValueType::Unknown, volatile: false }
                 }
                 _ => self.error(
                     Diagnostic::new(codes::E0203, "`sql` takes one string literal").at(span, "expected `sql(\"…\")`"),

@@ -128,24 +128,49 @@ pub enum ShapeKind {
 pub enum Type {
     Uuid,
     Text,
-    Varchar { length: u32 },
+    Varchar {
+        length: u32,
+    },
+    /// Fixed length, blank-padded (`char(2)`).
+    Char {
+        length: u32,
+    },
     SmallInt,
     Int,
     BigInt,
-    Numeric { precision: Option<u32>, scale: Option<u32> },
+    Numeric {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
     Real,
     Double,
     Bool,
     Date,
-    Time,
-    Timestamp,
-    Timestamptz,
+    /// Fractional-second digits kept (0–6); `None` is the engine's default.
+    Time {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        precision: Option<u32>,
+    },
+    Timestamp {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        precision: Option<u32>,
+    },
+    Timestamptz {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        precision: Option<u32>,
+    },
     Interval,
     Bytes,
     Json,
-    Enum { name: String },
-    Domain { name: String },
-    Array { element: Box<Type> },
+    Enum {
+        name: String,
+    },
+    Domain {
+        name: String,
+    },
+    Array {
+        element: Box<Type>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,6 +183,10 @@ pub struct Entity {
     pub doc: Option<String>,
     pub fields: Vec<Field>,
     pub primary_key: Vec<String>,
+    /// The primary key constraint's name when not the backend's default
+    /// (`primary film_pkey (film_id)`); imported databases keep theirs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub primary_key_name: Option<String>,
     pub uniques: Vec<Unique>,
     pub indexes: Vec<Index>,
     pub checks: Vec<Check>,
@@ -198,6 +227,10 @@ pub struct Field {
     pub default: Option<Expr>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub identity: bool,
+    /// `= serial`: a sequence owned by the column, its next value the
+    /// default (PostgreSQL's `serial`; what Prisma's `autoincrement()` makes).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub serial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +264,9 @@ pub enum Pii {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unique {
+    /// The constraint's (or unique index's) name when not the default.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
     pub columns: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Expr>,
@@ -239,6 +275,13 @@ pub struct Unique {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
+    /// The index's name when not the default (`index idx_title (title)`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// `index unique (…)`: a unique index rather than a UNIQUE constraint
+    /// (what many databases and ORMs make; the same rule, another object).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub unique: bool,
     pub keys: Vec<IndexKey>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub include: Vec<String>,
@@ -288,6 +331,9 @@ pub struct ForeignKey {
     pub on_update: RefAction,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub deferrable: bool,
+    /// The constraint's name when not the default (`constraint fk_x`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,6 +38,8 @@ struct Options<'r> {
     through: Option<&'r ast::Through>,
     /// Names for the foreign key columns (`columns (…)`).
     columns: Option<&'r [ast::Ident]>,
+    /// The foreign key constraint's database name (`constraint …`).
+    constraint: Option<&'r ast::Ident>,
 }
 
 fn action(a: ast::RefAction) -> ir::RefAction {
@@ -130,6 +132,7 @@ impl<'a> Analyzer<'a> {
                 RelationItem::Deferrable(_) => "deferrable",
                 RelationItem::Through(_) => "through",
                 RelationItem::Columns(..) => "columns",
+                RelationItem::Constraint(..) => "constraint",
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 self.report(
@@ -147,6 +150,7 @@ impl<'a> Analyzer<'a> {
                 RelationItem::Deferrable(_) => options.deferrable = true,
                 RelationItem::Through(t) => options.through = Some(t),
                 RelationItem::Columns(columns, _) => options.columns = Some(columns),
+                RelationItem::Constraint(name, _) => options.constraint = Some(name),
             }
         }
         options
@@ -206,6 +210,16 @@ impl<'a> Analyzer<'a> {
             );
             return true;
         }
+        if let (Some(name), true) =
+            (options.constraint, relation.cardinality == Cardinality::ManyToMany || !alternatives.is_empty())
+        {
+            self.report(
+                Diagnostic::new(codes::E0303, "`constraint` names the foreign key of a `->` or `--` relation to one entity")
+                    .at(name.span, "not for this relation")
+                    .help("this relation makes several foreign keys; declare the junction (or one relation per target) to name each"),
+            );
+            return true;
+        }
         if let (Some(t), false) = (options.through, relation.cardinality == Cardinality::ManyToMany) {
             self.report(
                 Diagnostic::new(codes::E0303, "`through` names the junction of a many-to-many relation")
@@ -256,6 +270,7 @@ impl<'a> Analyzer<'a> {
                 if relation.cardinality == Cardinality::OneToOne {
                     if let Some(build) = self.entities.get_mut(&from) {
                         build.entity.uniques.push(ir::Unique {
+                            name: None,
                             columns: columns.clone(),
                             predicate: None,
                             origin: Origin::Relation { relation: id.clone() },
@@ -320,6 +335,7 @@ impl<'a> Analyzer<'a> {
             deferrable: options.deferrable,
             through: None,
             columns: None,
+            constraint: None,
         };
         let targets: Vec<&str> = std::iter::once(first).chain(others.iter().map(String::as_str)).collect();
         let mut per_target = Vec::new();
@@ -521,6 +537,7 @@ impl<'a> Analyzer<'a> {
                 build.field_spans.insert(column.clone(), at);
                 build.entity.fields.push(ir::Field {
                     id: field_id,
+                    serial: false,
                     name: column.clone(),
                     column: column.clone(),
                     ty: ty.clone(),
@@ -546,6 +563,7 @@ impl<'a> Analyzer<'a> {
             on_delete: options.on_delete.map_or(ir::RefAction::NoAction, |(a, _)| action(a)),
             on_update: options.on_update.map_or(ir::RefAction::NoAction, |(a, _)| action(a)),
             deferrable: options.deferrable,
+            name: options.constraint.map(|n| n.name.clone()),
         });
         Some(columns)
     }
@@ -598,6 +616,7 @@ impl<'a> Analyzer<'a> {
             deferrable: options.deferrable,
             through: None,
             columns: None,
+            constraint: None,
         };
         let from_columns =
             self.foreign_key(&name, &from_prefix, from, id, &junction_options, relation, relation.span)?;

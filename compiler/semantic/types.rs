@@ -9,6 +9,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "uuid",
     "text",
     "varchar",
+    "char",
     "smallint",
     "int",
     "bigint",
@@ -34,7 +35,6 @@ pub const BUILTIN_TYPES: &[&str] = &[
 const FOREIGN_NAMES: &[(&str, &str)] = &[
     ("string", "text"),
     ("str", "text"),
-    ("char", "varchar(n)"),
     ("integer", "int"),
     ("int4", "int"),
     ("int8", "bigint"),
@@ -74,9 +74,19 @@ pub fn builtin(name: &str, args: &[u64]) -> Result<Option<Type>, String> {
         "double" => no_args(Type::Double),
         "bool" | "boolean" => no_args(Type::Bool),
         "date" => no_args(Type::Date),
-        "time" => no_args(Type::Time),
-        "timestamp" => no_args(Type::Timestamp),
-        "timestamptz" => no_args(Type::Timestamptz),
+        "time" | "timestamp" | "timestamptz" => {
+            let precision = match args {
+                [] => None,
+                [p] if *p <= 6 => Some(*p as u32),
+                [_] => return Err(format!("`{name}` keeps 0 to 6 fractional digits: `{name}(3)`")),
+                _ => return Err(format!("`{name}` takes at most one argument, its fractional digits: `{name}(3)`")),
+            };
+            Ok(Some(match name {
+                "time" => Type::Time { precision },
+                "timestamp" => Type::Timestamp { precision },
+                _ => Type::Timestamptz { precision },
+            }))
+        }
         "interval" => no_args(Type::Interval),
         "bytes" | "bytea" => no_args(Type::Bytes),
         "json" | "jsonb" => no_args(Type::Json),
@@ -84,6 +94,11 @@ pub fn builtin(name: &str, args: &[u64]) -> Result<Option<Type>, String> {
             [n] if (1..=10_485_760).contains(n) => Ok(Some(Type::Varchar { length: *n as u32 })),
             [_] => Err("`varchar` length must be between 1 and 10485760".into()),
             _ => Err("`varchar` takes one argument, its length: `varchar(200)`".into()),
+        },
+        "char" => match args {
+            [n] if (1..=10_485_760).contains(n) => Ok(Some(Type::Char { length: *n as u32 })),
+            [_] => Err("`char` length must be between 1 and 10485760".into()),
+            _ => Err("`char` takes one argument, its length: `char(2)`".into()),
         },
         "numeric" | "decimal" => match args {
             [] => Ok(Some(Type::Numeric { precision: None, scale: None })),
@@ -130,12 +145,12 @@ impl ValueType {
             Type::SmallInt | Type::Int | Type::BigInt => ValueType::Int,
             Type::Numeric { .. } => ValueType::Numeric,
             Type::Real | Type::Double => ValueType::Float,
-            Type::Text | Type::Varchar { .. } => ValueType::Text,
+            Type::Text | Type::Varchar { .. } | Type::Char { .. } => ValueType::Text,
             Type::Bool => ValueType::Bool,
             Type::Uuid => ValueType::Uuid,
             Type::Date => ValueType::Date,
-            Type::Time => ValueType::Time,
-            Type::Timestamp | Type::Timestamptz => ValueType::Timestamp,
+            Type::Time { .. } => ValueType::Time,
+            Type::Timestamp { .. } | Type::Timestamptz { .. } => ValueType::Timestamp,
             Type::Interval => ValueType::Interval,
             Type::Bytes => ValueType::Bytes,
             Type::Json => ValueType::Json,
@@ -238,6 +253,8 @@ macro_rules! sig {
 
 pub const FUNCTIONS: &[Signature] = &[
     sig!("now", [], Returns::Fixed(|| ValueType::Timestamp), true),
+    sig!("current_timestamp", [], Returns::Fixed(|| ValueType::Timestamp), true),
+    sig!("localtimestamp", [], Returns::Fixed(|| ValueType::Timestamp), true),
     sig!("current_date", [], Returns::Fixed(|| ValueType::Date), true),
     sig!("uuid_v4", [], Returns::Fixed(|| ValueType::Uuid), true),
     sig!("uuid_v7", [], Returns::Fixed(|| ValueType::Uuid), true),

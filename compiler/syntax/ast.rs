@@ -201,6 +201,8 @@ pub enum DefaultValue {
     Expr(Expr),
     /// `= identity`: a database-generated integer sequence.
     Identity(Span),
+    /// `= serial`: a sequence owned by the column, its next value the default.
+    Serial(Span),
     /// `= generated (expr)`: a stored generated column.
     Generated(Expr),
 }
@@ -228,12 +230,15 @@ pub struct StringLit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyList {
+    /// `primary film_pkey (…)`: the constraint's database name.
+    pub name: Option<Ident>,
     pub columns: Vec<Ident>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UniqueAttr {
+    pub name: Option<Ident>,
     pub columns: Vec<Ident>,
     pub predicate: Option<Expr>,
     pub span: Span,
@@ -241,6 +246,9 @@ pub struct UniqueAttr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexAttr {
+    /// `index unique (…)`
+    pub unique: bool,
+    pub name: Option<Ident>,
     pub keys: Vec<IndexKey>,
     pub include: Vec<Ident>,
     pub predicate: Option<Expr>,
@@ -379,6 +387,8 @@ pub enum RelationItem {
     /// `columns (customer_id)`: the foreign key columns' names, one per key
     /// column of the target (instead of `<field>_<key>`).
     Columns(Vec<Ident>, Span),
+    /// `constraint album_artist_fk`: the foreign key constraint's database name.
+    Constraint(Ident, Span),
 }
 
 impl RelationItem {
@@ -388,7 +398,8 @@ impl RelationItem {
             | RelationItem::OnDelete(_, s)
             | RelationItem::OnUpdate(_, s)
             | RelationItem::Deferrable(s)
-            | RelationItem::Columns(_, s) => *s,
+            | RelationItem::Columns(_, s)
+            | RelationItem::Constraint(_, s) => *s,
             RelationItem::Through(t) => t.span,
         }
     }

@@ -218,6 +218,24 @@ impl<'t> Converter<'t> {
         }
     }
 
+    /// The optional `object_name` next in `inner` (a key's, index's or constraint's database name).
+    fn object_name(&mut self, inner: &mut Pairs<Rule>) -> Option<Ident> {
+        if inner.peek()?.as_rule() != Rule::object_name {
+            return None;
+        }
+        inner.next().map(|p| self.object_name_of(p))
+    }
+
+    /// A database name written as an identifier or as a string (`"IFK Album"`).
+    fn object_name_of(&mut self, pair: Pair<Rule>) -> Ident {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().expect("name");
+        match inner.as_rule() {
+            Rule::string_lit => Ident { name: self.string_lit(inner).value, span },
+            _ => self.ident(inner),
+        }
+    }
+
     fn ident(&self, pair: Pair<Rule>) -> Ident {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
@@ -423,8 +441,8 @@ impl<'t> Converter<'t> {
     /// The furthest failure among the rules an entity member could be.
     fn member_failure(&self, text: &str, base: usize) -> Option<(Span, String)> {
         let rule = match first_word(text) {
-            "primary" if text[7..].trim_start().starts_with('(') => Rule::attr_primary,
-            "unique" if text[6..].trim_start().starts_with('(') => Rule::attr_unique,
+            "primary" if names_a_key(&text[7..]) => Rule::attr_primary,
+            "unique" if names_a_key(&text[6..]) => Rule::attr_unique,
             "index" => Rule::attr_index,
             "check" => Rule::attr_check,
             "search" => Rule::attr_search,
@@ -504,7 +522,15 @@ impl<'t> Converter<'t> {
                     previous_end = Some(self.span(&p).end as usize);
                     let mut v = p.into_inner();
                     let docs = self.docs(v.next().expect("docs"));
-                    values.push(EnumValue { docs, name: self.ident(v.next().expect("value")) });
+                    let value = v.next().expect("value");
+                    let name = match value.as_rule() {
+                        Rule::string_lit => {
+                            let lit = self.string_lit(value);
+                            Ident { name: lit.value, span: lit.span }
+                        }
+                        _ => self.ident(value),
+                    };
+                    values.push(EnumValue { docs, name });
                 }
                 Rule::item_error => self.item_error(&p, Block::Enum(&name.name), previous_end),
                 Rule::block_end => self.missing_brace(&p, name.span, format!("enum `{}`", name.name)),
@@ -691,18 +717,32 @@ impl<'t> Converter<'t> {
             Rule::field => Member::Field(self.field(span, inner)),
             Rule::attr_primary => {
                 inner.next();
-                Member::Primary(KeyList { columns: self.column_list(inner.next().expect("columns")), span })
+                let name = self.object_name(&mut inner);
+                Member::Primary(KeyList { name, columns: self.column_list(inner.next().expect("columns")), span })
             }
             Rule::attr_unique => {
                 inner.next();
+                let name = self.object_name(&mut inner);
                 let columns = self.column_list(inner.next().expect("columns"));
                 let predicate = inner.next().map(|w| self.where_clause(w));
-                Member::Unique(UniqueAttr { columns, predicate, span })
+                Member::Unique(UniqueAttr { name, columns, predicate, span })
             }
             Rule::attr_index => {
                 inner.next();
-                let mut index =
-                    IndexAttr { keys: Vec::new(), include: Vec::new(), predicate: None, method: None, span };
+                let unique = inner.peek().is_some_and(|p| p.as_rule() == Rule::index_unique);
+                if unique {
+                    inner.next();
+                }
+                let name = self.object_name(&mut inner);
+                let mut index = IndexAttr {
+                    unique,
+                    name,
+                    keys: Vec::new(),
+                    include: Vec::new(),
+                    predicate: None,
+                    method: None,
+                    span,
+                };
                 for p in inner {
                     match p.as_rule() {
                         Rule::index_keys => {
@@ -736,7 +776,7 @@ impl<'t> Converter<'t> {
                 let mut expr = None;
                 for p in inner {
                     match p.as_rule() {
-                        Rule::ident => name = Some(self.ident(p)),
+                        Rule::object_name => name = Some(self.object_name_of(p)),
                         _ => expr = Some(self.expr_top(p)),
                     }
                 }
@@ -822,6 +862,7 @@ impl<'t> Converter<'t> {
                     let value = p.into_inner().next().expect("default");
                     field.default = Some(match value.as_rule() {
                         Rule::identity_default => DefaultValue::Identity(self.span(&value)),
+                        Rule::serial_default => DefaultValue::Serial(self.span(&value)),
                         Rule::generated_default => {
                             DefaultValue::Generated(self.expr_top(value.into_inner().nth(1).expect("expr")))
                         }
@@ -924,6 +965,11 @@ impl<'t> Converter<'t> {
                     items.push(RelationItem::Columns(columns, span));
                 }
                 Rule::rel_deferrable => items.push(RelationItem::Deferrable(span)),
+                Rule::rel_constraint => {
+                    if let Some(name) = p.into_inner().nth(1) {
+                        items.push(RelationItem::Constraint(self.object_name_of(name), span));
+                    }
+                }
                 Rule::rel_on_delete | Rule::rel_on_update => {
                     let delete = p.as_rule() == Rule::rel_on_delete;
                     let action = match p.into_inner().nth(2).and_then(|a| a.into_inner().next()).map(|a| a.as_rule()) {
@@ -1455,7 +1501,7 @@ impl<'t> Converter<'t> {
 fn default_span(default: &DefaultValue) -> Span {
     match default {
         DefaultValue::Expr(e) | DefaultValue::Generated(e) => e.span,
-        DefaultValue::Identity(s) => *s,
+        DefaultValue::Identity(s) | DefaultValue::Serial(s) => *s,
     }
 }
 
@@ -1577,4 +1623,19 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
             format!("expected {} or {}", names.join(", "), last)
         }
     }
+}
+
+/// Whether the text after `primary` / `unique` is an entity-level key
+/// (`(a, b)` or `name (a, b)`) rather than the rest of a field line.
+fn names_a_key(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    if rest.starts_with('(') {
+        return true;
+    }
+    let name_end = if let Some(quoted) = rest.strip_prefix('"') {
+        quoted.find('"').map(|i| i + 2)
+    } else {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+    };
+    name_end.is_some_and(|end| end > 0 && rest[end..].trim_start().starts_with('('))
 }

@@ -319,7 +319,7 @@ impl<'a> Printer<'a> {
     fn enum_decl(&mut self, e: &Enum, limit: u32) {
         let open = self.open_brace(e.name.span.end);
         let close = self.close_brace(e.span);
-        let names: Vec<&str> = e.values.iter().map(|v| v.name.name.as_str()).collect();
+        let names: Vec<String> = e.values.iter().map(|v| object_name_text(&v.name.name)).collect();
         let one_line = if names.is_empty() {
             format!("enum {} {{}}", e.name.name)
         } else {
@@ -335,7 +335,7 @@ impl<'a> Printer<'a> {
         self.block(0, &e.docs, &header, e.span, open, first, limit, |p, close| {
             for (i, value) in e.values.iter().enumerate() {
                 let next = e.values.get(i + 1).map_or(close, |v| v.name.span.start);
-                let text = format!("{},", value.name.name);
+                let text = format!("{},", object_name_text(&value.name.name));
                 p.line(1, &value.docs, &text, value.name.span.start, value.name.span.end, next);
             }
         });
@@ -414,6 +414,7 @@ impl<'a> Printer<'a> {
             RelationItem::Required(_) => "required".to_string(),
             RelationItem::Deferrable(_) => "deferrable".to_string(),
             RelationItem::Columns(columns, _) => format!("columns ({})", ident_list(columns)),
+            RelationItem::Constraint(name, _) => format!("constraint {}", object_name_text(&name.name)),
             RelationItem::OnDelete(action, _) => format!("on delete {}", ref_action_text(*action)),
             RelationItem::OnUpdate(action, _) => format!("on update {}", ref_action_text(*action)),
             RelationItem::Through(through) => {
@@ -597,6 +598,7 @@ fn field_text(f: &Field, columns: Columns) -> String {
         rest.push(match default {
             DefaultValue::Expr(e) => format!("= {}", expr_text(e)),
             DefaultValue::Identity(_) => "= identity".to_string(),
+            DefaultValue::Serial(_) => "= serial".to_string(),
             DefaultValue::Generated(e) => format!("= generated({})", expr_text(e)),
         });
     }
@@ -625,9 +627,9 @@ fn modifier_text(m: &Modifier) -> String {
 fn member_text(m: &Member) -> String {
     match m {
         Member::Field(f) => field_text(f, Columns { name: 0, ty: 0 }),
-        Member::Primary(k) => format!("primary ({})", ident_list(&k.columns)),
+        Member::Primary(k) => format!("primary {}({})", named(&k.name), ident_list(&k.columns)),
         Member::Unique(u) => {
-            let mut text = format!("unique ({})", ident_list(&u.columns));
+            let mut text = format!("unique {}({})", named(&u.name), ident_list(&u.columns));
             push_where(&mut text, u.predicate.as_ref());
             text
         }
@@ -650,7 +652,8 @@ fn member_text(m: &Member) -> String {
                     key
                 })
                 .collect();
-            let mut text = format!("index ({})", keys.join(", "));
+            let unique = if index.unique { "unique " } else { "" };
+            let mut text = format!("index {unique}{}({})", named(&index.name), keys.join(", "));
             if !index.include.is_empty() {
                 text.push_str(&format!(" include ({})", ident_list(&index.include)));
             }
@@ -661,7 +664,7 @@ fn member_text(m: &Member) -> String {
             text
         }
         Member::Check(c) => match &c.name {
-            Some(name) => format!("check {} ({})", name.name, expr_text(&c.expr)),
+            Some(name) => format!("check {} ({})", object_name_text(&name.name), expr_text(&c.expr)),
             None => format!("check ({})", expr_text(&c.expr)),
         },
         Member::Search(s) => {
@@ -1013,6 +1016,22 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_expr(out, inner);
             out.push(')');
         }
+    }
+}
+
+/// `name ` for a key or index written with its database name, else nothing.
+fn named(name: &Option<Ident>) -> String {
+    name.as_ref().map_or_else(String::new, |n| format!("{} ", object_name_text(&n.name)))
+}
+
+/// A database name: bare when it is an identifier, else a string.
+fn object_name_text(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        string_text(name)
     }
 }
 

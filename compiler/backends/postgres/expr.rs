@@ -39,7 +39,7 @@ fn temporal(e: &Expr, scope: &Scope) -> bool {
         Expr::Column { name } => scope
             .entity
             .and_then(|entity| entity.field(name))
-            .is_some_and(|f| matches!(f.ty, Type::Timestamp | Type::Timestamptz | Type::Date)),
+            .is_some_and(|f| matches!(f.ty, Type::Timestamp { .. } | Type::Timestamptz { .. } | Type::Date)),
         _ => false,
     }
 }
@@ -304,6 +304,8 @@ fn write_call(out: &mut String, function: &str, args: &[Expr], scope: &Scope) {
     match (function, args) {
         ("now", _) => out.push_str("now()"),
         ("current_date", _) => out.push_str("CURRENT_DATE"),
+        ("current_timestamp", _) => out.push_str("CURRENT_TIMESTAMP"),
+        ("localtimestamp", _) => out.push_str("LOCALTIMESTAMP"),
         ("uuid_v4", _) => out.push_str("gen_random_uuid()"),
         ("uuid_v7", _) => {
             let _ = write!(out, "{}()", quote::qualified(scope.schema, UUID_V7));

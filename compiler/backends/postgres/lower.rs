@@ -260,6 +260,14 @@ impl<'a> Lowering<'a> {
                 // Column names are per table.
                 self.owners.retain(|(namespace, _), _| *namespace != "column");
             }
+            // Keys and indexes named in the source, before any name is generated.
+            let named = entity.primary_key_name.iter().map(|n| (n, "primary key"));
+            let named = named.chain(entity.uniques.iter().filter_map(|u| u.name.as_ref().map(|n| (n, "unique key"))));
+            let named = named.chain(entity.indexes.iter().filter_map(|i| i.name.as_ref().map(|n| (n, "index"))));
+            for (name, kind) in named {
+                let what = format!("the {kind} `{name}` of entity `{}`", entity.name);
+                self.claim_user_name("relation", name, &what, &entity.id);
+            }
         }
         for view in &ir.views {
             let name = types::type_name(&view.name);
@@ -342,7 +350,10 @@ impl<'a> Lowering<'a> {
             } else {
                 (
                     types::sql(&field.ty, &schema),
-                    field.default.as_ref().map(|d| expr::default_value(d, &field.ty, &scope)),
+                    match &field.default {
+                        _ if field.serial => Some(serial_default(&schema, &entity.table, &field.column)),
+                        default => default.as_ref().map(|d| expr::default_value(d, &field.ty, &scope)),
+                    },
                 )
             };
             columns.push(Column {
@@ -351,6 +362,7 @@ impl<'a> Lowering<'a> {
                 not_null: !field.nullable,
                 default,
                 identity: field.identity,
+                serial: field.serial,
                 generated: field.generated.as_ref().map(|g| expr::print(g, &scope)),
                 comment: pii::column_comment(field),
             });
@@ -360,7 +372,10 @@ impl<'a> Lowering<'a> {
         }
         let mut constraints = Namespace::default();
         let primary_key = (!entity.primary_key.is_empty()).then(|| {
-            let name = self.relations.generate(&[&entity.table, "pkey"]);
+            let name = match &entity.primary_key_name {
+                Some(name) => name.clone(),
+                None => self.relations.generate(&[&entity.table, "pkey"]),
+            };
             constraints.claim(&name);
             Key { name, columns: Self::columns_of(entity, &entity.primary_key) }
         });
@@ -370,7 +385,10 @@ impl<'a> Lowering<'a> {
             let mut parts = vec![entity.table.as_str()];
             parts.extend(cols.iter().map(String::as_str));
             parts.push("key");
-            let name = self.relations.generate(&parts);
+            let name = match &unique.name {
+                Some(name) => name.clone(),
+                None => self.relations.generate(&parts),
+            };
             constraints.claim(&name);
             uniques.push(Key { name, columns: cols });
         }
@@ -464,6 +482,7 @@ impl<'a> Lowering<'a> {
             not_null: false,
             default: None,
             identity: false,
+            serial: false,
             generated: Some(parts.join(" || ")),
             comment: Some(format!(
                 "Full-text search document ({}), kept up to date by PostgreSQL.",
@@ -493,7 +512,7 @@ impl<'a> Lowering<'a> {
             PartitionKind::Range => {
                 if let Some(interval) = &p.interval {
                     let temporal = p.columns.first().and_then(|c| entity.field(c)).is_some_and(|f| {
-                        matches!(self.base_type(&f.ty), Type::Date | Type::Timestamp | Type::Timestamptz)
+                        matches!(self.base_type(&f.ty), Type::Date | Type::Timestamp { .. } | Type::Timestamptz { .. })
                     });
                     if !temporal || p.columns.len() != 1 {
                         let d = Diagnostic::new(
@@ -568,7 +587,7 @@ impl<'a> Lowering<'a> {
                     }
                     "date" => {
                         let timestamptz = matches!(args.first(), Some(Expr::Column { name })
-                            if entity.field(name).is_some_and(|f| matches!(self.base_type(&f.ty), Type::Timestamptz)));
+                            if entity.field(name).is_some_and(|f| matches!(self.base_type(&f.ty), Type::Timestamptz { .. })));
                         if timestamptz {
                             problem = Some("`date()` of a timestamptz depends on the session's time zone".into());
                         }
@@ -630,13 +649,26 @@ impl<'a> Lowering<'a> {
                 taken.claim(&pk.name);
             }
         }
+        for name in entity.foreign_keys.iter().filter_map(|fk| fk.name.as_ref()) {
+            if !taken.claim(name) || name.len() > MAX_IDENTIFIER {
+                let d = Diagnostic::new(
+                    codes::E0800,
+                    format!(
+                        "foreign key name `{name}` is taken or longer than {MAX_IDENTIFIER} bytes on `{}`",
+                        entity.table
+                    ),
+                );
+                let d = self.at(d, &entity.id, "in this entity");
+                self.report(d.help("choose a shorter name, unique among the table's constraints"));
+            }
+        }
         for fk in &entity.foreign_keys {
             let Some(target) = self.ir.entity(&fk.references) else { continue };
             let columns = Self::columns_of(entity, &fk.columns);
             let mut parts = vec![entity.table.as_str()];
             parts.extend(columns.iter().map(String::as_str));
             parts.push("fkey");
-            let name = taken.generate(&parts);
+            let name = fk.name.clone().unwrap_or_else(|| taken.generate(&parts));
             let comment = relation_docs.get(fk.relation.as_str()).map(|d| d.to_string());
             self.catalog.foreign_keys.push(ForeignKey {
                 table: entity.table.clone(),
@@ -661,7 +693,10 @@ impl<'a> Lowering<'a> {
             let mut parts = vec![entity.table.as_str()];
             parts.extend(columns.iter().map(String::as_str));
             parts.push("key");
-            let name = self.relations.generate(&parts);
+            let name = match &unique.name {
+                Some(name) => name.clone(),
+                None => self.relations.generate(&parts),
+            };
             self.catalog.indexes.push(Index {
                 name,
                 table: entity.table.clone(),
@@ -701,11 +736,14 @@ impl<'a> Lowering<'a> {
             }
             parts.push("idx".into());
             let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-            let name = self.relations.generate(&parts);
+            let name = match &index.name {
+                Some(name) => name.clone(),
+                None => self.relations.generate(&parts),
+            };
             self.catalog.indexes.push(Index {
                 name,
                 table: entity.table.clone(),
-                unique: false,
+                unique: index.unique,
                 method: method(index.method).into(),
                 keys,
                 include: Self::columns_of(entity, &index.include),
@@ -904,6 +942,15 @@ fn ordering(descending: bool, nulls_first: Option<bool>) -> String {
         _ => {}
     }
     out
+}
+
+/// The default of a `serial` column as PostgreSQL prints it: the next value
+/// of the sequence it makes, `<table>_<column>_seq` (qualified outside
+/// `public`, which is on every default search path).
+pub fn serial_default(schema: &str, table: &str, column: &str) -> String {
+    let sequence = names::identity_sequence(table, column);
+    let name = if schema == "public" { quote::ident(&sequence) } else { quote::qualified(schema, &sequence) };
+    format!("nextval({}::regclass)", quote::literal(&name))
 }
 
 pub fn action(action: ir::RefAction) -> &'static str {

@@ -81,6 +81,9 @@ pub struct Column {
     pub not_null: bool,
     pub default: Option<String>,
     pub identity: bool,
+    /// A `serial` column: its default takes the next value of a sequence the
+    /// column owns (named `<table>_<column>_seq`); the type is the integer.
+    pub serial: bool,
     /// A stored generated column's expression.
     pub generated: Option<String>,
     pub comment: Option<String>,

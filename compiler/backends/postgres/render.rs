@@ -151,6 +151,19 @@ impl Renderer<'_> {
     }
 
     pub fn column(&self, out: &mut String, c: &Column) {
+        if c.serial {
+            // The pseudo-type makes the sequence, the default and the ownership.
+            let ty = match c.ty.as_str() {
+                "bigint" => "bigserial",
+                "smallint" => "smallserial",
+                _ => "serial",
+            };
+            let _ = write!(out, "{} {ty}", ident(&c.name));
+            if c.not_null {
+                out.push_str(" NOT NULL");
+            }
+            return;
+        }
         let _ = write!(out, "{} {}", ident(&c.name), c.ty);
         if let Some(generated) = &c.generated {
             let _ = write!(out, " GENERATED ALWAYS AS ({generated}) STORED");

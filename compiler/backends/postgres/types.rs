@@ -28,14 +28,23 @@ pub fn sql(ty: &Type, schema: &str) -> String {
         Type::Double => "double precision".into(),
         Type::Bool => "boolean".into(),
         Type::Date => "date".into(),
-        Type::Time => "time without time zone".into(),
-        Type::Timestamp => "timestamp without time zone".into(),
-        Type::Timestamptz => "timestamp with time zone".into(),
+        Type::Char { length } => format!("character({length})"),
+        Type::Time { precision } => timed("time", *precision, "without"),
+        Type::Timestamp { precision } => timed("timestamp", *precision, "without"),
+        Type::Timestamptz { precision } => timed("timestamp", *precision, "with"),
         Type::Interval => "interval".into(),
         Type::Bytes => "bytea".into(),
         Type::Json => "jsonb".into(),
         Type::Enum { name } | Type::Domain { name } => quote::qualified(schema, &type_name(name)),
         Type::Array { element } => format!("{}[]", sql(element, schema)),
+    }
+}
+
+/// `timestamp(3) with time zone`, as `format_type` places the precision.
+fn timed(name: &str, precision: Option<u32>, zone: &str) -> String {
+    match precision {
+        Some(p) => format!("{name}({p}) {zone} time zone"),
+        None => format!("{name} {zone} time zone"),
     }
 }
 
@@ -48,6 +57,9 @@ mod tests {
         assert_eq!(sql(&Type::Enum { name: "OrderStatus".into() }, "public"), "public.order_status");
         assert_eq!(sql(&Type::Domain { name: "money".into() }, "app"), "app.money");
         assert_eq!(sql(&Type::Varchar { length: 3 }, "public"), "character varying(3)");
-        assert_eq!(sql(&Type::Array { element: Box::new(Type::Timestamptz) }, "public"), "timestamp with time zone[]");
+        assert_eq!(
+            sql(&Type::Array { element: Box::new(Type::Timestamptz { precision: None }) }, "public"),
+            "timestamp with time zone[]"
+        );
     }
 }

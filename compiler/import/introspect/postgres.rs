@@ -220,7 +220,11 @@ fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Ta
                 CASE WHEN a.attgenerated = '' AND a.attidentity = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
                 a.attidentity <> '', \
                 CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, \
-                col_description(a.attrelid, a.attnum) \
+                col_description(a.attrelid, a.attnum), \
+                (SELECT s.oid::regclass::text FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid \
+                  WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass \
+                    AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum \
+                    AND dep.deptype = 'a' AND s.relkind = 'S' LIMIT 1) \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -230,12 +234,29 @@ fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Ta
     );
     for row in client.query(&sql, &[&schema])? {
         let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
+        let default: Option<String> = row.try_get(4)?;
+        let owned_sequence: Option<String> = row.try_get(8)?;
+        // A serial column: its default is the next value of the sequence it
+        // owns, or of one named as `serial` names it (`<table>_<column>_seq`;
+        // whether the column owns it is not part of the model).
+        let column: String = row.try_get(1)?;
+        let standard = crate::backends::postgres::names::identity_sequence(&table.name, &column);
+        let serial = match &default {
+            Some(default) => {
+                owned_sequence.is_some_and(|s| *default == format!("nextval({}::regclass)", quote::literal(&s)))
+                    || default.strip_prefix("nextval('").and_then(|d| d.strip_suffix("'::regclass)")).is_some_and(
+                        |name| name.rsplit('.').next().map(|n| n.trim_matches('"')) == Some(standard.as_str()),
+                    )
+            }
+            None => false,
+        };
         table.columns.push(Column {
-            name: row.try_get(1)?,
+            name: column,
             ty: row.try_get(2)?,
             not_null: row.try_get(3)?,
-            default: row.try_get(4)?,
+            default,
             identity: row.try_get(5)?,
+            serial,
             generated: row.try_get(6)?,
             comment: row.try_get(7)?,
         });

@@ -11,7 +11,7 @@ use crate::semantic::ir::{Ir, Type};
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for entity in &ir.entities {
-        for field in entity.fields.iter().filter(|f| f.ty == Type::Timestamp && f.doc.is_none()) {
+        for field in entity.fields.iter().filter(|f| matches!(f.ty, Type::Timestamp { .. }) && f.doc.is_none()) {
             let d = Diagnostic::new(
                 codes::W0203,
                 format!("`{}.{}` is a timestamp without time zone", entity.name, field.name),

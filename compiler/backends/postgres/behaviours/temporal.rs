@@ -46,6 +46,7 @@ impl Lowering<'_> {
                     || c.name == valid_from,
                 default: None,
                 identity: false,
+                serial: false,
                 generated: None,
                 comment: None,
             })
@@ -74,6 +75,7 @@ impl Lowering<'_> {
             not_null: true,
             default: None,
             identity: false,
+            serial: false,
             generated: None,
             comment: Some("When this version stopped being current (exclusive).".into()),
         });

@@ -1,0 +1,271 @@
+//! `schemac import pg|sql|prisma`: what a team already has, as `.schema`
+//! source.
+//!
+//! Reads the database, dump or Prisma schema into the IR (`import/`), raises
+//! it to source (`semantic::raise`), proves the source compiles, and then
+//! either prints it or writes a new project: schemac.toml, the source,
+//! schema.lock and build/, so the next change is already a migration. The
+//! project is written in a scratch directory beside the target and moved
+//! into place only when everything succeeded: a failed import leaves nothing
+//! half-written. Importing never changes the database it reads.
+
+use std::path::{Path, PathBuf};
+
+use super::report::Reporter;
+use super::{database, UsageError};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::import;
+use crate::import::introspect::postgres::read_catalog;
+use crate::semantic::ir::Ir;
+use crate::semantic::raise;
+
+/// Where the result goes.
+pub struct Output {
+    /// A new project directory; `None` prints the source.
+    pub out: Option<PathBuf>,
+    /// Write into `out` even when it holds files (those schemac writes are replaced).
+    pub force: bool,
+}
+
+/// `schemac import pg URL`
+pub fn pg(url: String, schema: String, output: Output, reporter: &Reporter) -> Result<bool, UsageError> {
+    let mut client = database::connect(&database::config(&url)?, "the database to import")?;
+    let exists: bool = client
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&schema])
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+    if !exists {
+        return Err(UsageError(format!("the database has no schema `{schema}` (choose one with --schema NAME)")));
+    }
+    let catalog = read_catalog(&mut client, &schema)
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+    let imported = import::postgres::import(&catalog);
+    reporter.diagnostics(&Sources::new(), &imported.diagnostics);
+    let header = format!("Imported from PostgreSQL (schema `{schema}`) by `schemac import pg`.");
+    finish(&imported.ir, &schema, &header, output, reporter)
+}
+
+/// `schemac import prisma PATH`: one schema.prisma, or a folder of them.
+pub fn prisma(path: PathBuf, output: Output, reporter: &Reporter) -> Result<bool, UsageError> {
+    let files = prisma_files(&path)?;
+    let mut sources = Sources::new();
+    let mut ids = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+        ids.push(sources.add(file.display().to_string(), text));
+    }
+    let _ = &ids;
+    let imported: (Option<Ir>, Vec<Diagnostic>) = (None, Vec::new());
+    reporter.diagnostics(&sources, &imported.1);
+    let Some(ir) = imported.0 else { return Ok(false) };
+    let header = format!("Imported from {} by `schemac import prisma`.", path.display());
+    finish(&ir, "public", &header, output, reporter)
+}
+
+fn prisma_files(path: &Path) -> Result<Vec<PathBuf>, UsageError> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "prisma"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(UsageError(format!("{} holds no .prisma file", path.display())));
+    }
+    Ok(files)
+}
+
+/// Raises `ir`, checks that the source compiles, then prints it or writes the project.
+pub fn finish(ir: &Ir, schema: &str, header: &str, output: Output, reporter: &Reporter) -> Result<bool, UsageError> {
+    let body = raise::source(ir);
+    let text = format!("// {header}\n// Names, column order and constraints are the database's own.\n\n{body}");
+    let compiled = crate::driver::compile_str("imported.schema", &text);
+    let errors: Vec<&Diagnostic> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        let mut sources = Sources::new();
+        sources.add("imported.schema", text.clone());
+        reporter.diagnostics(&sources, &compiled.diagnostics);
+        return Err(UsageError(
+            "the imported source does not compile (a bug in schemac import: please report it with the source above)"
+                .into(),
+        ));
+    }
+    let Some(out) = output.out else {
+        super::out(&text);
+        return Ok(true);
+    };
+    write_project(&out, output.force, schema, &text, reporter)?;
+    reporter.status(&format!(
+        "imported {} entities and {} relations into {dir}; run `schemac build {dir}` after editing",
+        ir.entities.len(),
+        ir.relations.len(),
+        dir = out.display()
+    ));
+    Ok(true)
+}
+
+/// Writes the project in a scratch directory beside `out`, builds it (which
+/// writes schema.lock), then moves it into place.
+fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &Reporter) -> Result<(), UsageError> {
+    let occupied = out.read_dir().map(|mut d| d.next().is_some()).unwrap_or(false);
+    if occupied && !force {
+        return Err(UsageError(format!(
+            "{} exists and is not empty; choose a new directory, or pass --force to replace schemac's files in it",
+            out.display()
+        )));
+    }
+    let name = out.file_name().and_then(|n| n.to_str()).filter(|n| !n.is_empty()).unwrap_or("imported").to_string();
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let scratch = parent.join(format!(".{name}.schemac-import-{}", std::process::id()));
+    let result = (|| {
+        let io = |e: std::io::Error| UsageError(format!("cannot write {}: {e}", scratch.display()));
+        std::fs::create_dir_all(scratch.join("schema")).map_err(io)?;
+        let toml = format!(
+            "[project]\nname = \"{}\"\n\n# The database keeps its column order and its own indexes.\n[passes]\nfk_indexes = false\nadvise_indexes = false\nreorder_columns = false\n\n[postgres]\nschema = \"{}\"\n",
+            name.replace(['"', '\\'], "_"),
+            schema.replace(['"', '\\'], "_")
+        );
+        std::fs::write(scratch.join("schemac.toml"), toml).map_err(io)?;
+        std::fs::write(scratch.join("schema").join(format!("{}.schema", file_stem(&name))), text).map_err(io)?;
+        let quiet = Reporter { quiet: true, ..*reporter };
+        if !super::build::run(Some(scratch.clone()), None, false, &quiet, false)? {
+            return Err(UsageError(
+                "the imported project does not build (a bug in schemac import: please report it)".into(),
+            ));
+        }
+        move_into(&scratch, out)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// Moves each entry of `from` into `to` (made if missing), replacing what is there.
+fn move_into(from: &Path, to: &Path) -> Result<(), UsageError> {
+    let io = |e: std::io::Error| UsageError(format!("cannot write {}: {e}", to.display()));
+    std::fs::create_dir_all(to).map_err(io)?;
+    for entry in std::fs::read_dir(from).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let target = to.join(entry.file_name());
+        if target.is_dir() {
+            std::fs::remove_dir_all(&target).map_err(io)?;
+        } else if target.exists() {
+            std::fs::remove_file(&target).map_err(io)?;
+        }
+        std::fs::rename(entry.path(), &target).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// A file name from a project name: letters, digits, `_` and `-`.
+fn file_stem(name: &str) -> String {
+    let stem: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if stem.is_empty() {
+        "schema".into()
+    } else {
+        stem
+    }
+}
+
+/// `schemac import sql FILE`: the dump is loaded into a scratch database
+/// on the `--pg` server (dropped afterwards), which is then read like a live one.
+pub fn sql(
+    files: Vec<PathBuf>,
+    pg: String,
+    schema: String,
+    dialect: String,
+    output: Output,
+    reporter: &Reporter,
+) -> Result<bool, UsageError> {
+    if dialect != "postgres" {
+        return Err(UsageError(format!(
+            "--dialect {dialect}: only postgres dumps import for now (MySQL and SQLite come with their backends)"
+        )));
+    }
+    let mut sources = Sources::new();
+    let mut ids = Vec::new();
+    for file in dump_files(&files)? {
+        let bytes = std::fs::read(&file).map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            UsageError(format!("{} is not UTF-8 text (at byte {})", file.display(), e.utf8_error().valid_up_to()))
+        })?;
+        ids.push(sources.add(file.display().to_string(), text));
+    }
+    let config = database::config(&pg)?;
+    let mut admin = database::connect(&config, "the server to load the dump on")?;
+    let loaded = super::verify::in_scratch(&mut admin, &config, "import", false, reporter, |client| {
+        let mut warnings = Vec::new();
+        let mut last = None;
+        for id in &ids {
+            match import::dump::load(client, &sources, *id) {
+                Ok(loaded) => {
+                    warnings.extend(loaded.warnings.iter().cloned());
+                    last = Some(loaded);
+                }
+                Err(e) => return Ok(Err(e.diagnostic(&sources))),
+            }
+        }
+        let last = last.unwrap_or_default();
+        let rolled_back = import::dump::finish(client, &last)
+            .map_err(|e| UsageError(format!("cannot end the dump's session: {e}")))?;
+        warnings.extend(rolled_back);
+        let catalog = read_catalog(client, &schema)
+            .map_err(|e| UsageError(format!("cannot read the scratch database's catalog: {e}")))?;
+        Ok(Ok((warnings, catalog)))
+    })?;
+    let (warnings, catalog) = match loaded.0 {
+        Ok(done) => done,
+        Err(diagnostic) => {
+            reporter.diagnostics(&sources, &[diagnostic]);
+            return Ok(false);
+        }
+    };
+    reporter.diagnostics(&sources, &warnings);
+    if catalog.tables.is_empty() && catalog.enums.is_empty() {
+        return Err(UsageError(format!(
+            "the dump made no tables in schema `{schema}` (choose another with --schema NAME)"
+        )));
+    }
+    let imported = import::postgres::import(&catalog);
+    reporter.diagnostics(&Sources::new(), &imported.diagnostics);
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let header = format!("Imported from {} (schema `{schema}`) by `schemac import sql`.", names.join(", "));
+    finish(&imported.ir, &schema, &header, output, reporter)
+}
+
+/// The dump files: each file as given, each directory's .sql files (and
+/// below) in path order.
+fn dump_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_sql(path, &mut found)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(UsageError(format!("{} holds no .sql file", path.display())));
+            }
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn collect_sql(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), UsageError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| UsageError(format!("cannot read {}: {e}", dir.display())))?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_sql(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "sql") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

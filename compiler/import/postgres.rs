@@ -1,0 +1,660 @@
+//! A PostgreSQL catalog (read by `introspect::postgres`) as the IR that
+//! compiles back to it: `schemac import pg` and `schemac import sql`.
+//!
+//! The aim is the same database, not a prettier one: every table, column,
+//! key, index and constraint keeps its name (written out where the compiler
+//! would generate another), columns keep their order, foreign keys become
+//! relations that name their columns. Expressions become the language's own
+//! when printing them back gives what PostgreSQL printed, else they stay SQL
+//! (`sql("…")`). What the language cannot say is a warning naming the object
+//! (W1040–W1049), never dropped in silence. It reads the model only: no
+//! database, no files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::sql_expr;
+use crate::backends::postgres::compare::normalize;
+use crate::backends::postgres::model::{self, Catalog};
+use crate::backends::postgres::names;
+use crate::backends::postgres::{expr as pg_expr, quote};
+use crate::diagnostics::{codes, Diagnostic};
+use crate::semantic::ir::{self, Expr, Ir, Origin, Type};
+use crate::semantic::raise::{fresh_name, is_identifier};
+use crate::semantic::snake_case;
+
+pub struct Imported {
+    pub ir: Ir,
+    /// Warnings: what could not be imported as it is.
+    pub diagnostics: Vec<Diagnostic>,
+    /// What was recognised, one line each (`table film → entity Film`).
+    pub notes: Vec<String>,
+}
+
+/// The IR of `catalog`.
+pub fn import(catalog: &Catalog) -> Imported {
+    let mut importer =
+        Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), notes: Vec::new(), tables: BTreeMap::new() };
+    importer.enums();
+    importer.domains();
+    importer.name_tables();
+    for table in &catalog.tables {
+        if importer.tables.contains_key(&table.name) {
+            importer.table(table);
+        }
+    }
+    for index in &catalog.indexes {
+        importer.index(index);
+    }
+    for fk in &catalog.foreign_keys {
+        importer.foreign_key(fk);
+    }
+    importer.unsupported();
+    let mut ir = importer.ir;
+    ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
+    ir.relations.sort_by(|a, b| a.id.cmp(&b.id));
+    Imported { ir, diagnostics: importer.diagnostics, notes: importer.notes }
+}
+
+struct Importer<'c> {
+    catalog: &'c Catalog,
+    ir: Ir,
+    diagnostics: Vec<Diagnostic>,
+    notes: Vec<String>,
+    /// Table name → (entity name, column name → field name).
+    tables: BTreeMap<String, (String, BTreeMap<String, String>)>,
+}
+
+impl Importer<'_> {
+    fn warn(&mut self, code: crate::diagnostics::Code, message: String, help: &str) {
+        self.diagnostics.push(Diagnostic::new(code, message).help(help.to_string()));
+    }
+
+    fn enums(&mut self) {
+        for e in &self.catalog.enums {
+            let name = pascal_case(&e.name);
+            if snake_case(&name) != e.name {
+                self.warn(
+                    codes::W1040,
+                    format!("enum type `{}` cannot keep its name: schemac names it `{}`", e.name, snake_case(&name)),
+                    "rename the type in the database first, or accept the new name (the migration renames it)",
+                );
+            }
+            self.ir.enums.push(ir::Enum {
+                id: format!("enum:{name}"),
+                name,
+                values: e.labels.clone(),
+                doc: e.comment.clone(),
+            });
+        }
+    }
+
+    fn domains(&mut self) {
+        for d in &self.catalog.domains {
+            let name = if is_identifier(&d.name) && snake_case(&d.name) == d.name {
+                d.name.clone()
+            } else {
+                pascal_case(&d.name)
+            };
+            if snake_case(&name) != d.name {
+                self.warn(
+                    codes::W1040,
+                    format!("domain `{}` cannot keep its name: schemac names it `{}`", d.name, snake_case(&name)),
+                    "rename the domain in the database first, or accept the new name (the migration renames it)",
+                );
+            }
+            let Some(base) = self.type_of(&d.base) else {
+                self.warn(
+                    codes::W1041,
+                    format!(
+                        "domain `{}` is over type `{}`, which schemac has no type for; not imported",
+                        d.name, d.base
+                    ),
+                    "columns of this domain are imported with the nearest type",
+                );
+                continue;
+            };
+            let check = d.check.as_ref().map(|c| {
+                let field = |column: &str| (column == "value").then(|| "value".to_string());
+                self.expression(&c.expr, &field, &base)
+            });
+            self.ir.domains.push(ir::Domain {
+                id: format!("type:{name}"),
+                name,
+                base,
+                shape: None,
+                check,
+                doc: d.comment.clone(),
+            });
+        }
+    }
+
+    /// Chooses every entity's and field's name before any is used.
+    fn name_tables(&mut self) {
+        let mut taken = BTreeSet::new();
+        for table in &self.catalog.tables {
+            if table.primary_key.is_none() {
+                self.warn(
+                    codes::W1048,
+                    format!("table `{}` has no primary key; not imported", table.name),
+                    "give it a primary key (every schemac entity has one), then import again",
+                );
+                continue;
+            }
+            let entity = fresh_name(&taken, &pascal_case(&table.name));
+            taken.insert(entity.clone());
+            let mut fields = BTreeMap::new();
+            let mut field_names = BTreeSet::new();
+            for column in &table.columns {
+                let base = snake_case(&sanitize(&column.name));
+                let field = fresh_name(&field_names, &base);
+                field_names.insert(field.clone());
+                fields.insert(column.name.clone(), field);
+            }
+            self.tables.insert(table.name.clone(), (entity, fields));
+        }
+    }
+
+    fn table(&mut self, table: &model::Table) {
+        let (entity_name, fields) = self.tables[&table.name].clone();
+        let field_of = |c: &str| fields.get(c).cloned();
+        let mut entity = ir::Entity {
+            id: format!("entity:{entity_name}"),
+            name: entity_name.clone(),
+            table: table.name.clone(),
+            primary_key_name: None,
+            doc: table.comment.clone(),
+            fields: Vec::new(),
+            primary_key: Vec::new(),
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            search: None,
+            partition: None,
+            volume: None,
+            behaviours: Vec::new(),
+            patterns: Vec::new(),
+            renamed_from: None,
+            origin: Origin::Declared,
+        };
+        for column in &table.columns {
+            let name = fields[&column.name].clone();
+            let known = self.type_of(&column.ty);
+            let ty = known.clone().unwrap_or_else(|| {
+                self.warn(
+                    codes::W1042,
+                    format!(
+                        "column `{}.{}` has type `{}`, which schemac has no type for; imported as text",
+                        table.name, column.name, column.ty
+                    ),
+                    "the built schema will differ here: change the column's type, or keep it out of schemac's tables",
+                );
+                Type::Text
+            });
+            let serial = column.serial
+                && column.default.as_deref()
+                    == Some(serial_default(&self.catalog.schema, &table.name, &column.name).as_str());
+            if column.serial && !serial {
+                self.warn(
+                    codes::W1043,
+                    format!("column `{}.{}` takes its default from a sequence not named `{}`", table.name, column.name, names::identity_sequence(&table.name, &column.name)),
+                    "the import makes it `serial`, whose sequence has the usual name: rename the sequence to match before migrating",
+                );
+            }
+            let default = match &column.default {
+                Some(_) if column.serial => None,
+                // Over a type schemac does not know, only the SQL says what it means.
+                Some(sql) if known.is_none() => Some(Expr::Sql { text: sql.clone() }),
+                Some(sql) => Some(self.expression(sql, &field_of, &ty)),
+                None => None,
+            };
+            let generated = column.generated.as_ref().map(|g| self.expression(g, &field_of, &ty));
+            entity.fields.push(ir::Field {
+                id: format!("field:{entity_name}.{name}"),
+                name: name.clone(),
+                column: column.name.clone(),
+                ty,
+                nullable: !column.not_null,
+                default,
+                identity: column.identity,
+                serial: column.serial,
+                generated,
+                pii: None,
+                doc: column.comment.clone(),
+                renamed_from: None,
+                denormalized_from: None,
+                origin: Origin::Declared,
+            });
+        }
+        if let Some(pk) = &table.primary_key {
+            entity.primary_key = pk.columns.iter().filter_map(|c| field_of(c)).collect();
+            if pk.name != names::fit(&format!("{}_pkey", table.name)) {
+                entity.primary_key_name = Some(pk.name.clone());
+            }
+        }
+        for key in &table.uniques {
+            let generated = names::fit(&format!("{}_{}_key", table.name, key.columns.join("_")));
+            entity.uniques.push(ir::Unique {
+                name: (key.name != generated).then(|| key.name.clone()),
+                columns: key.columns.iter().filter_map(|c| field_of(c)).collect(),
+                predicate: None,
+                origin: Origin::Declared,
+            });
+        }
+        for check in &table.checks {
+            let expr = self.expression(&check.expr, &field_of, &Type::Bool);
+            let columns: Vec<String> = pg_expr::columns(&expr).iter().map(|f| column_of(&fields, f)).collect();
+            let generated = names::fit(&format!(
+                "{}_{}check",
+                table.name,
+                columns.iter().map(|c| format!("{c}_")).collect::<String>()
+            ));
+            entity.checks.push(ir::Check {
+                name: (check.name != generated).then(|| check.name.clone()),
+                field: None,
+                expr,
+                origin: Origin::Declared,
+            });
+        }
+        if table.partition.is_some() || !table.exclusions.is_empty() {
+            self.warn(
+                codes::W1044,
+                format!("table `{}` is partitioned or has exclusion constraints; the import does not carry them yet", table.name),
+                "add `partition by …` to the entity by hand; exclusion constraints come from the `temporal` pattern only",
+            );
+        }
+        if table.row_security != model::RowSecurity::Off {
+            self.warn(
+                codes::W1044,
+                format!("table `{}` has row-level security; its policies are not imported yet", table.name),
+                "declare the policies with `policy … on …` (see spec/security.md)",
+            );
+        }
+        self.notes.push(format!("table {} → entity {}", table.name, entity_name));
+        self.ir.entities.push(entity);
+    }
+
+    fn entity_mut(&mut self, table: &str) -> Option<&mut ir::Entity> {
+        let name = self.tables.get(table)?.0.clone();
+        self.ir.entities.iter_mut().find(|e| e.name == name)
+    }
+
+    fn index(&mut self, index: &model::Index) {
+        let Some((_, fields)) = self.tables.get(&index.table).cloned() else { return };
+        let field_of = |c: &str| fields.get(c).cloned();
+        let method = match index.method.as_str() {
+            "btree" => ir::IndexMethod::Btree,
+            "hash" => ir::IndexMethod::Hash,
+            "gin" => ir::IndexMethod::Gin,
+            "gist" => ir::IndexMethod::Gist,
+            "brin" => ir::IndexMethod::Brin,
+            other => {
+                self.warn(
+                    codes::W1045,
+                    format!("index `{}` uses the `{other}` method; not imported", index.name),
+                    "recreate it by hand",
+                );
+                return;
+            }
+        };
+        let mut keys = Vec::new();
+        for key in &index.keys {
+            let (text, descending, nulls_first) = split_ordering(key);
+            let expr = match sql_expr::parse(text, &field_of) {
+                Some(e @ Expr::Column { .. }) => e,
+                _ => self.expression(text, &field_of, &Type::Text),
+            };
+            keys.push(ir::IndexKey { expr, descending, nulls_first });
+        }
+        let include: Vec<String> = index.include.iter().filter_map(|c| field_of(c)).collect();
+        let predicate = index.predicate.as_ref().map(|p| self.expression(p, &field_of, &Type::Bool));
+        let mut generated = vec![index.table.clone()];
+        for key in &keys {
+            match &key.expr {
+                Expr::Column { name } => generated.push(column_of(&fields, name)),
+                other => {
+                    let cols = pg_expr::columns(other);
+                    if cols.is_empty() {
+                        generated.push("expr".into());
+                    }
+                    generated.extend(cols.iter().map(|c| column_of(&fields, c)));
+                }
+            }
+        }
+        generated.push(if index.unique && index.predicate.is_some() { "key" } else { "idx" }.into());
+        let name = (index.name != names::fit(&generated.join("_"))).then(|| index.name.clone());
+        let Some(entity) = self.entity_mut(&index.table) else { return };
+        let plain_columns: Option<Vec<String>> = keys
+            .iter()
+            .map(|k| match &k.expr {
+                Expr::Column { name } if !k.descending && k.nulls_first.is_none() => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        match plain_columns {
+            // A partial unique index is the language's `unique (…) where …`.
+            Some(columns)
+                if index.unique && predicate.is_some() && include.is_empty() && method == ir::IndexMethod::Btree =>
+            {
+                entity.uniques.push(ir::Unique { name, columns, predicate, origin: Origin::Declared });
+            }
+            _ => entity.indexes.push(ir::Index {
+                name,
+                unique: index.unique,
+                keys,
+                include,
+                predicate,
+                method,
+                origin: Origin::Declared,
+            }),
+        }
+    }
+
+    fn foreign_key(&mut self, fk: &model::ForeignKey) {
+        let (Some((from, from_fields)), Some((to, to_fields))) =
+            (self.tables.get(&fk.table).cloned(), self.tables.get(&fk.references).cloned())
+        else {
+            if self.tables.contains_key(&fk.table) {
+                self.warn(
+                    codes::W1046,
+                    format!(
+                        "foreign key `{}` on `{}` references `{}`, which is not imported (another schema, or a table without a key); not imported",
+                        fk.name, fk.table, fk.references
+                    ),
+                    "its columns stay plain fields; import the referenced table's schema too, or add the constraint by hand",
+                );
+            }
+            return;
+        };
+        let target_key =
+            self.catalog.table(&fk.references).and_then(|t| t.primary_key.as_ref()).map(|k| k.columns.clone());
+        if target_key.as_ref() != Some(&fk.referenced_columns) {
+            self.warn(
+                codes::W1046,
+                format!(
+                    "foreign key `{}` on `{}` references ({}) of `{}`, not its primary key; not imported",
+                    fk.name,
+                    fk.table,
+                    fk.referenced_columns.join(", "),
+                    fk.references
+                ),
+                "schemac relations reference primary keys: make the referenced columns the key, or add the constraint by hand",
+            );
+            return;
+        }
+        let columns: Vec<String> = fk.columns.iter().filter_map(|c| from_fields.get(c).cloned()).collect();
+        let referenced: Vec<String> = fk.referenced_columns.iter().filter_map(|c| to_fields.get(c).cloned()).collect();
+        let (navigation, back) = self.navigation_names(&from, &to, &columns);
+        let id = format!("relation:{from}.{navigation}");
+        let holder = self.ir.entities.iter().find(|e| e.name == from);
+        // `set null` on required columns is legal SQL (it fails when it
+        // fires); the language refuses it on a required relation, and the
+        // fields keep their NOT NULL without `required`.
+        let required = holder.is_some_and(|h| columns.iter().all(|c| h.field(c).is_some_and(|f| !f.nullable)))
+            && fk.on_delete != "SET NULL"
+            && fk.on_update != "SET NULL";
+        let generated = names::fit(&format!("{}_{}_fkey", fk.table, fk.columns.join("_")));
+        let foreign_key = ir::ForeignKey {
+            relation: id.clone(),
+            columns: columns.clone(),
+            references: to.clone(),
+            referenced_columns: referenced,
+            on_delete: action(&fk.on_delete),
+            on_update: action(&fk.on_update),
+            deferrable: fk.deferrable,
+            name: (fk.name != generated).then(|| fk.name.clone()),
+        };
+        if let Some(entity) = self.entity_mut(&fk.table) {
+            entity.foreign_keys.push(foreign_key);
+        }
+        self.ir.relations.push(ir::Relation {
+            id,
+            cardinality: ir::Cardinality::ManyToOne,
+            from: ir::RelationEnd { entity: from.clone(), navigation: Some(navigation) },
+            to: ir::RelationEnd { entity: to, navigation: back },
+            alternatives: Vec::new(),
+            required,
+            holder: from,
+            columns,
+            junction: None,
+            doc: fk.comment.clone(),
+            origin: Origin::Declared,
+        });
+    }
+
+    /// (navigation on the holder, back reference on the target): the key
+    /// column without `_id` (`artist_id` → `artist`), and the holder's name
+    /// in the plural; made unique against fields and other navigations.
+    fn navigation_names(&self, from: &str, to: &str, columns: &[String]) -> (String, Option<String>) {
+        let taken_on = |entity: &str| -> BTreeSet<String> {
+            let mut taken: BTreeSet<String> = self
+                .ir
+                .entities
+                .iter()
+                .filter(|e| e.name == entity)
+                .flat_map(|e| e.fields.iter().map(|f| f.name.clone()))
+                .collect();
+            for r in &self.ir.relations {
+                if r.from.entity == entity {
+                    taken.extend(r.from.navigation.clone());
+                }
+                if r.to.entity == entity {
+                    taken.extend(r.to.navigation.clone());
+                }
+            }
+            taken
+        };
+        let base = match columns {
+            [one] => one.strip_suffix("_id").filter(|b| !b.is_empty()).unwrap_or(one).to_string(),
+            _ => snake_case(to),
+        };
+        let taken = taken_on(from);
+        let navigation = if taken.contains(&base) {
+            fresh_name(&taken, &format!("{base}_{}", snake_case(to)))
+        } else {
+            base.clone()
+        };
+        let mut taken = taken_on(to);
+        if from == to {
+            taken.insert(navigation.clone());
+        }
+        let plural = plural(&snake_case(from));
+        let back = if taken.contains(&plural) { format!("{plural}_by_{navigation}") } else { plural };
+        (navigation.clone(), (!taken.contains(&back)).then_some(back))
+    }
+
+    fn unsupported(&mut self) {
+        let c = self.catalog;
+        let counts = [
+            (c.views.len(), "views"),
+            (c.functions.iter().filter(|f| !f.helper).count(), "functions"),
+            (c.triggers.len(), "triggers"),
+            (c.policies.len(), "row-level security policies"),
+            (c.grants.len(), "grants"),
+        ];
+        if !c.extensions.is_empty() {
+            self.warn(
+                codes::W1047,
+                format!(
+                    "the database uses the extensions {}; the schema needs them installed",
+                    c.extensions.join(", ")
+                ),
+                "create them on every server the schema is applied to (`CREATE EXTENSION …`) before applying it",
+            );
+        }
+        for (count, what) in counts {
+            if count > 0 {
+                self.warn(
+                    codes::W1047,
+                    format!("{count} {what} are not imported yet"),
+                    "declare them in the source (views and functions have an `sql` form) before the next migration, or the plan will drop them",
+                );
+            }
+        }
+    }
+
+    /// `sql` as a language expression when printing that back gives what
+    /// PostgreSQL printed, else as `sql("…")`.
+    fn expression(&self, sql: &str, field_of: &dyn Fn(&str) -> Option<String>, ty: &Type) -> Expr {
+        let raw = Expr::Sql { text: sql.to_string() };
+        let Some(parsed) = sql_expr::parse(sql, field_of) else { return raw };
+        let schema = &self.catalog.schema;
+        // Fields print under their own names: where a column is named
+        // otherwise the texts differ, and the SQL stays as written.
+        let domain_value = field_of("value").as_deref() == Some("value") && field_of("").is_none();
+        let scope = pg_expr::Scope { schema, entity: None, domain_value };
+        let printed = pg_expr::default_value(&parsed, ty, &scope);
+        if normalize(&printed, schema) == normalize(sql, schema) {
+            parsed
+        } else {
+            raw
+        }
+    }
+
+    /// The language type `format_type` text names, if it has one.
+    fn type_of(&self, sql: &str) -> Option<Type> {
+        if let Some(element) = sql.strip_suffix("[]") {
+            return Some(Type::Array { element: Box::new(self.type_of(element)?) });
+        }
+        let (name, args) = match sql.find('(') {
+            Some(open) => {
+                let close = sql[open..].find(')')? + open;
+                let args: Vec<u32> =
+                    sql[open + 1..close].split(',').map(|a| a.trim().parse().ok()).collect::<Option<_>>()?;
+                (format!("{}{}", &sql[..open], &sql[close + 1..]), args)
+            }
+            None => (sql.to_string(), Vec::new()),
+        };
+        let precision = args.first().copied();
+        Some(match (name.as_str(), args.as_slice()) {
+            ("uuid", []) => Type::Uuid,
+            ("text", []) => Type::Text,
+            ("character varying", [n]) => Type::Varchar { length: *n },
+            ("character", [n]) => Type::Char { length: *n },
+            ("smallint", []) => Type::SmallInt,
+            ("integer", []) => Type::Int,
+            ("bigint", []) => Type::BigInt,
+            ("numeric", []) => Type::Numeric { precision: None, scale: None },
+            ("numeric", [p, s]) => Type::Numeric { precision: Some(*p), scale: Some(*s) },
+            ("real", []) => Type::Real,
+            ("double precision", []) => Type::Double,
+            ("boolean", []) => Type::Bool,
+            ("date", []) => Type::Date,
+            ("time without time zone", _) => Type::Time { precision },
+            ("timestamp without time zone", _) => Type::Timestamp { precision },
+            ("timestamp with time zone", _) => Type::Timestamptz { precision },
+            ("interval", []) => Type::Interval,
+            ("bytea", []) => Type::Bytes,
+            ("jsonb", []) => Type::Json,
+            _ => {
+                let unqualified = sql.rsplit_once('.').map_or(sql, |(schema, name)| {
+                    if quote::ident(schema.trim_matches('"')) == schema || schema == self.catalog.schema {
+                        name
+                    } else {
+                        sql
+                    }
+                });
+                let unqualified = unqualified.trim_matches('"');
+                if let Some(e) = self.catalog.enums.iter().find(|e| e.name == unqualified) {
+                    return Some(Type::Enum { name: pascal_case(&e.name) });
+                }
+                let d = self.ir.domains.iter().find(|d| snake_case(&d.name) == unqualified || d.name == unqualified)?;
+                Type::Domain { name: d.name.clone() }
+            }
+        })
+    }
+}
+
+/// The default PostgreSQL gives a `serial` column, as the backend prints it.
+fn serial_default(schema: &str, table: &str, column: &str) -> String {
+    crate::backends::postgres::lower::serial_default(schema, table, column)
+}
+
+fn column_of(fields: &BTreeMap<String, String>, field: &str) -> String {
+    fields.iter().find(|(_, f)| *f == field).map_or_else(|| field.to_string(), |(c, _)| c.clone())
+}
+
+/// An index key's text without `DESC` / `NULLS FIRST|LAST`.
+fn split_ordering(key: &str) -> (&str, bool, Option<bool>) {
+    let mut text = key;
+    let mut nulls_first = None;
+    if let Some(rest) = text.strip_suffix(" NULLS FIRST") {
+        text = rest;
+        nulls_first = Some(true);
+    } else if let Some(rest) = text.strip_suffix(" NULLS LAST") {
+        text = rest;
+        nulls_first = Some(false);
+    }
+    let descending = text.ends_with(" DESC");
+    if descending {
+        text = &text[..text.len() - 5];
+    }
+    // The language's defaults: NULLS LAST ascending, NULLS FIRST descending.
+    if nulls_first == Some(descending) {
+        nulls_first = None;
+    }
+    (text, descending, nulls_first)
+}
+
+fn action(sql: &str) -> ir::RefAction {
+    match sql {
+        "CASCADE" => ir::RefAction::Cascade,
+        "RESTRICT" => ir::RefAction::Restrict,
+        "SET NULL" => ir::RefAction::SetNull,
+        "SET DEFAULT" => ir::RefAction::SetDefault,
+        _ => ir::RefAction::NoAction,
+    }
+}
+
+/// A name made of letters, digits and `_` (others become `_`), not starting with a digit.
+fn sanitize(name: &str) -> String {
+    let mut out: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// `film_actor` → `FilmActor`; `_AToB` → `AToB`.
+pub fn pascal_case(name: &str) -> String {
+    let mut out = String::new();
+    for part in sanitize(name).split('_').filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, 'T');
+    }
+    out
+}
+
+/// English plural, good enough for back-reference names.
+fn plural(word: &str) -> String {
+    if word.ends_with('s') || word.ends_with('x') || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{word}es")
+    } else if let Some(stem) = word.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else {
+        format!("{word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(pascal_case("film_actor"), "FilmActor");
+        assert_eq!(pascal_case("_AToB"), "AToB");
+        assert_eq!(pascal_case("2fa"), "T2fa");
+        assert_eq!(plural("address"), "addresses");
+        assert_eq!(plural("category"), "categories");
+        assert_eq!(plural("day"), "days");
+        assert_eq!(split_ordering("\"a\" DESC"), ("\"a\"", true, None));
+        assert_eq!(split_ordering("a DESC NULLS LAST"), ("a", true, Some(false)));
+    }
+}
