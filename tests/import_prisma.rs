@@ -417,6 +417,43 @@ model Profile {
 }
 
 #[test]
+fn self_relations_and_composite_keys_pair_up_in_the_keys_order() {
+    let ir = ir(r#"
+model Category {
+  id       Int        @id
+  parentId Int?
+  parent   Category?  @relation("tree", fields: [parentId], references: [id])
+  children Category[] @relation("tree")
+}
+
+model Line {
+  orderId  Int
+  position Int
+  notes    Note[]
+  @@id([orderId, position])
+}
+
+model Note {
+  id           Int  @id
+  linePosition Int
+  lineOrder    Int
+  line         Line @relation(fields: [linePosition, lineOrder], references: [position, orderId])
+}
+"#);
+    let tree = relation(&ir, "relation:Category.parent");
+    assert_eq!((tree.from.entity.as_str(), tree.to.entity.as_str()), ("Category", "Category"));
+    assert_eq!(tree.to.navigation.as_deref(), Some("children"));
+    assert_eq!(tree.columns, ["parent_id"]);
+    assert!(!tree.required);
+    let line = relation(&ir, "relation:Note.line");
+    assert_eq!(line.columns, ["line_order", "line_position"], "in the order of Line's key (order_id, position)");
+    let key = &entity(&ir, "Note").foreign_keys[0];
+    assert_eq!(key.referenced_columns, ["order_id", "position"]);
+    // Prisma names the key after its fields as written, schemac in the key's order.
+    assert_eq!(key.name.as_deref(), Some("Note_linePosition_lineOrder_fkey"));
+}
+
+#[test]
 fn implicit_many_to_many_becomes_prismas_junction_table() {
     let (sources, imported) = import(
         r#"model Post {

@@ -55,10 +55,9 @@ pub fn prisma(path: PathBuf, output: Output, reporter: &Reporter) -> Result<bool
             std::fs::read_to_string(file).map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
         ids.push(sources.add(file.display().to_string(), text));
     }
-    let _ = &ids;
-    let imported: (Option<Ir>, Vec<Diagnostic>) = (None, Vec::new());
-    reporter.diagnostics(&sources, &imported.1);
-    let Some(ir) = imported.0 else { return Ok(false) };
+    let imported = import::prisma::import(&sources, &ids);
+    reporter.diagnostics(&sources, &imported.diagnostics);
+    let Some(ir) = imported.ir else { return Ok(false) };
     let header = format!("Imported from {} by `schemac import prisma`.", path.display());
     finish(&ir, "public", &header, output, reporter)
 }

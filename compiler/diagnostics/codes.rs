@@ -153,8 +153,8 @@ codes! {
     W1022 = "dump rows not loaded";
     W1023 = "dump ends inside a transaction";
     W1040 = "imported name cannot be kept";
-    W1041 = "imported domain has no schemac type";
-    W1042 = "imported column has no schemac type";
+    W1041 = "imported domain over a raw SQL type";
+    W1042 = "imported column of a raw SQL type";
     W1043 = "imported serial column has an unusual sequence";
     W1044 = "imported table feature not carried";
     W1045 = "imported index method not supported";

@@ -4,35 +4,8 @@
 //! Reads the IR only. The text is for display: it needs to read as the
 //! source does, not to reproduce its exact spelling or parentheses.
 
-use crate::semantic::ir::{BinaryOp, Expr, Type};
-
-/// A type as the language spells it: `uuid`, `varchar(32)`, `numeric(12, 2)`, `Plan[]`.
-pub fn type_text(ty: &Type) -> String {
-    match ty {
-        Type::Uuid => "uuid".into(),
-        Type::Text => "text".into(),
-        Type::Varchar { length } => format!("varchar({length})"),
-        Type::SmallInt => "smallint".into(),
-        Type::Int => "int".into(),
-        Type::BigInt => "bigint".into(),
-        Type::Numeric { precision: Some(p), scale: Some(s) } => format!("numeric({p}, {s})"),
-        Type::Numeric { precision: Some(p), scale: None } => format!("numeric({p})"),
-        Type::Numeric { .. } => "numeric".into(),
-        Type::Real => "real".into(),
-        Type::Double => "double".into(),
-        Type::Bool => "bool".into(),
-        Type::Date => "date".into(),
-        Type::Char { length } => format!("char({length})"),
-        Type::Time { precision } => with_precision("time", *precision),
-        Type::Timestamp { precision } => with_precision("timestamp", *precision),
-        Type::Timestamptz { precision } => with_precision("timestamptz", *precision),
-        Type::Interval => "interval".into(),
-        Type::Bytes => "bytes".into(),
-        Type::Json => "json".into(),
-        Type::Enum { name } | Type::Domain { name } => name.clone(),
-        Type::Array { element } => format!("{}[]", type_text(element)),
-    }
-}
+use crate::semantic::ir::{BinaryOp, Expr};
+pub use crate::semantic::types::type_text;
 
 /// An expression as the language spells it, with parentheses only where
 /// precedence needs them.
@@ -199,6 +172,7 @@ fn string(out: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::semantic::ir::Type;
 
     fn column(name: &str) -> Box<Expr> {
         Box::new(Expr::Column { name: name.into() })
@@ -232,9 +206,4 @@ mod tests {
         assert_eq!(type_text(&Type::Numeric { precision: Some(12), scale: Some(2) }), "numeric(12, 2)");
         assert_eq!(type_text(&Type::Array { element: Box::new(Type::Text) }), "text[]");
     }
-}
-
-/// `timestamptz` or `timestamptz(3)`.
-fn with_precision(name: &str, precision: Option<u32>) -> String {
-    precision.map_or_else(|| name.to_string(), |p| format!("{name}({p})"))
 }

@@ -102,17 +102,17 @@ impl Importer<'_> {
                     "rename the domain in the database first, or accept the new name (the migration renames it)",
                 );
             }
-            let Some(base) = self.type_of(&d.base) else {
+            let base = self.type_of(&d.base).unwrap_or_else(|| {
                 self.warn(
                     codes::W1041,
                     format!(
-                        "domain `{}` is over type `{}`, which schemac has no type for; not imported",
+                        "domain `{}` is over `{}`, which the language has no name for; kept as raw SQL",
                         d.name, d.base
                     ),
-                    "columns of this domain are imported with the nearest type",
+                    "the schema builds on PostgreSQL only, until the type has a name in the language",
                 );
-                continue;
-            };
+                Type::Sql { sql: d.base.clone() }
+            });
             let check = d.check.as_ref().map(|c| {
                 let field = |column: &str| (column == "value").then(|| "value".to_string());
                 self.expression(&c.expr, &field, &base)
@@ -184,12 +184,12 @@ impl Importer<'_> {
                 self.warn(
                     codes::W1042,
                     format!(
-                        "column `{}.{}` has type `{}`, which schemac has no type for; imported as text",
+                        "column `{}.{}` has type `{}`, which the language has no name for; kept as raw SQL",
                         table.name, column.name, column.ty
                     ),
-                    "the built schema will differ here: change the column's type, or keep it out of schemac's tables",
+                    "the schema builds on PostgreSQL only, until the type has a name in the language",
                 );
-                Type::Text
+                Type::Sql { sql: column.ty.clone() }
             });
             let serial = column.serial
                 && column.default.as_deref()

@@ -64,6 +64,7 @@ pub fn storage(ty: &Type, domain_base: &dyn Fn(&str) -> Option<Type>) -> Option<
         Type::Bool => (1, 1),
         Type::Domain { name } => return storage(&domain_base(name)?, domain_base),
         Type::Text
+        | Type::Sql { .. }
         | Type::Varchar { .. }
         | Type::Char { .. }
         | Type::Numeric { .. }

@@ -150,7 +150,7 @@ fn width(ir: &Ir, ty: &Type) -> (u64, u64) {
         Type::Interval => (16, 8),
         Type::Uuid => (16, 1),
         // Short values carry a 1-byte header and need no alignment.
-        Type::Text => (1 + TEXT_BYTES, 1),
+        Type::Text | Type::Sql { .. } => (1 + TEXT_BYTES, 1),
         Type::Varchar { length } => (1 + u64::from(*length).min(2 * TEXT_BYTES) / 2, 1),
         Type::Char { length } => (1 + u64::from(*length), 1),
         Type::Numeric { precision, .. } => (3 + u64::from(precision.unwrap_or(12)).div_ceil(4) * 2, 1),

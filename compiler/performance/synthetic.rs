@@ -1568,7 +1568,7 @@ impl ValueSpec<'_> {
             Type::Json => self.json(shape),
             Type::Enum { name } => self.label(name)?,
             Type::Array { element } => self.array(element)?,
-            Type::Domain { .. } => return None,
+            Type::Domain { .. } | Type::Sql { .. } => return None,
         };
         Some(sql)
     }

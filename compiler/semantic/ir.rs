@@ -171,6 +171,11 @@ pub enum Type {
     Array {
         element: Box<Type>,
     },
+    /// `sql("tsvector")`: a type the language has no name for, passed to
+    /// the backend as written.
+    Sql {
+        sql: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -161,6 +161,15 @@ impl<'a> Analyzer<'a> {
     /// Resolves a written type as seen from `file`. `None` after reporting.
     pub fn resolve_type(&mut self, file: FileId, ty: &ast::TypeRef) -> Option<Type> {
         let name = ty.name.name.as_str();
+        if let Some(raw) = &ty.raw {
+            self.report(
+                Diagnostic::new(codes::W0102, format!("type `{raw}` is raw SQL, passed to the database unchecked"))
+                    .at(ty.span, "not portable, not type-checked")
+                    .help("prefer a language type; keep `sql(\"…\")` for what the language has no name for"),
+            );
+            let base = Type::Sql { sql: raw.clone() };
+            return Some((0..ty.array_dims).fold(base, |t, _| Type::Array { element: Box::new(t) }));
+        }
         let base = match types::builtin(name, &ty.args) {
             Err(message) => {
                 self.report(Diagnostic::new(codes::E0204, message).at(ty.span, "invalid type arguments"));

@@ -241,7 +241,15 @@ fn action(action: ir::RefAction) -> RefAction {
 /// A type as written: its name, arguments, array dimensions and `?`.
 fn type_ref(ty: &Type, optional: bool) -> TypeRef {
     let (name, args, dims) = type_parts(ty);
-    TypeRef { name: ident(&name), args, array_dims: dims, optional, span: NO_SPAN }
+    let raw = match ty {
+        Type::Sql { sql } => Some(sql.clone()),
+        Type::Array { element } => match element.as_ref() {
+            Type::Sql { sql } => Some(sql.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    TypeRef { name: ident(&name), raw, args, array_dims: dims, optional, span: NO_SPAN }
 }
 
 fn type_parts(ty: &Type) -> (String, Vec<u64>, u8) {
@@ -269,6 +277,7 @@ fn type_parts(ty: &Type) -> (String, Vec<u64>, u8) {
         Type::Bytes => ("bytes".into(), vec![], 0),
         Type::Json => ("json".into(), vec![], 0),
         Type::Enum { name } | Type::Domain { name } => (name.clone(), vec![], 0),
+        Type::Sql { .. } => ("sql".into(), vec![], 0),
         Type::Array { element } => {
             let (name, args, dims) = type_parts(element);
             (name, args, dims + 1)

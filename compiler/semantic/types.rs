@@ -157,6 +157,7 @@ impl ValueType {
             Type::Enum { name } => ValueType::Enum(name.clone()),
             Type::Domain { name } => domain_base(name).map_or(ValueType::Unknown, |t| ValueType::of(&t, domain_base)),
             Type::Array { element } => ValueType::Array(Box::new(ValueType::of(element, domain_base))),
+            Type::Sql { .. } => ValueType::Unknown,
         }
     }
 
@@ -271,6 +272,40 @@ pub const FUNCTIONS: &[Signature] = &[
 
 pub fn function(name: &str) -> Option<&'static Signature> {
     FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// A type as the language spells it: `uuid`, `varchar(32)`, `numeric(12, 2)`, `Plan[]`.
+pub fn type_text(ty: &Type) -> String {
+    match ty {
+        Type::Uuid => "uuid".into(),
+        Type::Text => "text".into(),
+        Type::Varchar { length } => format!("varchar({length})"),
+        Type::SmallInt => "smallint".into(),
+        Type::Int => "int".into(),
+        Type::BigInt => "bigint".into(),
+        Type::Numeric { precision: Some(p), scale: Some(s) } => format!("numeric({p}, {s})"),
+        Type::Numeric { precision: Some(p), scale: None } => format!("numeric({p})"),
+        Type::Numeric { .. } => "numeric".into(),
+        Type::Real => "real".into(),
+        Type::Double => "double".into(),
+        Type::Bool => "bool".into(),
+        Type::Date => "date".into(),
+        Type::Char { length } => format!("char({length})"),
+        Type::Time { precision } => with_precision("time", *precision),
+        Type::Timestamp { precision } => with_precision("timestamp", *precision),
+        Type::Timestamptz { precision } => with_precision("timestamptz", *precision),
+        Type::Interval => "interval".into(),
+        Type::Bytes => "bytes".into(),
+        Type::Json => "json".into(),
+        Type::Enum { name } | Type::Domain { name } => name.clone(),
+        Type::Array { element } => format!("{}[]", type_text(element)),
+        Type::Sql { sql } => format!("sql({sql:?})"),
+    }
+}
+
+/// `timestamptz` or `timestamptz(3)`.
+fn with_precision(name: &str, precision: Option<u32>) -> String {
+    precision.map_or_else(|| name.to_string(), |p| format!("{name}({p})"))
 }
 
 #[cfg(test)]

@@ -131,6 +131,8 @@ pub struct ShapeMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeRef {
     pub name: Ident,
+    /// `sql("tsvector")`: the backend's own spelling (`name` is then `sql`).
+    pub raw: Option<String>,
     pub args: Vec<u64>,
     pub array_dims: u8,
     pub optional: bool,

@@ -576,12 +576,19 @@ impl<'t> Converter<'t> {
     fn type_ref(&mut self, pair: Pair<Rule>) -> TypeRef {
         let span = self.span(&pair);
         let mut name = None;
+        let mut raw = None;
         let mut args = Vec::new();
         let mut array_dims = 0;
         let mut optional = false;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::type_name => name = Some(self.ident(p)),
+                Rule::raw_type => {
+                    let mut inner = p.into_inner();
+                    let keyword = inner.next().expect("sql");
+                    name = Some(Ident { name: "sql".into(), span: self.span(&keyword) });
+                    raw = inner.next().map(|s| self.string_lit(s).value);
+                }
                 Rule::type_args => {
                     for a in p.into_inner() {
                         args.push(self.integer(&a));
@@ -593,7 +600,7 @@ impl<'t> Converter<'t> {
             }
         }
         let name = name.unwrap_or(Ident { name: String::new(), span });
-        TypeRef { name, args, array_dims, optional, span }
+        TypeRef { name, raw, args, array_dims, optional, span }
     }
 
     fn integer(&mut self, pair: &Pair<Rule>) -> u64 {

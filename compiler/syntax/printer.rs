@@ -570,7 +570,10 @@ fn shape_text(shape: &JsonShape) -> String {
 }
 
 fn type_text(t: &TypeRef) -> String {
-    let mut text = t.name.name.clone();
+    let mut text = match &t.raw {
+        Some(raw) => format!("sql({})", string_text(raw)),
+        None => t.name.name.clone(),
+    };
     if !t.args.is_empty() {
         let args: Vec<String> = t.args.iter().map(u64::to_string).collect();
         text.push_str(&format!("({})", args.join(", ")));

@@ -37,6 +37,7 @@ pub fn sql(ty: &Type, schema: &str) -> String {
         Type::Json => "jsonb".into(),
         Type::Enum { name } | Type::Domain { name } => quote::qualified(schema, &type_name(name)),
         Type::Array { element } => format!("{}[]", sql(element, schema)),
+        Type::Sql { sql } => sql.clone(),
     }
 }
 

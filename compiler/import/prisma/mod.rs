@@ -3,11 +3,12 @@
 //! builds the database Prisma Migrate builds: the same tables, columns,
 //! types, keys, indexes and constraint names.
 //!
-//! [`import`] parses each file ([`parse`], with error recovery: every syntax
-//! error is reported with its place, E1000) and, when they all parse, lowers
-//! them together ([`lower`]): models become entities named as the model, stored under the
-//! `@@map`/`@map` names or the names as written (Prisma keeps their case);
-//! field names become snake_case in the language only. What cannot be kept
+//! [`import`] parses each file (`parse`, with error recovery: every syntax
+//! error is reported with its place, E1000) and, when they all parse,
+//! lowers them together (`lower`): models become entities named as the
+//! model, stored under the `@@map`/`@map` names or the names as written
+//! (Prisma keeps their case); field names become snake_case in the language
+//! only. What cannot be kept
 //! is a warning (W1000–W1019) at its line; what Prisma itself would refuse
 //! is an error (E1000–E1019), and then there is no IR.
 //!

@@ -17,6 +17,7 @@ use super::types::{self, Native, Scalar};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, Span};
 use crate::semantic::ir::{self, Expr, Index, IndexKey, IndexMethod, Origin, Type};
 use crate::semantic::snake_case;
+use crate::semantic::types::type_text;
 
 /// A model being lowered, kept for the relations phase.
 pub struct ModelBuild<'s> {
@@ -714,33 +715,4 @@ fn descending(attribute: &Attribute) -> bool {
 /// The `map:` argument: the database name of a key, index or constraint.
 pub fn map_argument(attribute: &Attribute) -> Option<String> {
     attribute.arg("map", false).and_then(|a| a.value.as_str()).map(str::to_string)
-}
-
-/// A type as a message shows it (`varchar(255)`, `timestamptz(6)`).
-pub fn type_text(ty: &Type) -> String {
-    let precision = |name: &str, p: &Option<u32>| p.map_or(name.to_string(), |p| format!("{name}({p})"));
-    match ty {
-        Type::Uuid => "uuid".into(),
-        Type::Text => "text".into(),
-        Type::Varchar { length } => format!("varchar({length})"),
-        Type::Char { length } => format!("char({length})"),
-        Type::SmallInt => "smallint".into(),
-        Type::Int => "int".into(),
-        Type::BigInt => "bigint".into(),
-        Type::Numeric { precision: Some(p), scale: Some(s) } => format!("numeric({p}, {s})"),
-        Type::Numeric { precision: Some(p), scale: None } => format!("numeric({p})"),
-        Type::Numeric { .. } => "numeric".into(),
-        Type::Real => "real".into(),
-        Type::Double => "double".into(),
-        Type::Bool => "bool".into(),
-        Type::Date => "date".into(),
-        Type::Time { precision: p } => precision("time", p),
-        Type::Timestamp { precision: p } => precision("timestamp", p),
-        Type::Timestamptz { precision: p } => precision("timestamptz", p),
-        Type::Interval => "interval".into(),
-        Type::Bytes => "bytes".into(),
-        Type::Json => "json".into(),
-        Type::Enum { name } | Type::Domain { name } => name.clone(),
-        Type::Array { element } => format!("{}[]", type_text(element)),
-    }
 }

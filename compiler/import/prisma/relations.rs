@@ -296,7 +296,7 @@ impl<'s> Lowering<'s> {
         back: Option<&RelationField>,
         not_enforced: &mut Vec<String>,
     ) -> Option<Relation> {
-        let (columns, key) = self.key_pairs(builds, holder, not_enforced)?;
+        let (written, columns, key) = self.key_pairs(builds, holder, not_enforced)?;
         let (from, to) = (builds[holder.model].entity.name.clone(), builds[holder.target].entity.name.clone());
         let holder_entity = &builds[holder.model].entity;
         let required = columns.iter().all(|c| holder_entity.field(c).is_some_and(|f| !f.nullable));
@@ -307,9 +307,14 @@ impl<'s> Lowering<'s> {
             None => Cardinality::ManyToOne,
         };
         let table = holder_entity.table.clone();
-        let storage: Vec<String> = columns.iter().map(|c| holder_entity.column_of(c)).collect();
-        let prisma_name =
-            holder.attribute.and_then(map_argument).unwrap_or_else(|| names::constraint(&table, &storage, "fkey"));
+        let storage = |fields: &[String]| fields.iter().map(|c| holder_entity.column_of(c)).collect::<Vec<_>>();
+        // Prisma names the key after its fields as written; schemac after
+        // them in the order of the target's key.
+        let prisma_name = holder
+            .attribute
+            .and_then(map_argument)
+            .unwrap_or_else(|| names::constraint(&table, &storage(&written), "fkey"));
+        let name = keep_if_not_default(prisma_name, &table, &storage(&columns), "fkey");
         let navigation = self.navigation(&mut builds[holder.model], holder.field);
         let back_navigation = back.map(|b| self.navigation(&mut builds[holder.target], b.field));
         let id = format!("relation:{from}.{navigation}");
@@ -322,7 +327,7 @@ impl<'s> Lowering<'s> {
             on_delete: holder.on_delete.map_or(default_delete, |(a, _)| a),
             on_update: holder.on_update.map_or(RefAction::Cascade, |(a, _)| a),
             deferrable: false,
-            name: keep_if_not_default(prisma_name, &table, &storage, "fkey"),
+            name,
         });
         Some(Relation {
             id,
@@ -339,8 +344,9 @@ impl<'s> Lowering<'s> {
         })
     }
 
-    /// The holder's key fields, in the order of the target's primary key,
-    /// and that key — when the relation can be one of the language's: its
+    /// The holder's key fields as written and in the order of the target's
+    /// primary key, and that key — when the relation can be one of the
+    /// language's: its
     /// `fields:` and `references:` pair up (else E1002/E1001), the database
     /// enforces it (else it joins `not_enforced`), it refers to the primary
     /// key with fields of the key's types (else W1005).
@@ -349,7 +355,7 @@ impl<'s> Lowering<'s> {
         builds: &[ModelBuild],
         holder: &RelationField,
         not_enforced: &mut Vec<String>,
-    ) -> Option<(Vec<String>, Vec<String>)> {
+    ) -> Option<(Vec<String>, Vec<String>, Vec<String>)> {
         let (from, to) = (&builds[holder.model].entity.name, &builds[holder.target].entity.name);
         let at = holder.attribute.map_or(holder.field.span, |a| a.span);
         let prisma = format!("{from}.{}", holder.field.name.text);
@@ -394,9 +400,9 @@ impl<'s> Lowering<'s> {
             return None;
         }
         // In the key's order, as the language builds the foreign key.
-        let columns: Vec<String> =
+        let ordered: Vec<String> =
             key.iter().filter_map(|k| referenced.iter().position(|r| r == k).map(|i| columns[i].clone())).collect();
-        for (column, key_field) in columns.iter().zip(&key) {
+        for (column, key_field) in ordered.iter().zip(&key) {
             let ty = |b: &ModelBuild, f: &str| b.entity.field(f).map(|f| f.ty.clone());
             if ty(&builds[holder.model], column) != ty(&builds[holder.target], key_field) {
                 self.report(
@@ -411,7 +417,7 @@ impl<'s> Lowering<'s> {
                 return None;
             }
         }
-        Some((columns, key))
+        Some((columns, ordered, key))
     }
 
     /// An implicit many-to-many relation: Prisma's `_AToB` table as an
@@ -466,7 +472,11 @@ impl<'s> Lowering<'s> {
         if entity_name.is_empty() || entity_name.starts_with(|c: char| c.is_ascii_digit()) {
             entity_name.insert_str(0, "Link");
         }
-        while self.models.contains_key(entity_name.as_str()) || taken.contains(&entity_name) {
+        // Entities share the language's one namespace with enums.
+        while self.models.contains_key(entity_name.as_str())
+            || self.enums.contains_key(entity_name.as_str())
+            || taken.contains(&entity_name)
+        {
             entity_name.push_str("Link");
         }
         let mut junction = junction_entity(&entity_name, &table, &keys[0].1, &keys[1].1);
