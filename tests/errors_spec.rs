@@ -57,6 +57,7 @@ const WITHOUT_SCHEMA_EXAMPLE: &[(&str, &str)] = &[
     ("W1046", "sql"),
     ("W1047", "sql"),
     ("W1048", "sql"),
+    ("W1049", "sql"),
 ];
 
 // Migration hazards (H codes) are shown as a change: a ```schema-before and

@@ -48,6 +48,12 @@ pub fn import(catalog: &Catalog) -> Imported {
     for fk in &catalog.foreign_keys {
         importer.foreign_key(fk);
     }
+    for function in catalog.functions.iter().filter(|f| !f.helper) {
+        importer.function(function);
+    }
+    for trigger in &catalog.triggers {
+        importer.trigger(trigger);
+    }
     importer.unsupported();
     let mut ir = importer.ir;
     ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
@@ -463,15 +469,100 @@ impl Importer<'_> {
         (navigation.clone(), (!taken.contains(&back)).then_some(back))
     }
 
+    /// A function as the language's `function`, its body kept as written.
+    fn function(&mut self, f: &model::Function) {
+        let skip = |why: String| {
+            Diagnostic::new(codes::W1049, format!("function `{}` is not imported: {why}", f.name))
+                .help("declare it by hand (`function … { sql postgres \"…\" }`) or keep it outside schemac")
+        };
+        if !is_identifier(&f.name) {
+            self.diagnostics.push(skip("its name is not an identifier".into()));
+            return;
+        }
+        if f.returns == "procedure" {
+            self.diagnostics.push(skip("it is a procedure; the language declares functions".into()));
+            return;
+        }
+        if let Some((i, _)) = f.params.iter().enumerate().find(|(_, (name, _))| !is_identifier(name)) {
+            self.diagnostics.push(skip(format!("parameter {} has no name the language can write", i + 1)));
+            return;
+        }
+        let raw = |sql: &str| Type::Sql { sql: sql.to_string() };
+        let params = f
+            .params
+            .iter()
+            .map(|(name, ty)| ir::FunctionParam { name: name.clone(), ty: self.type_of(ty).unwrap_or_else(|| raw(ty)) })
+            .collect();
+        let returns = match f.returns.as_str() {
+            "trigger" => ir::FunctionReturns::Trigger,
+            other => ir::FunctionReturns::Value { ty: self.type_of(other).unwrap_or_else(|| raw(other)) },
+        };
+        self.ir.functions.push(ir::Function {
+            id: format!("function:{}", f.name),
+            name: f.name.clone(),
+            params,
+            returns,
+            language: f.language.clone(),
+            bodies: [("postgres".to_string(), f.body.clone())].into_iter().collect(),
+            volatility: match f.volatility.as_deref() {
+                Some("IMMUTABLE") => Some(ir::Volatility::Immutable),
+                Some("STABLE") => Some(ir::Volatility::Stable),
+                _ => None,
+            },
+            security_definer: f.security_definer,
+            search_path: f.search_path.clone(),
+            doc: f.comment.clone(),
+        });
+    }
+
+    fn trigger(&mut self, t: &model::Trigger) {
+        let entity = self.tables.get(&t.table).map(|(e, _)| e.clone());
+        let function = self.ir.functions.iter().any(|f| f.name == t.function);
+        let mut events = Vec::new();
+        for event in &t.events {
+            events.push(match event.as_str() {
+                "INSERT" => ir::TriggerEvent::Insert,
+                "UPDATE" => ir::TriggerEvent::Update,
+                "DELETE" => ir::TriggerEvent::Delete,
+                _ => {
+                    events.clear();
+                    break;
+                }
+            });
+        }
+        let (Some(entity), true, false) = (entity, function, events.is_empty()) else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::W1049,
+                    format!(
+                        "trigger `{}` on `{}` is not imported: its table, its function or an event (TRUNCATE) is not",
+                        t.name, t.table
+                    ),
+                )
+                .help("declare it by hand once its function and table are in the source"),
+            );
+            return;
+        };
+        self.ir.triggers.push(ir::Trigger {
+            id: format!("trigger:{entity}.{}", t.name),
+            name: t.name.clone(),
+            entity,
+            timing: match t.timing.as_str() {
+                "BEFORE" => ir::TriggerTiming::Before,
+                "AFTER" => ir::TriggerTiming::After,
+                _ => ir::TriggerTiming::InsteadOf,
+            },
+            events,
+            for_each_row: t.for_each_row,
+            function: t.function.clone(),
+            doc: t.comment.clone(),
+        });
+    }
+
     fn unsupported(&mut self) {
         let c = self.catalog;
-        let counts = [
-            (c.views.len(), "views"),
-            (c.functions.iter().filter(|f| !f.helper).count(), "functions"),
-            (c.triggers.len(), "triggers"),
-            (c.policies.len(), "row-level security policies"),
-            (c.grants.len(), "grants"),
-        ];
+        let counts =
+            [(c.views.len(), "views"), (c.policies.len(), "row-level security policies"), (c.grants.len(), "grants")];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,

@@ -587,8 +587,27 @@ pub struct Function {
     pub language: String,
     /// Body per backend name; `any` is the body for every backend.
     pub bodies: BTreeMap<String, String>,
+    /// `immutable` or `stable`; none is volatile (the engines' default).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub volatility: Option<Volatility>,
+    /// Runs with its owner's privileges (`security definer`).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub security_definer: bool,
+    /// The schemas names resolve in while it runs (`search_path "…"`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub search_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+}
+
+/// What a function's result depends on: only its arguments (`immutable`,
+/// usable in indexes and generated columns), or also the database as of the
+/// statement (`stable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Volatility {
+    Immutable,
+    Stable,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -51,6 +51,63 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
             out.push(Declaration::Relation(r));
         }
     }
+    for f in &ir.functions {
+        out.push(Declaration::Function(ast::Function {
+            docs: docs(&f.doc),
+            name: ident(&f.name),
+            params: f.params.iter().map(|p| (ident(&p.name), type_ref(&p.ty, false))).collect(),
+            returns: match &f.returns {
+                ir::FunctionReturns::Trigger => TypeRef {
+                    name: ident("trigger"),
+                    raw: None,
+                    args: Vec::new(),
+                    array_dims: 0,
+                    optional: false,
+                    span: NO_SPAN,
+                },
+                ir::FunctionReturns::Value { ty } => type_ref(ty, false),
+            },
+            language: ident(&f.language),
+            volatility: f.volatility.map(|v| {
+                ident(match v {
+                    ir::Volatility::Immutable => "immutable",
+                    ir::Volatility::Stable => "stable",
+                })
+            }),
+            security_definer: f.security_definer,
+            search_path: f.search_path.as_deref().map(string),
+            bodies: f
+                .bodies
+                .iter()
+                .map(|(backend, body)| ((backend != "any").then(|| ident(backend)), string(body)))
+                .collect(),
+            span: NO_SPAN,
+        }));
+    }
+    for t in &ir.triggers {
+        out.push(Declaration::Trigger(ast::Trigger {
+            docs: docs(&t.doc),
+            name: ident(&t.name),
+            entity: ident(&t.entity),
+            timing: match t.timing {
+                ir::TriggerTiming::Before => TriggerTiming::Before,
+                ir::TriggerTiming::After => TriggerTiming::After,
+                ir::TriggerTiming::InsteadOf => TriggerTiming::InsteadOf,
+            },
+            events: t
+                .events
+                .iter()
+                .map(|e| match e {
+                    ir::TriggerEvent::Insert => TriggerEvent::Insert,
+                    ir::TriggerEvent::Update => TriggerEvent::Update,
+                    ir::TriggerEvent::Delete => TriggerEvent::Delete,
+                })
+                .collect(),
+            for_each_row: (!t.for_each_row).then_some(false),
+            function: ident(&t.function),
+            span: NO_SPAN,
+        }));
+    }
     for view in &ir.views {
         let definition = match &view.definition {
             ir::ViewDefinition::Query { entity, filter, columns } => ast::ViewDefinition::Query {

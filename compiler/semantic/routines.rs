@@ -79,6 +79,13 @@ impl<'a> Analyzer<'a> {
             returns,
             language: f.language.name.clone(),
             bodies,
+            volatility: match f.volatility.as_ref().map(|v| v.name.as_str()) {
+                Some("immutable") => Some(ir::Volatility::Immutable),
+                Some("stable") => Some(ir::Volatility::Stable),
+                _ => None,
+            },
+            security_definer: f.security_definer,
+            search_path: f.search_path.as_ref().map(|s| s.value.clone()),
             doc: doc(&f.docs),
         });
     }

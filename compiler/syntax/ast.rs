@@ -577,6 +577,12 @@ pub struct Function {
     pub params: Vec<(Ident, TypeRef)>,
     pub returns: TypeRef,
     pub language: Ident,
+    /// `immutable`, `stable` or `volatile`, as written.
+    pub volatility: Option<Ident>,
+    /// `security definer`: runs with its owner's privileges.
+    pub security_definer: bool,
+    /// `search_path "…"`: the schemas it resolves names in while it runs.
+    pub search_path: Option<StringLit>,
     pub bodies: Vec<(Option<Ident>, StringLit)>,
     pub span: Span,
 }

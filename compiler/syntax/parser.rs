@@ -1301,6 +1301,7 @@ impl<'t> Converter<'t> {
         let mut params = Vec::new();
         let mut returns = None;
         let mut language = None;
+        let (mut volatility, mut security_definer, mut search_path) = (None, false, None);
         let mut bodies = Vec::new();
         let mut previous_end = None;
         let function_name = name.name.clone();
@@ -1314,6 +1315,17 @@ impl<'t> Converter<'t> {
                 }
                 Rule::type_ref => returns = Some(self.type_ref(p)),
                 Rule::ident => language = Some(self.ident(p)),
+                Rule::function_option => {
+                    let option = p.into_inner().next().expect("option");
+                    match option.as_rule() {
+                        Rule::fn_volatility => {
+                            let span = self.span(&option);
+                            volatility = Some(Ident { name: option.as_str().to_string(), span });
+                        }
+                        Rule::fn_security => security_definer = true,
+                        _ => search_path = option.into_inner().nth(1).map(|s| self.string_lit(s)),
+                    }
+                }
                 Rule::function_sql => {
                     let mut parts: Vec<Pair<Rule>> = p.into_inner().skip(1).collect();
                     let body = self.string_lit(parts.pop().expect("body"));
@@ -1327,7 +1339,7 @@ impl<'t> Converter<'t> {
         }
         let returns = returns.expect("return type");
         let language = language.expect("language");
-        Function { docs, name, params, returns, language, bodies, span }
+        Function { docs, name, params, returns, language, volatility, security_definer, search_path, bodies, span }
     }
 
     fn trigger(&mut self, pair: Pair<Rule>) -> Trigger {

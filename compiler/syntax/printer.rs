@@ -293,14 +293,26 @@ impl<'a> Printer<'a> {
     fn function(&mut self, d: &Function, limit: u32) {
         let params: Vec<String> =
             d.params.iter().map(|(name, ty)| format!("{} {}", name.name, type_text(ty))).collect();
-        let header = format!(
+        let mut header = format!(
             "function {}({}) returns {} language {}",
             d.name.name,
             params.join(", "),
             type_text(&d.returns),
             d.language.name
         );
-        let open = self.open_brace(d.language.span.end);
+        let mut header_end = d.language.span.end;
+        if let Some(v) = &d.volatility {
+            header.push_str(&format!(" {}", v.name));
+            header_end = header_end.max(v.span.end);
+        }
+        if d.security_definer {
+            header.push_str(" security definer");
+        }
+        if let Some(path) = &d.search_path {
+            header.push_str(&format!(" search_path {}", string_text(&path.value)));
+            header_end = header_end.max(path.span.end);
+        }
+        let open = self.open_brace(header_end);
         let first = d.bodies.first().map(|(backend, body)| backend.as_ref().map_or(body.span.start, |b| b.span.start));
         self.block(0, &d.docs, &header, d.span, open, first, limit, |p, close| {
             for (i, (backend, body)) in d.bodies.iter().enumerate() {

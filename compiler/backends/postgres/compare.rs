@@ -359,6 +359,9 @@ impl Comparison<'_> {
             if e.body.trim() != a.body.trim() {
                 self.differ(format!("body of {object}"), e.body.trim(), a.body.trim());
             }
+            // No volatility is VOLATILE, the default.
+            let volatility = |f: &Function| f.volatility.clone().unwrap_or_else(|| "VOLATILE".into());
+            self.text(&format!("volatility of {object}"), &volatility(e), &volatility(a));
             let security = |f: &Function| if f.security_definer { "SECURITY DEFINER" } else { "SECURITY INVOKER" };
             self.text(&format!("security of {object}"), security(e), security(a));
             if !same_search_path(&e.search_path, &a.search_path) {

@@ -785,7 +785,15 @@ impl<'a> Lowering<'a> {
                 },
                 language: function.language.clone(),
                 body: body.clone(),
-                volatility: None,
+                volatility: function.volatility.map(|v| {
+                    match v {
+                        ir::Volatility::Immutable => "IMMUTABLE",
+                        ir::Volatility::Stable => "STABLE",
+                    }
+                    .into()
+                }),
+                security_definer: function.security_definer,
+                search_path: function.search_path.clone(),
                 helper: false,
                 comment: function.doc.clone(),
                 ..Function::default()

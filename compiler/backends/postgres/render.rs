@@ -53,12 +53,17 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     section(&mut out, "Helpers", &helpers, |out, f| r.function(out, f));
     section(&mut out, "Enums", &catalog.enums.iter().collect::<Vec<_>>(), |out, e| r.enum_type(out, e));
     section(&mut out, "Domains", &catalog.domains.iter().collect::<Vec<_>>(), |out, d| r.domain(out, d));
+    // Functions before the tables whose defaults, checks and generated
+    // columns may call them (bodies are not checked yet); those whose
+    // signature names a table's row type after the tables.
+    let (late, early): (Vec<&Function>, Vec<&Function>) = functions.iter().partition(|f| names_a_row_type(catalog, f));
+    section(&mut out, "Functions", &early, |out, f| r.function(out, f));
     section(&mut out, "Tables", &catalog.tables.iter().collect::<Vec<_>>(), |out, t| r.table(out, t));
     section(&mut out, "Foreign keys", &catalog.foreign_keys.iter().collect::<Vec<_>>(), |out, fk| {
         r.foreign_key(out, fk)
     });
     section(&mut out, "Indexes", &catalog.indexes.iter().collect::<Vec<_>>(), |out, i| r.index(out, i));
-    section(&mut out, "Functions", &functions, |out, f| r.function(out, f));
+    section(&mut out, "Functions on row types", &late, |out, f| r.function(out, f));
     section(&mut out, "Views", &catalog.views.iter().collect::<Vec<_>>(), |out, v| r.view(out, v));
     section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
     section(&mut out, "Row-level security", &catalog.policies.iter().collect::<Vec<_>>(), |out, p| r.policy(out, p));
@@ -85,6 +90,17 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
         out.push_str("\nCOMMIT;\n");
     }
     out
+}
+
+/// Whether a parameter or the result of `f` is a table's row type.
+fn names_a_row_type(catalog: &Catalog, f: &Function) -> bool {
+    let types = f.params.iter().map(|(_, t)| t.as_str()).chain(std::iter::once(f.returns.as_str()));
+    types.map(|t| t.trim_start_matches("SETOF ").trim_end_matches("[]")).any(|t| {
+        catalog.tables.iter().any(|table| {
+            let qualified = quote::qualified(&catalog.schema, &table.name);
+            t == qualified || t == table.name || t == ident(&table.name)
+        })
+    })
 }
 
 /// Locks one transaction may take with PostgreSQL's default settings

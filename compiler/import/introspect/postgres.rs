@@ -642,7 +642,7 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Fun
                 p.prosecdef, COALESCE(p.proconfig, '{{}}'), \
                 p.proacl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) acl \
                                                      WHERE acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'), \
-                p.oid \
+                p.oid, p.provolatile::text \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -679,7 +679,11 @@ fn function(row: &Row) -> Result<Function, Error> {
         returns,
         language: row.try_get(7)?,
         body: row.try_get(8)?,
-        volatility: None,
+        volatility: match row.try_get::<_, String>(14)?.as_str() {
+            "i" => Some("IMMUTABLE".into()),
+            "s" => Some("STABLE".into()),
+            _ => None,
+        },
         security_definer: row.try_get(10)?,
         search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
         revoke_public: row.try_get(12)?,
