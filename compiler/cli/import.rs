@@ -15,7 +15,7 @@ use super::report::Reporter;
 use super::{database, UsageError};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::import;
-use crate::import::introspect::postgres::read_catalog;
+use crate::import::introspect::postgres::{read_catalog, read_view_dependencies};
 use crate::semantic::ir::Ir;
 use crate::semantic::raise;
 
@@ -39,7 +39,9 @@ pub fn pg(url: String, schema: String, output: Output, reporter: &Reporter) -> R
     }
     let catalog = read_catalog(&mut client, &schema)
         .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
-    let imported = import::postgres::import(&catalog);
+    let views = read_view_dependencies(&mut client, &schema)
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+    let imported = import::postgres::import(&catalog, &views);
     reporter.diagnostics(&Sources::new(), &imported.diagnostics);
     let header = format!("Imported from PostgreSQL (schema `{schema}`) by `schemac import pg`.");
     finish(&imported.ir, &schema, &header, output, reporter)
@@ -214,9 +216,11 @@ pub fn sql(
         warnings.extend(rolled_back);
         let catalog = read_catalog(client, &schema)
             .map_err(|e| UsageError(format!("cannot read the scratch database's catalog: {e}")))?;
-        Ok(Ok((warnings, catalog)))
+        let views = read_view_dependencies(client, &schema)
+            .map_err(|e| UsageError(format!("cannot read the scratch database's catalog: {e}")))?;
+        Ok(Ok((warnings, catalog, views)))
     })?;
-    let (warnings, catalog) = match loaded.0 {
+    let (warnings, catalog, views) = match loaded.0 {
         Ok(done) => done,
         Err(diagnostic) => {
             reporter.diagnostics(&sources, &[diagnostic]);
@@ -229,7 +233,7 @@ pub fn sql(
             "the dump made no tables in schema `{schema}` (choose another with --schema NAME)"
         )));
     }
-    let imported = import::postgres::import(&catalog);
+    let imported = import::postgres::import(&catalog, &views);
     reporter.diagnostics(&Sources::new(), &imported.diagnostics);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let header = format!("Imported from {} (schema `{schema}`) by `schemac import sql`.", names.join(", "));

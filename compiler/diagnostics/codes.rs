@@ -161,7 +161,7 @@ codes! {
     W1046 = "imported foreign key not carried";
     W1047 = "imported database objects not carried";
     W1048 = "imported table without a primary key";
-    W1049 = "imported function or trigger not carried";
+    W1049 = "imported function, trigger or view not carried";
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::introspect::postgres::ViewDependencies;
 use super::sql_expr;
 use crate::backends::postgres::compare::normalize;
 use crate::backends::postgres::model::{self, Catalog};
@@ -30,8 +31,9 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// The IR of `catalog`.
-pub fn import(catalog: &Catalog) -> Imported {
+/// The IR of `catalog`; `views` says what each view reads besides tables
+/// (`introspect::postgres::read_view_dependencies`).
+pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> Imported {
     let mut importer =
         Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), notes: Vec::new(), tables: BTreeMap::new() };
     importer.enums();
@@ -54,6 +56,7 @@ pub fn import(catalog: &Catalog) -> Imported {
     for trigger in &catalog.triggers {
         importer.trigger(trigger);
     }
+    importer.views(views);
     importer.unsupported();
     let mut ir = importer.ir;
     ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
@@ -559,10 +562,61 @@ impl Importer<'_> {
         });
     }
 
+    /// Views as the SQL form (`view Name { sql postgres "…" }`), those a
+    /// view reads first; a view that reads a routine or view not carried is
+    /// not carried either.
+    fn views(&mut self, dependencies: &BTreeMap<String, ViewDependencies>) {
+        let mut pending: Vec<&model::View> = self.catalog.views.iter().collect();
+        let mut carried: BTreeSet<String> = BTreeSet::new();
+        let mut refused: BTreeSet<String> = BTreeSet::new();
+        let none = ViewDependencies::default();
+        let is_view = |name: &str| self.catalog.views.iter().any(|o| o.name == name);
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|v| {
+                let deps = dependencies.get(&v.name).unwrap_or(&none);
+                deps.views.iter().all(|d| carried.contains(d) || refused.contains(d) || !is_view(d))
+            });
+            // PostgreSQL cannot make a cycle of views; take the first left if one shows.
+            let view = pending.remove(ready.unwrap_or(0));
+            let deps = dependencies.get(&view.name).unwrap_or(&none);
+            let name = pascal_case(&view.name);
+            let missing_routine = deps.routines.iter().find(|r| !self.ir.functions.iter().any(|f| &f.name == *r));
+            let why = if snake_case(&name) != view.name {
+                Some(format!("its name cannot be kept (schemac would call it `{}`)", snake_case(&name)))
+            } else if let Some(missing) = missing_routine {
+                Some(format!("it calls `{missing}`, which is not imported"))
+            } else {
+                deps.views
+                    .iter()
+                    .find(|d| refused.contains(*d))
+                    .map(|d| format!("it reads view `{d}`, which is not imported"))
+            };
+            if let Some(why) = why {
+                self.diagnostics.push(
+                    Diagnostic::new(codes::W1049, format!("view `{}` is not imported: {why}", view.name)).help(
+                        "declare it by hand (`view … { sql postgres \"…\" }`) once what it reads is in the source",
+                    ),
+                );
+                refused.insert(view.name.clone());
+                continue;
+            }
+            carried.insert(view.name.clone());
+            self.ir.views.push(ir::View {
+                id: format!("view:{name}"),
+                name,
+                materialized: view.materialized,
+                security_definer: !view.materialized && !view.security_invoker,
+                definition: ir::ViewDefinition::Sql {
+                    bodies: [("postgres".to_string(), view.query.clone())].into_iter().collect(),
+                },
+                doc: view.comment.clone(),
+            });
+        }
+    }
+
     fn unsupported(&mut self) {
         let c = self.catalog;
-        let counts =
-            [(c.views.len(), "views"), (c.policies.len(), "row-level security policies"), (c.grants.len(), "grants")];
+        let counts = [(c.policies.len(), "row-level security policies"), (c.grants.len(), "grants")];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,

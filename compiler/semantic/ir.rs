@@ -559,6 +559,10 @@ pub struct View {
     pub id: String,
     pub name: String,
     pub materialized: bool,
+    /// Reads its tables with its owner's privileges (`security definer`),
+    /// not its reader's, so row-level security applies as to the owner.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub security_definer: bool,
     pub definition: ViewDefinition,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,

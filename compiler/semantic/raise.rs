@@ -120,6 +120,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
             }
         };
         out.push(Declaration::View(View {
+            security_definer: view.security_definer,
             docs: docs(&view.doc),
             materialized: view.materialized,
             name: ident(&view.name),

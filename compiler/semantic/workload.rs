@@ -236,6 +236,7 @@ impl<'a> Analyzer<'a> {
             id,
             name: view.name.name.clone(),
             materialized: view.materialized,
+            security_definer: view.security_definer,
             definition,
             doc: doc(&view.docs),
         });

@@ -556,6 +556,8 @@ pub struct View {
     pub docs: Vec<String>,
     pub materialized: bool,
     pub name: Ident,
+    /// `security definer`: reads with its owner's privileges (not its reader's).
+    pub security_definer: bool,
     pub definition: ViewDefinition,
     pub span: Span,
 }

@@ -1254,7 +1254,11 @@ impl<'t> Converter<'t> {
         let docs = self.docs(inner.next().expect("docs"));
         let materialized = inner.next().expect("kind").as_str().starts_with("materialized");
         let name = self.ident(inner.next().expect("view name"));
-        let body = inner.next().expect("view body");
+        let mut body = inner.next().expect("view body");
+        let security_definer = body.as_rule() == Rule::view_security;
+        if security_definer {
+            body = inner.next().expect("view body");
+        }
         let definition = if body.as_rule() == Rule::view_query {
             let mut entity = None;
             let mut filter = None;
@@ -1289,7 +1293,7 @@ impl<'t> Converter<'t> {
             }
             ViewDefinition::Sql(bodies)
         };
-        View { docs, materialized, name, definition, span }
+        View { docs, materialized, name, security_definer, definition, span }
     }
 
     fn function(&mut self, pair: Pair<Rule>) -> Function {

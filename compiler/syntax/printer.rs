@@ -501,9 +501,10 @@ impl<'a> Printer<'a> {
 
     fn view(&mut self, d: &View, limit: u32) {
         let kind = if d.materialized { "materialized view" } else { "view" };
+        let security = if d.security_definer { " security definer" } else { "" };
         match &d.definition {
             ViewDefinition::Query { entity, filter, columns } => {
-                let mut text = format!("{kind} {} = {}", d.name.name, entity.name);
+                let mut text = format!("{kind} {}{security} = {}", d.name.name, entity.name);
                 if let Some(filter) = filter {
                     text.push_str(" where ");
                     text.push_str(&expr_text(filter));
@@ -514,7 +515,7 @@ impl<'a> Printer<'a> {
                 self.line(0, &d.docs, &text, d.span.start, d.span.end, limit);
             }
             ViewDefinition::Sql(bodies) => {
-                let header = format!("{kind} {}", d.name.name);
+                let header = format!("{kind} {}{security}", d.name.name);
                 let open = self.open_brace(d.name.span.end);
                 let first = bodies.first().map(|(backend, _)| backend.span.start);
                 self.block(0, &d.docs, &header, d.span, open, first, limit, |p, close| {

@@ -828,7 +828,7 @@ impl<'a> Lowering<'a> {
             self.catalog.views.push(View {
                 name,
                 materialized: view.materialized,
-                security_invoker: !view.materialized,
+                security_invoker: !view.materialized && !view.security_definer,
                 query,
                 columns,
                 comment: view.doc.clone(),

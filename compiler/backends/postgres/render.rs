@@ -64,7 +64,7 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     });
     section(&mut out, "Indexes", &catalog.indexes.iter().collect::<Vec<_>>(), |out, i| r.index(out, i));
     section(&mut out, "Functions on row types", &late, |out, f| r.function(out, f));
-    section(&mut out, "Views", &catalog.views.iter().collect::<Vec<_>>(), |out, v| r.view(out, v));
+    section(&mut out, "Views", &views_in_dependency_order(catalog), |out, v| r.view(out, v));
     section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
     section(&mut out, "Row-level security", &catalog.policies.iter().collect::<Vec<_>>(), |out, p| r.policy(out, p));
     let revoked: Vec<&Function> = catalog.functions.iter().filter(|f| f.revoke_public).collect();
@@ -90,6 +90,29 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
         out.push_str("\nCOMMIT;\n");
     }
     out
+}
+
+/// The views, each after the views its query names (hand-written SQL views
+/// may read one another); otherwise in catalog order.
+pub fn views_in_dependency_order(catalog: &Catalog) -> Vec<&View> {
+    let names: Vec<String> = catalog.views.iter().map(|v| v.name.clone()).collect();
+    let reads = |v: &View, other: &str| {
+        v.name != other && {
+            let words = v.query.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"'));
+            words.map(|w| w.trim_matches('"')).any(|w| w == other)
+        }
+    };
+    let mut done: Vec<&View> = Vec::with_capacity(names.len());
+    let mut left: Vec<&View> = catalog.views.iter().collect();
+    while !left.is_empty() {
+        let ready = left.iter().position(|v| {
+            names
+                .iter()
+                .all(|n| !reads(v, n) || done.iter().any(|d| &d.name == n) || !left.iter().any(|l| &l.name == n))
+        });
+        done.push(left.remove(ready.unwrap_or(0)));
+    }
+    done
 }
 
 /// Whether a parameter or the result of `f` is a table's row type.

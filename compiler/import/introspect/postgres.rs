@@ -626,6 +626,38 @@ fn read_views(client: &mut Client, schema: &str) -> Result<Vec<View>, Error> {
         .collect()
 }
 
+/// What each view of `schema` reads besides tables: the schema's routines
+/// (aggregates included) and its other views, by name. Not part of the
+/// model (lowering cannot know it for SQL views); importing uses it to carry
+/// only views whose dependencies it carries too.
+pub fn read_view_dependencies(client: &mut Client, schema: &str) -> Result<BTreeMap<String, ViewDependencies>, Error> {
+    let sql = "SELECT c.relname::text, \
+                ARRAY(SELECT DISTINCT p.proname::text FROM pg_rewrite rw \
+                      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid \
+                       AND d.refclassid = 'pg_proc'::regclass \
+                      JOIN pg_proc p ON p.oid = d.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace \
+                      WHERE rw.ev_class = c.oid AND pn.nspname = $1 ORDER BY 1), \
+                ARRAY(SELECT DISTINCT v.relname::text FROM pg_rewrite rw \
+                      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid \
+                       AND d.refclassid = 'pg_class'::regclass \
+                      JOIN pg_class v ON v.oid = d.refobjid AND v.oid <> c.oid AND v.relkind IN ('v', 'm') \
+                      WHERE rw.ev_class = c.oid ORDER BY 1) \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')";
+    let mut out = BTreeMap::new();
+    for row in client.query(sql, &[&schema])? {
+        out.insert(row.try_get(0)?, ViewDependencies { routines: row.try_get(1)?, views: row.try_get(2)? });
+    }
+    Ok(out)
+}
+
+/// What one view reads besides tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ViewDependencies {
+    pub routines: Vec<String>,
+    pub views: Vec<String>,
+}
+
 /// The schema's routines by oid (their grants name them by it).
 fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Function>, Error> {
     // Parameters are the IN, INOUT and VARIADIC arguments; when every argument
