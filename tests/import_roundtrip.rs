@@ -17,7 +17,6 @@
 mod support;
 
 use schemac::backends::postgres::compare::compare;
-use schemac::backends::postgres::model::RowSecurity;
 use schemac::backends::postgres::Catalog;
 use schemac::diagnostics::Sources;
 use schemac::import;
@@ -114,25 +113,27 @@ fn build(label: &str, source: &str, schema: &str) -> (schemac::semantic::ir::Ir,
 fn carried(mut catalog: Catalog) -> (Catalog, usize) {
     let keyless: Vec<String> =
         catalog.tables.iter().filter(|t| t.primary_key.is_none()).map(|t| t.name.clone()).collect();
-    let mut dropped = keyless.len() + catalog.policies.len() + catalog.grants.len();
+    let mut dropped = keyless.len();
     catalog.tables.retain(|t| t.primary_key.is_some());
     catalog.foreign_keys.retain(|fk| !keyless.contains(&fk.table) && !keyless.contains(&fk.references));
     catalog.indexes.retain(|i| !keyless.contains(&i.table));
+    catalog.policies.retain(|p| !keyless.contains(&p.table));
     for table in &mut catalog.tables {
         dropped += table.partitions.len() + table.exclusions.len() + usize::from(table.partition.is_some());
         table.partition = None;
         table.partitions.clear();
         table.exclusions.clear();
-        table.row_security = RowSecurity::Off;
     }
-    // Privileges are not imported yet: EXECUTE revoked from PUBLIC is one.
+    // Privileges on routines and views are not imported yet (EXECUTE revoked
+    // from PUBLIC is one); those on tables are.
     dropped += catalog.functions.iter().filter(|f| f.revoke_public).count();
     for function in &mut catalog.functions {
         function.revoke_public = false;
     }
-    catalog.policies.clear();
-    catalog.grants.clear();
-    catalog.roles.clear();
+    let tables: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+    let before = catalog.grants.len();
+    catalog.grants.retain(|g| g.kind == "TABLE" && tables.contains(&g.object));
+    dropped += before - catalog.grants.len();
     catalog.extensions.clear();
     (catalog, dropped)
 }
@@ -143,6 +144,9 @@ fn objects(catalog: &Catalog) -> usize {
         + catalog.views.len()
         + catalog.functions.len()
         + catalog.triggers.len()
+        + catalog.policies.len()
+        + catalog.grants.len()
+        + catalog.roles.len()
         + catalog.foreign_keys.len()
         + catalog.indexes.len()
         + catalog
@@ -341,9 +345,9 @@ fn supabase_slack_clone_and_basejump() {
         label: "slack",
         files: &["_stubs/supabase-stub.sql", "supabase-slack-clone/full-schema.fixed.sql"],
         schema: "public",
-        // Row-level security (W1044), the foreign key to auth.users in the
-        // stub's `auth` schema (W1046), functions, triggers, policies, grants (W1047).
-        warnings: &["W1044", "W1046", "W1047"],
+        // The foreign key to auth.users in the stub's `auth` schema (W1046);
+        // grants on routines and the pgcrypto extension (W1047).
+        warnings: &["W1046", "W1047"],
         known: &["foreign key users_id_fkey"],
         fails_to_apply: None,
     });
@@ -351,10 +355,9 @@ fn supabase_slack_clone_and_basejump() {
         label: "basejump",
         files: &["_stubs/supabase-stub.sql", "basejump/migrations"],
         schema: "basejump",
-        // RLS (W1044), foreign keys to auth.users (W1046), policies and
-        // grants (W1047), `config` has no key (W1048).
-        warnings: &["W1044", "W1046", "W1047", "W1048"],
-        // Foreign keys to the stub's auth.users, another schema (W1046).
+        // Foreign keys to auth.users (W1046), grants on routines (W1047),
+        // `config` has no key (W1048).
+        warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],
         fails_to_apply: None,
     });

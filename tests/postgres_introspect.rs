@@ -239,6 +239,7 @@ fn function(name: &str, params: &[(&str, &str)], returns: &str, language: &str, 
     Function {
         name: s(name),
         params: params.iter().map(|(n, t)| (s(n), s(t))).collect(),
+        defaults: Vec::new(),
         returns: s(returns),
         language: s(language),
         body: s(body),

@@ -313,6 +313,7 @@ fn catalog(h: &Hostile) -> Catalog {
         functions: vec![Function {
             name: n(19),
             params: Vec::new(),
+            defaults: Vec::new(),
             returns: "trigger".into(),
             language: "plpgsql".into(),
             // The body holds the default dollar-quote tag and hostile text in

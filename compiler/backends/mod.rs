@@ -6,6 +6,7 @@
 //! Backends read the IR only (never syntax, never the CLI).
 
 pub mod postgres;
+pub mod sqlite;
 
 /// What a backend can express natively. Later backends (MySQL, SQLite) fill
 /// in the same table; spec/backends.md documents it.
@@ -42,10 +43,30 @@ pub const POSTGRES: Capabilities = Capabilities {
     max_identifier_bytes: postgres::names::MAX_IDENTIFIER,
 };
 
+/// SQLite 3.37+ (STRICT tables); spec/backends/sqlite.md says how each
+/// missing capability is lowered or rejected.
+pub const SQLITE: Capabilities = Capabilities {
+    name: "sqlite",
+    transactional_ddl: true,
+    enum_types: false,
+    domains: false,
+    partial_indexes: true,
+    include_columns: false,
+    expression_indexes: true,
+    deferrable_foreign_keys: true,
+    partitioning: false,
+    row_level_security: false,
+    roles: false,
+    generated_columns: true,
+    // SQLite limits only the length of a statement.
+    max_identifier_bytes: usize::MAX,
+};
+
 /// The capabilities of a backend by its name in schemac.toml.
 pub fn capabilities(target: &str) -> Option<Capabilities> {
     match target {
         "postgres" => Some(POSTGRES),
+        "sqlite" => Some(SQLITE),
         _ => None,
     }
 }

@@ -57,6 +57,7 @@ pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> 
         importer.trigger(trigger);
     }
     importer.views(views);
+    importer.security();
     importer.unsupported();
     let mut ir = importer.ir;
     ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
@@ -184,6 +185,7 @@ impl Importer<'_> {
             behaviours: Vec::new(),
             patterns: Vec::new(),
             renamed_from: None,
+            row_security: None,
             origin: Origin::Declared,
         };
         for column in &table.columns {
@@ -272,13 +274,11 @@ impl Importer<'_> {
                 "add `partition by …` to the entity by hand; exclusion constraints come from the `temporal` pattern only",
             );
         }
-        if table.row_security != model::RowSecurity::Off {
-            self.warn(
-                codes::W1044,
-                format!("table `{}` has row-level security; its policies are not imported yet", table.name),
-                "declare the policies with `policy … on …` (see spec/security.md)",
-            );
-        }
+        entity.row_security = match table.row_security {
+            model::RowSecurity::Off => None,
+            model::RowSecurity::Enabled => Some(ir::RowSecurityLevel::Enabled),
+            model::RowSecurity::Forced => Some(ir::RowSecurityLevel::Forced),
+        };
         self.notes.push(format!("table {} → entity {}", table.name, entity_name));
         self.ir.entities.push(entity);
     }
@@ -494,7 +494,12 @@ impl Importer<'_> {
         let params = f
             .params
             .iter()
-            .map(|(name, ty)| ir::FunctionParam { name: name.clone(), ty: self.type_of(ty).unwrap_or_else(|| raw(ty)) })
+            .enumerate()
+            .map(|(i, (name, ty))| ir::FunctionParam {
+                name: name.clone(),
+                ty: self.type_of(ty).unwrap_or_else(|| raw(ty)),
+                default: f.defaults.get(i).cloned().flatten().map(|text| Expr::Sql { text }),
+            })
             .collect();
         let returns = match f.returns.as_str() {
             "trigger" => ir::FunctionReturns::Trigger,
@@ -614,9 +619,87 @@ impl Importer<'_> {
         }
     }
 
+    /// Roles, table privileges and row-level security policies.
+    fn security(&mut self) {
+        let c = self.catalog;
+        for role in &c.roles {
+            if !is_identifier(&role.name) {
+                self.warn(
+                    codes::W1040,
+                    format!("role `{}` cannot be written in the language; not imported", role.name),
+                    "rename the role, or keep its grants and policies outside schemac",
+                );
+                continue;
+            }
+            self.ir.roles.push(ir::Role {
+                id: format!("role:{}", role.name),
+                name: role.name.clone(),
+                inherits: role.member_of.iter().filter(|r| c.roles.iter().any(|o| &o.name == *r)).cloned().collect(),
+                login: role.login,
+                doc: None,
+            });
+        }
+        let known_role = |name: &str| is_identifier(name) && c.roles.iter().any(|r| r.name == name);
+        for grant in &c.grants {
+            let Some((entity, fields)) = self.tables.get(&grant.object).cloned().filter(|_| grant.kind == "TABLE")
+            else {
+                continue;
+            };
+            let privilege = match grant.privilege.as_str() {
+                "SELECT" => ir::Privilege::Select,
+                "INSERT" => ir::Privilege::Insert,
+                "UPDATE" => ir::Privilege::Update,
+                "DELETE" => ir::Privilege::Delete,
+                "REFERENCES" => ir::Privilege::References,
+                "TRUNCATE" => ir::Privilege::Truncate,
+                "TRIGGER" => ir::Privilege::Trigger,
+                _ => continue,
+            };
+            if !known_role(&grant.role) {
+                continue;
+            }
+            let columns = (!grant.columns.is_empty())
+                .then(|| grant.columns.iter().filter_map(|c| fields.get(c).cloned()).collect());
+            self.ir.grants.push(ir::Grant { role: grant.role.clone(), entity, privilege, columns });
+        }
+        self.ir.grants.sort();
+        self.ir.grants.dedup();
+        for policy in &c.policies {
+            let Some((entity, fields)) = self.tables.get(&policy.table).cloned() else { continue };
+            let field_of = |column: &str| fields.get(column).cloned();
+            let command = match policy.command.as_str() {
+                "SELECT" => ir::PolicyCommand::Select,
+                "INSERT" => ir::PolicyCommand::Insert,
+                "UPDATE" => ir::PolicyCommand::Update,
+                "DELETE" => ir::PolicyCommand::Delete,
+                _ => ir::PolicyCommand::All,
+            };
+            if let Some(role) = policy.roles.iter().find(|r| !known_role(r)) {
+                self.warn(
+                    codes::W1049,
+                    format!("policy `{}` on `{}` is not imported: role `{role}` is not", policy.name, policy.table),
+                    "declare the role and the policy by hand",
+                );
+                continue;
+            }
+            self.ir.policies.push(ir::Policy {
+                id: format!("policy:{entity}.{}", policy.name),
+                name: policy.name.clone(),
+                entity,
+                roles: policy.roles.clone(),
+                commands: vec![command],
+                using: policy.using.as_ref().map(|e| self.expression(e, &field_of, &Type::Bool)),
+                check: policy.check.as_ref().map(|e| self.expression(e, &field_of, &Type::Bool)),
+                restrictive: !policy.permissive,
+                doc: policy.comment.clone(),
+            });
+        }
+    }
+
     fn unsupported(&mut self) {
         let c = self.catalog;
-        let counts = [(c.policies.len(), "row-level security policies"), (c.grants.len(), "grants")];
+        let carried = |g: &&model::Grant| g.kind == "TABLE" && self.tables.contains_key(&g.object);
+        let counts = [(c.grants.iter().filter(|g| !carried(g)).count(), "grants on views and routines")];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,

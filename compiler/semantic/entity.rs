@@ -64,6 +64,7 @@ impl EntityBuild {
                 name: name.to_string(),
                 table: snake_case(name),
                 primary_key_name: None,
+                row_security: None,
                 doc: docs,
                 fields: Vec::new(),
                 primary_key: Vec::new(),
@@ -565,6 +566,10 @@ impl<'a> Analyzer<'a> {
                     })
                 }
                 Member::RenamedFrom(old) => build.entity.renamed_from = Some(old.name.clone()),
+                Member::RowSecurity(forced, _) => {
+                    build.entity.row_security =
+                        Some(if *forced { ir::RowSecurityLevel::Forced } else { ir::RowSecurityLevel::Enabled })
+                }
                 Member::Table(name) => {
                     if storage_name_ok(self, &name.value, name.span, "table") {
                         build.entity.table = name.value.clone();
@@ -945,6 +950,7 @@ fn once_kind(member: &Member) -> Option<&'static str> {
         Member::Volume(_) => Some("volume"),
         Member::RenamedFrom(_) => Some("renamed_from"),
         Member::Table(_) => Some("table"),
+        Member::RowSecurity(..) => Some("row_security"),
         _ => None,
     }
 }

@@ -206,7 +206,20 @@ pub struct Entity {
     pub patterns: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// `row_security enabled|forced`; none: forced when it has policies.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub row_security: Option<RowSecurityLevel>,
     pub origin: Origin,
+}
+
+/// Whom a table's row-level security policies apply to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSecurityLevel {
+    /// Every role but the table's owner.
+    Enabled,
+    /// The owner too.
+    Forced,
 }
 
 impl Entity {
@@ -525,6 +538,7 @@ pub enum Privilege {
     Delete,
     References,
     Truncate,
+    Trigger,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -619,6 +633,9 @@ pub struct FunctionParam {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Type,
+    /// The value when a call leaves it out (trailing parameters only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub default: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -55,7 +55,11 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
         out.push(Declaration::Function(ast::Function {
             docs: docs(&f.doc),
             name: ident(&f.name),
-            params: f.params.iter().map(|p| (ident(&p.name), type_ref(&p.ty, false))).collect(),
+            params: f
+                .params
+                .iter()
+                .map(|p| (ident(&p.name), type_ref(&p.ty, false), p.default.as_ref().map(|d| expr(d, ir, None))))
+                .collect(),
             returns: match &f.returns {
                 ir::FunctionReturns::Trigger => TypeRef {
                     name: ident("trigger"),
@@ -108,6 +112,85 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
             span: NO_SPAN,
         }));
     }
+    for role in &ir.roles {
+        out.push(Declaration::Role(ast::Role {
+            docs: docs(&role.doc),
+            name: ident(&role.name),
+            inherits: role.inherits.iter().map(|r| ident(r)).collect(),
+            login: role.login,
+            span: NO_SPAN,
+        }));
+    }
+    // One `grant` per role, entity and column list: `grant select, insert on T to r`.
+    type GrantGroup<'i> = (&'i str, &'i str, Option<&'i Vec<String>>, Vec<PrivilegeKind>);
+    let mut grants: Vec<GrantGroup> = Vec::new();
+    for g in &ir.grants {
+        let kind = match g.privilege {
+            ir::Privilege::Select => PrivilegeKind::Select,
+            ir::Privilege::Insert => PrivilegeKind::Insert,
+            ir::Privilege::Update => PrivilegeKind::Update,
+            ir::Privilege::Delete => PrivilegeKind::Delete,
+            ir::Privilege::References => PrivilegeKind::References,
+            ir::Privilege::Truncate => PrivilegeKind::Truncate,
+            ir::Privilege::Trigger => PrivilegeKind::Trigger,
+        };
+        match grants.iter_mut().find(|(r, e, c, _)| *r == g.role && *e == g.entity && *c == g.columns.as_ref()) {
+            Some(group) => group.3.push(kind),
+            None => grants.push((&g.role, &g.entity, g.columns.as_ref(), vec![kind])),
+        }
+    }
+    for (role, entity, columns, kinds) in grants {
+        out.push(Declaration::Grant(ast::Grant {
+            privileges: kinds
+                .into_iter()
+                .map(|kind| Privilege {
+                    kind,
+                    columns: columns.map(|c| c.iter().map(|c| ident(c)).collect()),
+                    span: NO_SPAN,
+                })
+                .collect(),
+            entities: vec![ident(entity)],
+            roles: vec![ident(role)],
+            span: NO_SPAN,
+        }));
+    }
+    for p in &ir.policies {
+        let Some(entity) = ir.entity(&p.entity) else { continue };
+        let mut items = Vec::new();
+        if !p.roles.is_empty() {
+            items.push(PolicyItem::To(p.roles.iter().map(|r| ident(r)).collect(), NO_SPAN));
+        }
+        if p.commands != [ir::PolicyCommand::All] {
+            let commands = p
+                .commands
+                .iter()
+                .map(|c| match c {
+                    ir::PolicyCommand::All => PolicyCommand::All,
+                    ir::PolicyCommand::Select => PolicyCommand::Select,
+                    ir::PolicyCommand::Insert => PolicyCommand::Insert,
+                    ir::PolicyCommand::Update => PolicyCommand::Update,
+                    ir::PolicyCommand::Delete => PolicyCommand::Delete,
+                })
+                .collect();
+            items.push(PolicyItem::For(commands, NO_SPAN));
+        }
+        if let Some(using) = &p.using {
+            items.push(PolicyItem::Using(expr(using, ir, Some(entity)), NO_SPAN));
+        }
+        if let Some(check) = &p.check {
+            items.push(PolicyItem::Check(expr(check, ir, Some(entity)), NO_SPAN));
+        }
+        if p.restrictive {
+            items.push(PolicyItem::Restrictive(true, NO_SPAN));
+        }
+        out.push(Declaration::Policy(ast::Policy {
+            docs: docs(&p.doc),
+            name: ident(&p.name),
+            entities: vec![ident(&p.entity)],
+            items,
+            span: NO_SPAN,
+        }));
+    }
     for view in &ir.views {
         let definition = match &view.definition {
             ir::ViewDefinition::Query { entity, filter, columns } => ast::ViewDefinition::Query {
@@ -135,6 +218,9 @@ fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
     let mut members = Vec::new();
     if entity.table != snake_case(&entity.name) {
         members.push(Member::Table(string(&entity.table)));
+    }
+    if let Some(level) = entity.row_security {
+        members.push(Member::RowSecurity(level == ir::RowSecurityLevel::Forced, NO_SPAN));
     }
     let single_key = match (entity.primary_key.as_slice(), &entity.primary_key_name) {
         ([key], None) => Some(key.as_str()),

@@ -22,7 +22,8 @@ impl<'a> Analyzer<'a> {
         }
         let mut params = Vec::new();
         let mut seen = BTreeSet::new();
-        for (name, ty) in &f.params {
+        let enums = self.enum_values.clone();
+        for (name, ty, default) in &f.params {
             if !seen.insert(name.name.as_str()) {
                 self.report(
                     Diagnostic::new(codes::E0702, format!("parameter `{}` is given twice", name.name))
@@ -30,7 +31,20 @@ impl<'a> Analyzer<'a> {
                 );
             }
             if let Some(ty) = self.resolve_type(file, ty) {
-                params.push(ir::FunctionParam { name: name.name.clone(), ty });
+                let default = default.as_ref().map(|e| {
+                    let env = super::expr::ExprEnv {
+                        columns: None,
+                        entity: &f.name.name,
+                        context: None,
+                        params: false,
+                        value: None,
+                        enums: &enums,
+                        what: "a parameter default",
+                    };
+                    let hint = self.value_type(&ty);
+                    super::expr::lower(&env, e, Some(&hint), &mut self.diagnostics).expr
+                });
+                params.push(ir::FunctionParam { name: name.name.clone(), ty, default });
             }
         }
         let returns = if f.returns.name.name == "trigger" && f.returns.args.is_empty() {

@@ -106,6 +106,7 @@ impl<'a> Analyzer<'a> {
                 PrivilegeKind::Delete => &[ir::Privilege::Delete],
                 PrivilegeKind::References => &[ir::Privilege::References],
                 PrivilegeKind::Truncate => &[ir::Privilege::Truncate],
+                PrivilegeKind::Trigger => &[ir::Privilege::Trigger],
                 PrivilegeKind::All => {
                     &[ir::Privilege::Select, ir::Privilege::Insert, ir::Privilege::Update, ir::Privilege::Delete]
                 }

@@ -162,6 +162,8 @@ pub enum Member {
     RenamedFrom(Ident),
     /// `table "film_actor"`: the table's name in the database.
     Table(StringLit),
+    /// `row_security enabled` (false) or `row_security forced` (true).
+    RowSecurity(bool, Span),
     /// Only in pattern bodies.
     Behaviour(Behaviour),
     /// Only in pattern bodies: `relation Self.tenant -> Tenant { … }`.
@@ -182,6 +184,7 @@ impl Member {
             Member::Volume(m) => m.span,
             Member::RenamedFrom(m) => m.span,
             Member::Table(m) => m.span,
+            Member::RowSecurity(_, s) => *s,
             Member::Behaviour(m) => m.span,
             Member::Relation(m) => m.span,
         }
@@ -482,6 +485,8 @@ pub enum PrivilegeKind {
     Delete,
     References,
     Truncate,
+    /// Creating triggers on the table.
+    Trigger,
     All,
 }
 
@@ -576,7 +581,8 @@ pub enum ViewDefinition {
 pub struct Function {
     pub docs: Vec<String>,
     pub name: Ident,
-    pub params: Vec<(Ident, TypeRef)>,
+    /// Name, type and default (`role text = 'member'`).
+    pub params: Vec<(Ident, TypeRef, Option<Expr>)>,
     pub returns: TypeRef,
     pub language: Ident,
     /// `immutable`, `stable` or `volatile`, as written.

@@ -451,6 +451,7 @@ impl<'t> Converter<'t> {
             "volume" => Rule::attr_volume,
             "renamed_from" => Rule::attr_renamed_from,
             "table" => Rule::attr_table,
+            "row_security" => Rule::attr_row_security,
             "behaviour" => Rule::behaviour,
             _ => Rule::field_probe,
         };
@@ -844,6 +845,9 @@ impl<'t> Converter<'t> {
             }
             Rule::attr_renamed_from => Member::RenamedFrom(self.ident(inner.nth(1).expect("old name"))),
             Rule::attr_table => Member::Table(self.string_lit(inner.nth(1).expect("table name"))),
+            Rule::attr_row_security => {
+                Member::RowSecurity(inner.nth(1).is_some_and(|level| level.as_rule() == Rule::kw_forced), span)
+            }
             Rule::behaviour => {
                 inner.next();
                 let name = self.ident(inner.next().expect("behaviour name"));
@@ -1085,6 +1089,7 @@ impl<'t> Converter<'t> {
                         "delete" => PrivilegeKind::Delete,
                         "references" => PrivilegeKind::References,
                         "truncate" => PrivilegeKind::Truncate,
+                        "trigger" => PrivilegeKind::Trigger,
                         _ => PrivilegeKind::All,
                     };
                     let columns = pi.next().map(|c| self.column_list(c));
@@ -1110,7 +1115,7 @@ impl<'t> Converter<'t> {
         let mut inner = pair.into_inner();
         let docs = self.docs(inner.next().expect("docs"));
         inner.next();
-        let name = self.ident(inner.next().expect("policy name"));
+        let name = self.object_name_of(inner.next().expect("policy name"));
         inner.next(); // kw_on
         let entities = inner.next().expect("entities").into_inner().map(|i| self.ident(i)).collect();
         let mut items = Vec::new();
@@ -1315,7 +1320,8 @@ impl<'t> Converter<'t> {
                 Rule::function_param => {
                     let mut pi = p.into_inner();
                     let param = self.ident(pi.next().expect("param name"));
-                    params.push((param, self.type_ref(pi.next().expect("param type"))));
+                    let ty = self.type_ref(pi.next().expect("param type"));
+                    params.push((param, ty, pi.next().map(|e| self.expr_top(e))));
                 }
                 Rule::type_ref => returns = Some(self.type_ref(p)),
                 Rule::ident => language = Some(self.ident(p)),

@@ -291,8 +291,14 @@ impl<'a> Printer<'a> {
     }
 
     fn function(&mut self, d: &Function, limit: u32) {
-        let params: Vec<String> =
-            d.params.iter().map(|(name, ty)| format!("{} {}", name.name, type_text(ty))).collect();
+        let params: Vec<String> = d
+            .params
+            .iter()
+            .map(|(name, ty, default)| match default {
+                Some(e) => format!("{} {} = {}", name.name, type_text(ty), expr_text(e)),
+                None => format!("{} {}", name.name, type_text(ty)),
+            })
+            .collect();
         let mut header = format!(
             "function {}({}) returns {} language {}",
             d.name.name,
@@ -471,7 +477,7 @@ impl<'a> Printer<'a> {
     }
 
     fn policy(&mut self, d: &Policy, limit: u32) {
-        let header = format!("policy {} on {}", d.name.name, ident_list(&d.entities));
+        let header = format!("policy {} on {}", object_name_text(&d.name.name), ident_list(&d.entities));
         let header_end = d.entities.last().map_or(d.name.span.end, |e| e.span.end);
         let open = self.open_brace(header_end);
         let first = d.items.first().map(|i| policy_item_span(i).start);
@@ -736,6 +742,7 @@ fn member_text(m: &Member) -> String {
         }
         Member::RenamedFrom(old) => format!("renamed_from {}", old.name),
         Member::Table(name) => format!("table {}", string_text(&name.value)),
+        Member::RowSecurity(forced, _) => format!("row_security {}", if *forced { "forced" } else { "enabled" }),
         Member::Behaviour(b) => match &b.args {
             Some(args) => format!("behaviour {}({})", b.name.name, expr_list(args)),
             None => format!("behaviour {}", b.name.name),
@@ -833,6 +840,7 @@ fn grant_text(g: &Grant) -> String {
                 PrivilegeKind::Delete => "delete",
                 PrivilegeKind::References => "references",
                 PrivilegeKind::Truncate => "truncate",
+                PrivilegeKind::Trigger => "trigger",
                 PrivilegeKind::All => "all",
             };
             match &p.columns {

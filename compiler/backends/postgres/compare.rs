@@ -356,6 +356,14 @@ impl Comparison<'_> {
             if !same_type(&es, &as_) {
                 self.differ(&object, es, as_);
             }
+            // Per parameter, normalized; no list means no defaults.
+            let schema = self.schema;
+            let defaults = |f: &Function| -> Vec<String> {
+                (0..f.params.len())
+                    .map(|i| f.defaults.get(i).cloned().flatten().map_or_else(String::new, |d| normalize(&d, schema)))
+                    .collect()
+            };
+            self.text(&format!("parameter defaults of {object}"), &defaults(e).join(", "), &defaults(a).join(", "));
             if e.body.trim() != a.body.trim() {
                 self.differ(format!("body of {object}"), e.body.trim(), a.body.trim());
             }

@@ -779,6 +779,12 @@ impl<'a> Lowering<'a> {
             self.catalog.functions.push(Function {
                 name: function.name.clone(),
                 params: function.params.iter().map(|p| (p.name.clone(), types::sql(&p.ty, &schema))).collect(),
+                defaults: if function.params.iter().any(|p| p.default.is_some()) {
+                    let scope = self.scope(None);
+                    function.params.iter().map(|p| p.default.as_ref().map(|d| expr::print(d, &scope))).collect()
+                } else {
+                    Vec::new()
+                },
                 returns: match &function.returns {
                     ir::FunctionReturns::Trigger => "trigger".into(),
                     ir::FunctionReturns::Value { ty } => types::sql(ty, &schema),

@@ -214,6 +214,9 @@ pub struct Function {
     pub name: String,
     /// `name type` pairs, as SQL.
     pub params: Vec<(String, String)>,
+    /// Each parameter's default as SQL, in parameter order; empty when none
+    /// has one.
+    pub defaults: Vec<Option<String>>,
     /// `trigger` or a type.
     pub returns: String,
     pub language: String,

@@ -475,7 +475,15 @@ impl Renderer<'_> {
     }
 
     pub fn function(&self, out: &mut String, f: &Function) {
-        let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{} {t}", ident(n))).collect();
+        let params: Vec<String> = f
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t))| match f.defaults.get(i).cloned().flatten() {
+                Some(default) => format!("{} {t} DEFAULT {default}", ident(n)),
+                None => format!("{} {t}", ident(n)),
+            })
+            .collect();
         let kind = f.kind();
         let _ = write!(out, "CREATE {kind} {}({})", self.name(&f.name), params.join(", "));
         if f.returns != "procedure" {

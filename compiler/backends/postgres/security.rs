@@ -51,6 +51,11 @@ impl Lowering<'_> {
 
     fn lower_policies(&mut self) {
         let ir = self.ir;
+        // `row_security enabled|forced` without policies: nothing is visible
+        // to the roles it covers until policies are added.
+        for entity in ir.entities.iter().filter(|e| e.row_security.is_some()) {
+            self.secure(&entity.table, level(entity));
+        }
         for policy in &ir.policies {
             let Some(entity) = ir.entity(&policy.entity) else { continue };
             let scope = self.scope(Some(entity));
@@ -58,8 +63,7 @@ impl Lowering<'_> {
             let check = policy.check.as_ref().map(|e| expr::print(e, &scope));
             let commands = commands(&policy.commands);
             let several = commands.len() > 1;
-            let comment =
-                policy.doc.clone().or_else(|| Some(format!("Policy `{}` of `{}`.", policy.name, entity.name)));
+            let comment = policy.doc.clone();
             for command in &commands {
                 let name = if several {
                     super::names::fit(&format!("{}_{}", policy.name, command.to_lowercase()))
@@ -95,7 +99,7 @@ impl Lowering<'_> {
                     });
                 }
             }
-            self.secure(&entity.table, RowSecurity::Forced);
+            self.secure(&entity.table, level(entity));
             if let Some(history) = self.histories.get(&entity.name).cloned() {
                 self.secure(&history, RowSecurity::Enabled);
             }
@@ -195,5 +199,15 @@ fn privilege(privilege: Privilege) -> &'static str {
         Privilege::Delete => "DELETE",
         Privilege::References => "REFERENCES",
         Privilege::Truncate => "TRUNCATE",
+        Privilege::Trigger => "TRIGGER",
+    }
+}
+
+/// How far an entity's policies reach: `row_security enabled` stops at the
+/// table's owner; otherwise they bind the owner too (forced).
+fn level(entity: &crate::semantic::ir::Entity) -> RowSecurity {
+    match entity.row_security {
+        Some(crate::semantic::ir::RowSecurityLevel::Enabled) => RowSecurity::Enabled,
+        _ => RowSecurity::Forced,
     }
 }

@@ -177,5 +177,6 @@ fn privilege_name(p: Privilege) -> &'static str {
         Privilege::Delete => "delete",
         Privilege::References => "references",
         Privilege::Truncate => "truncate",
+        Privilege::Trigger => "trigger",
     }
 }

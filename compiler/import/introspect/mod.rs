@@ -7,3 +7,4 @@
 //! models is the backend's job (`backends::postgres::compare`).
 
 pub mod postgres;
+pub mod sqlite;

@@ -674,7 +674,7 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Fun
                 p.prosecdef, COALESCE(p.proconfig, '{{}}'), \
                 p.proacl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) acl \
                                                      WHERE acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'), \
-                p.oid, p.provolatile::text \
+                p.oid, p.provolatile::text, COALESCE(pg_get_expr(p.proargdefaults, 0), '') \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -693,12 +693,21 @@ fn function(row: &Row) -> Result<Function, Error> {
     let types: Vec<Option<String>> = row.try_get(4)?;
     let modes: Vec<Option<String>> = row.try_get(5)?;
     let names: Vec<Option<String>> = row.try_get(6)?;
-    let params = types
+    let params: Vec<(String, String)> = types
         .into_iter()
         .enumerate()
         .filter(|(i, _)| matches!(modes.get(*i).cloned().flatten().as_deref(), None | Some("i" | "b" | "v")))
         .map(|(i, ty)| (names.get(i).cloned().flatten().unwrap_or_default(), ty.unwrap_or_default()))
         .collect();
+    // The defaults of the last input parameters, as one comma-separated list.
+    let given: String = row.try_get(15)?;
+    let given = if given.is_empty() { Vec::new() } else { split_top_level(&given) };
+    let defaults = if given.is_empty() {
+        Vec::new()
+    } else {
+        let first = params.len().saturating_sub(given.len());
+        (0..params.len()).map(|i| i.checked_sub(first).and_then(|j| given.get(j).cloned())).collect()
+    };
     let returns = match (kind.as_str(), return_type) {
         ("p", _) => "procedure".to_string(),
         (_, Some(ty)) if set => format!("SETOF {ty}"),
@@ -708,6 +717,7 @@ fn function(row: &Row) -> Result<Function, Error> {
         helper: name.starts_with("schemac_"),
         name,
         params,
+        defaults,
         returns,
         language: row.try_get(7)?,
         body: row.try_get(8)?,

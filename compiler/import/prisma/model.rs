@@ -106,6 +106,7 @@ impl<'s> Lowering<'s> {
             behaviours: Vec::new(),
             patterns: Vec::new(),
             renamed_from: None,
+            row_security: None,
             origin: Origin::Declared,
         };
         let mut build =

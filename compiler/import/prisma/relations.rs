@@ -609,6 +609,7 @@ fn junction_entity(name: &str, table: &str, a: &Type, b: &Type) -> ir::Entity {
         behaviours: Vec::new(),
         patterns: Vec::new(),
         renamed_from: None,
+        row_security: None,
         origin: Origin::Declared,
     }
 }
