@@ -33,14 +33,14 @@ pub fn pg(url: String, schema: String, output: Output, reporter: &Reporter) -> R
     let exists: bool = client
         .query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&schema])
         .and_then(|r| r.try_get(0))
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
     if !exists {
         return Err(UsageError(format!("the database has no schema `{schema}` (choose one with --schema NAME)")));
     }
     let catalog = read_catalog(&mut client, &schema)
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
     let views = read_view_dependencies(&mut client, &schema)
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
+        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
     let imported = import::postgres::import(&catalog, &views);
     reporter.diagnostics(&Sources::new(), &imported.diagnostics);
     let header = format!("Imported from PostgreSQL (schema `{schema}`) by `schemac import pg`.");
@@ -101,7 +101,9 @@ pub fn finish(ir: &Ir, schema: &str, header: &str, output: Output, reporter: &Re
     };
     write_project(&out, output.force, schema, &text, reporter)?;
     reporter.status(&format!(
-        "imported {} entities and {} relations into {dir}; run `schemac build {dir}` after editing",
+        "imported {} entities and {} relations into {dir}, with the baseline migration 0001_baseline\n  \
+         next: on the database it came from, `schemac migrate apply {dir} --pg URL --baseline 0001_baseline` \
+         records the baseline without running it; a new database gets it from `schemac migrate apply`",
         ir.entities.len(),
         ir.relations.len(),
         dir = out.display()
@@ -136,6 +138,13 @@ fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &R
         if !super::build::run(Some(scratch.clone()), None, false, &quiet, false)? {
             return Err(UsageError(
                 "the imported project does not build (a bug in schemac import: please report it)".into(),
+            ));
+        }
+        // The baseline: the migration that makes the imported schema from
+        // nothing, so the next change is an ordinary migration after it.
+        if !super::migrate::new("baseline".into(), Some(scratch.clone()), Vec::new(), &quiet)? {
+            return Err(UsageError(
+                "the imported project cannot plan its baseline (a bug in schemac import: please report it)".into(),
             ));
         }
         move_into(&scratch, out)
@@ -212,12 +221,14 @@ pub fn sql(
         }
         let last = last.unwrap_or_default();
         let rolled_back = import::dump::finish(client, &last)
-            .map_err(|e| UsageError(format!("cannot end the dump's session: {e}")))?;
+            .map_err(|e| UsageError(format!("cannot end the dump's session: {}", database::describe(&e))))?;
         warnings.extend(rolled_back);
-        let catalog = read_catalog(client, &schema)
-            .map_err(|e| UsageError(format!("cannot read the scratch database's catalog: {e}")))?;
-        let views = read_view_dependencies(client, &schema)
-            .map_err(|e| UsageError(format!("cannot read the scratch database's catalog: {e}")))?;
+        let catalog = read_catalog(client, &schema).map_err(|e| {
+            UsageError(format!("cannot read the scratch database's catalog: {}", database::describe(&e)))
+        })?;
+        let views = read_view_dependencies(client, &schema).map_err(|e| {
+            UsageError(format!("cannot read the scratch database's catalog: {}", database::describe(&e)))
+        })?;
         Ok(Ok((warnings, catalog, views)))
     })?;
     let (warnings, catalog, views) = match loaded.0 {

@@ -50,7 +50,12 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
     Ok(true)
 }
 
-pub fn apply(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<bool, UsageError> {
+pub fn apply(
+    path: Option<PathBuf>,
+    pg: String,
+    baseline: Option<String>,
+    reporter: &Reporter,
+) -> Result<bool, UsageError> {
     let loaded = super::workspace::load(path)?;
     let Some(project) = loaded.project.as_ref() else {
         return Err(UsageError("migrations need a project: create a schemac.toml next to the sources".into()));
@@ -61,6 +66,23 @@ pub fn apply(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<b
         return Ok(true);
     }
     let mut client = database::connect(&database::config(&pg)?, "PostgreSQL")?;
+    if let Some(through) = baseline {
+        if !plans.iter().any(|p| p.name == through) {
+            let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+            return Err(UsageError(format!(
+                "--baseline {through}: no such migration (there are {})",
+                names.join(", ")
+            )));
+        }
+        match apply::record_baseline(&mut client, &project.postgres.schema, &plans, &through) {
+            Ok(n) => reporter
+                .status(&format!("recorded {n} migration(s) through {through} as applied, without running them")),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(false);
+            }
+        }
+    }
     match apply::apply(&mut client, &project.postgres.schema, &plans) {
         Ok(report) => {
             for (name, steps) in &report.applied {

@@ -253,6 +253,11 @@ pub enum MigrateCommand {
         /// A connection string (URL or `host=… user=… dbname=…`).
         #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
         pg: String,
+        /// First record the migrations up to this one as applied without
+        /// running them: for the database a project was imported from, whose
+        /// schema the baseline migration describes (`schemac diff` shows any drift).
+        #[arg(long, value_name = "MIGRATION")]
+        baseline: Option<String>,
     },
 }
 
@@ -349,7 +354,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff { path, pg } => diff::run(path, pg, &reporter),
         Command::Plan { path, sql, allow } => plan::run(path, sql, allow, &reporter),
         Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
-        Command::Migrate(MigrateCommand::Apply { path, pg }) => migrate::apply(path, pg, &reporter),
+        Command::Migrate(MigrateCommand::Apply { path, pg, baseline }) => migrate::apply(path, pg, baseline, &reporter),
         Command::Verify { path, pg, keep, no_reorder } => {
             verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter)
         }

@@ -40,7 +40,12 @@ pub(super) fn in_scratch<T>(
     let quoted = crate::backends::postgres::quote::ident(&scratch);
     admin
         .batch_execute(&format!("CREATE DATABASE {quoted}"))
-        .map_err(|e| UsageError(format!("cannot create the scratch database {scratch}: {e}")))?;
+        .map_err(|e| {
+            UsageError(format!(
+                "cannot create the scratch database {scratch}: {}\n  help: the --pg user must be allowed to create databases (CREATEDB)",
+                super::database::describe(&e)
+            ))
+        })?;
     let notices: Arc<Mutex<Vec<String>>> = Arc::default();
     let result = {
         let mut scratch_config = config.clone();

@@ -63,6 +63,61 @@ fn journal(client: &mut Client, schema: &str) -> Result<String, postgres::Error>
     Ok(table)
 }
 
+/// Records the migrations up to and including `through` as finished without
+/// running them: for a database that already has their schema (the one
+/// `schemac import` read). Returns how many were recorded now; a migration
+/// recorded before keeps its row (and must have the same checksum).
+pub fn record_baseline(
+    client: &mut Client,
+    schema: &str,
+    migrations: &[StoredPlan],
+    through: &str,
+) -> Result<usize, ApplyError> {
+    let db = |migration: &str| {
+        let migration = migration.to_string();
+        move |e: postgres::Error| ApplyError::Database {
+            migration: migration.clone(),
+            step: 0,
+            summary: "record it as applied".into(),
+            message: message(&e),
+        }
+    };
+    let table = journal(client, schema).map_err(db("(journal)"))?;
+    let mut recorded = 0;
+    for plan in migrations {
+        let sum = checksum(&plan_json(plan));
+        let existing: Option<String> = client
+            .query_opt(&format!("SELECT checksum FROM {table} WHERE name = $1"), &[&plan.name])
+            .map_err(db(&plan.name))?
+            .map(|row| row.get(0));
+        match existing {
+            Some(found) if found != sum => return Err(ApplyError::Changed { migration: plan.name.clone() }),
+            Some(_) => {}
+            None => {
+                let steps = plan.steps.len() as i32;
+                client
+                    .execute(
+                        &format!(
+                            "INSERT INTO {table} (name, checksum, steps, steps_done, finished_at) VALUES ($1, $2, $3, $3, now())"
+                        ),
+                        &[&plan.name, &sum, &steps],
+                    )
+                    .map_err(db(&plan.name))?;
+                recorded += 1;
+            }
+        }
+        if plan.name == through {
+            return Ok(recorded);
+        }
+    }
+    Err(ApplyError::Database {
+        migration: through.to_string(),
+        step: 0,
+        summary: "record it as applied".into(),
+        message: "there is no such migration".into(),
+    })
+}
+
 /// Applies every migration not yet finished, in the order given.
 pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Result<Report, ApplyError> {
     apply_observed(client, schema, migrations, &mut |_, _, _| {})
