@@ -8,6 +8,21 @@
 pub mod postgres;
 pub mod sqlite;
 
+/// One way a database (read back) is not what a backend lowered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// What differs: `table order_item`, `column order_item.quantity`, `index post_author_id_idx`.
+    pub object: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: expected \"{}\", found \"{}\"", self.object, self.expected, self.actual)
+    }
+}
+
 /// What a backend can express natively. Later backends (MySQL, SQLite) fill
 /// in the same table; spec/backends.md documents it.
 #[derive(Debug, Clone, Copy)]

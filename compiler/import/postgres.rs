@@ -167,27 +167,7 @@ impl Importer<'_> {
     fn table(&mut self, table: &model::Table) {
         let (entity_name, fields) = self.tables[&table.name].clone();
         let field_of = |c: &str| fields.get(c).cloned();
-        let mut entity = ir::Entity {
-            id: format!("entity:{entity_name}"),
-            name: entity_name.clone(),
-            table: table.name.clone(),
-            primary_key_name: None,
-            doc: table.comment.clone(),
-            fields: Vec::new(),
-            primary_key: Vec::new(),
-            uniques: Vec::new(),
-            indexes: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            search: None,
-            partition: None,
-            volume: None,
-            behaviours: Vec::new(),
-            patterns: Vec::new(),
-            renamed_from: None,
-            row_security: None,
-            origin: Origin::Declared,
-        };
+        let mut entity = ir::Entity::new(&entity_name, &table.name, table.comment.clone(), Origin::Declared);
         for column in &table.columns {
             let name = fields[&column.name].clone();
             let known = self.type_of(&column.ty);
@@ -254,7 +234,7 @@ impl Importer<'_> {
         }
         for check in &table.checks {
             let expr = self.expression(&check.expr, &field_of, &Type::Bool);
-            let columns: Vec<String> = pg_expr::columns(&expr).iter().map(|f| column_of(&fields, f)).collect();
+            let columns: Vec<String> = expr.columns().iter().map(|f| column_of(&fields, f)).collect();
             let generated = names::fit(&format!(
                 "{}_{}check",
                 table.name,
@@ -322,7 +302,7 @@ impl Importer<'_> {
             match &key.expr {
                 Expr::Column { name } => generated.push(column_of(&fields, name)),
                 other => {
-                    let cols = pg_expr::columns(other);
+                    let cols = other.columns();
                     if cols.is_empty() {
                         generated.push("expr".into());
                     }

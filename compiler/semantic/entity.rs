@@ -59,27 +59,7 @@ pub struct Navigation {
 impl EntityBuild {
     pub fn new(name: &str, name_span: Span, docs: Option<String>, origin: Origin) -> EntityBuild {
         EntityBuild {
-            entity: ir::Entity {
-                id: format!("entity:{name}"),
-                name: name.to_string(),
-                table: snake_case(name),
-                primary_key_name: None,
-                row_security: None,
-                doc: docs,
-                fields: Vec::new(),
-                primary_key: Vec::new(),
-                uniques: Vec::new(),
-                indexes: Vec::new(),
-                checks: Vec::new(),
-                foreign_keys: Vec::new(),
-                search: None,
-                partition: None,
-                volume: None,
-                behaviours: Vec::new(),
-                patterns: Vec::new(),
-                renamed_from: None,
-                origin,
-            },
+            entity: ir::Entity::new(name, &snake_case(name), docs, origin),
             name_span,
             pending: Vec::new(),
             field_spans: BTreeMap::new(),

@@ -223,6 +223,31 @@ pub enum RowSecurityLevel {
 }
 
 impl Entity {
+    /// An entity with nothing in it yet: no fields, keys or attributes.
+    pub fn new(name: &str, table: &str, doc: Option<String>, origin: Origin) -> Entity {
+        Entity {
+            id: format!("entity:{name}"),
+            name: name.to_string(),
+            table: table.to_string(),
+            doc,
+            fields: Vec::new(),
+            primary_key: Vec::new(),
+            primary_key_name: None,
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            search: None,
+            partition: None,
+            volume: None,
+            behaviours: Vec::new(),
+            patterns: Vec::new(),
+            renamed_from: None,
+            row_security: None,
+            origin,
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -809,6 +834,19 @@ impl Expr {
             }
             _ => {}
         }
+    }
+
+    /// The fields it names, in order of first appearance.
+    pub fn columns(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Column { name } = e {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        });
+        names
     }
 
     /// [`Expr::visit`] with the right to change each expression.

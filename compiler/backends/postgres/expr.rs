@@ -364,19 +364,6 @@ pub fn is_raw(expr: &Expr) -> bool {
     found
 }
 
-/// The fields an expression names, in order of first appearance.
-pub fn columns(expr: &Expr) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    expr.visit(&mut |e| {
-        if let Expr::Column { name } = e {
-            if !names.contains(name) {
-                names.push(name.clone());
-            }
-        }
-    });
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

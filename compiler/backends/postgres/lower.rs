@@ -412,7 +412,7 @@ impl<'a> Lowering<'a> {
                 None => {
                     let fields = match &check.field {
                         Some(field) => vec![field.clone()],
-                        None => expr::columns(&check.expr),
+                        None => check.expr.columns(),
                     };
                     let cols = Self::columns_of(entity, &fields);
                     let mut parts = vec![entity.table.as_str()];
@@ -721,7 +721,7 @@ impl<'a> Lowering<'a> {
                         quote::ident(&column)
                     }
                     other => {
-                        let cols = expr::columns(other);
+                        let cols = other.columns();
                         if cols.is_empty() {
                             parts.push("expr".into());
                         }

@@ -63,7 +63,7 @@ impl Lowering<'_> {
             return;
         }
         let mut uses: Vec<(&str, &str)> = Vec::new();
-        let read = |e: &Expr| expr::columns(e);
+        let read = |e: &Expr| e.columns();
         for f in &opaque_fields {
             if f.default.is_some() {
                 uses.push((&f.name, "its default"));

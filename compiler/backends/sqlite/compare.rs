@@ -10,24 +10,10 @@
 //! reports differences; it never touches a database.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use super::model::*;
 
-/// One way the actual schema is not what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What differs: `table order_item`, `column order_item.quantity`, `index post_author_id_idx`.
-    pub object: String,
-    pub expected: String,
-    pub actual: String,
-}
-
-impl fmt::Display for Difference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: expected \"{}\", found \"{}\"", self.object, self.expected, self.actual)
-    }
-}
+pub use crate::backends::Difference;
 
 const NONE: &str = "(none)";
 

@@ -422,19 +422,6 @@ fn write_call(out: &mut String, function: &str, args: &[Expr], scope: &Scope) ->
     Ok(())
 }
 
-/// The fields an expression names, in order of first appearance.
-pub fn columns(expr: &Expr) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    expr.visit(&mut |e| {
-        if let Expr::Column { name } = e {
-            if !names.contains(name) {
-                names.push(name.clone());
-            }
-        }
-    });
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,7 +192,7 @@ impl<'a> Lowering<'a> {
                         Some(name) => name.clone(),
                         None => {
                             let mut parts = vec![entity.table.clone()];
-                            parts.extend(expr::columns(&check.expr).iter().map(|c| entity.column_of(c)));
+                            parts.extend(check.expr.columns().iter().map(|c| entity.column_of(c)));
                             parts.push("check".into());
                             parts.join("_")
                         }
@@ -422,7 +422,7 @@ impl<'a> Lowering<'a> {
                 }
                 other => match expr::print(other, scope) {
                     Ok(text) => {
-                        let columns = expr::columns(other);
+                        let columns = other.columns();
                         if columns.is_empty() {
                             parts.push("expr".into());
                         }

@@ -88,27 +88,8 @@ impl<'s> Lowering<'s> {
             },
             None => name.clone(),
         };
-        let entity = ir::Entity {
-            id: format!("entity:{name}"),
-            name: name.clone(),
-            table,
-            doc: (!model.doc.is_empty()).then(|| model.doc.join("\n")),
-            fields: Vec::new(),
-            primary_key: Vec::new(),
-            primary_key_name: None,
-            uniques: Vec::new(),
-            indexes: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            search: None,
-            partition: None,
-            volume: None,
-            behaviours: Vec::new(),
-            patterns: Vec::new(),
-            renamed_from: None,
-            row_security: None,
-            origin: Origin::Declared,
-        };
+        let doc = (!model.doc.is_empty()).then(|| model.doc.join("\n"));
+        let entity = ir::Entity::new(&name, &table, doc, Origin::Declared);
         let mut build =
             ModelBuild { entity, fields: BTreeMap::new(), names: Namespace::default(), relation_fields: Vec::new() };
         let mut primary: Option<PrimaryKey> = None;

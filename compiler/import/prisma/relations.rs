@@ -582,16 +582,11 @@ fn junction_entity(name: &str, table: &str, a: &Type, b: &Type) -> ir::Entity {
         denormalized_from: None,
         origin: Origin::Declared,
     };
+    // Prisma writes no comment on the table; the import adds none.
     ir::Entity {
-        id: format!("entity:{name}"),
-        name: name.into(),
-        table: table.into(),
-        // Prisma writes no comment on the table; the import adds none.
-        doc: None,
         fields: vec![field("a", "A", a), field("b", "B", b)],
         primary_key: vec!["a".into(), "b".into()],
         primary_key_name: keep_if_not_default(format!("{table}_AB_pkey"), table, &[], "pkey"),
-        uniques: Vec::new(),
         indexes: vec![Index {
             name: keep_if_not_default(format!("{table}_B_index"), table, &["B".to_string()], "idx"),
             unique: false,
@@ -601,15 +596,6 @@ fn junction_entity(name: &str, table: &str, a: &Type, b: &Type) -> ir::Entity {
             method: IndexMethod::Btree,
             origin: Origin::Declared,
         }],
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        search: None,
-        partition: None,
-        volume: None,
-        behaviours: Vec::new(),
-        patterns: Vec::new(),
-        renamed_from: None,
-        row_security: None,
-        origin: Origin::Declared,
+        ..ir::Entity::new(name, table, None, Origin::Declared)
     }
 }
