@@ -247,11 +247,24 @@ impl Importer<'_> {
                 origin: Origin::Declared,
             });
         }
-        if table.partition.is_some() || !table.exclusions.is_empty() {
+        if let Some(by) = &table.partition {
+            match partition(by, &table.partitions, &field_of) {
+                Some(p) => entity.partition = Some(p),
+                None => self.warn(
+                    codes::W1044,
+                    format!(
+                        "table `{}` is partitioned by an expression or a multi-column range; not carried",
+                        table.name
+                    ),
+                    "add `partition by …` with its partitions to the entity by hand",
+                ),
+            }
+        }
+        if !table.exclusions.is_empty() {
             self.warn(
                 codes::W1044,
-                format!("table `{}` is partitioned or has exclusion constraints; the import does not carry them yet", table.name),
-                "add `partition by …` to the entity by hand; exclusion constraints come from the `temporal` pattern only",
+                format!("table `{}` has exclusion constraints; the import does not carry them", table.name),
+                "exclusion constraints come from the `temporal` pattern only",
             );
         }
         entity.row_security = match table.row_security {
@@ -771,6 +784,39 @@ impl Importer<'_> {
             }
         })
     }
+}
+
+/// A partitioned table's key and its partitions, written out; `None` when
+/// a key is an expression or a range bound has several values.
+fn partition(
+    by: &model::PartitionBy,
+    partitions: &[model::Partition],
+    field_of: &dyn Fn(&str) -> Option<String>,
+) -> Option<ir::Partition> {
+    let kind = match by.strategy.as_str() {
+        "RANGE" => ir::PartitionKind::Range,
+        "LIST" => ir::PartitionKind::List,
+        _ => ir::PartitionKind::Hash,
+    };
+    let columns: Vec<String> = by.columns.iter().map(|c| field_of(c)).collect::<Option<_>>()?;
+    let single = |v: &str| {
+        (!v.contains(',') && !v.eq_ignore_ascii_case("minvalue") && !v.eq_ignore_ascii_case("maxvalue"))
+            .then(|| v.to_string())
+    };
+    let mut fixed = Vec::new();
+    for p in partitions {
+        let bound = match &p.bound {
+            model::PartitionBound::Default => ir::FixedBound::Default,
+            model::PartitionBound::List(values) => ir::FixedBound::In { values: values.clone() },
+            model::PartitionBound::Hash { modulus, remainder } => {
+                ir::FixedBound::Hash { modulus: *modulus, remainder: *remainder }
+            }
+            model::PartitionBound::Range { from, to } => ir::FixedBound::Range { from: single(from)?, to: single(to)? },
+            model::PartitionBound::RangeSeries { .. } => return None,
+        };
+        fixed.push(ir::FixedPartition { name: p.name.clone(), bound });
+    }
+    Some(ir::Partition { kind, columns, interval: None, partitions: None, fixed })
 }
 
 /// The default PostgreSQL gives a `serial` column, as the backend prints it.

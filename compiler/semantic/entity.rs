@@ -797,7 +797,28 @@ impl<'a> Analyzer<'a> {
             ast::PartitionKind::List => ir::PartitionKind::List,
             ast::PartitionKind::Hash => ir::PartitionKind::Hash,
         };
-        let mut partition = ir::Partition { kind, columns, interval: None, partitions: None };
+        let literal = |v: &ast::BoundValue| match v {
+            ast::BoundValue::String(s) => format!("'{}'", s.replace('\'', "''")),
+            ast::BoundValue::Number(n) => n.clone(),
+        };
+        let fixed = part
+            .fixed
+            .iter()
+            .map(|f| ir::FixedPartition {
+                name: f.name.name.clone(),
+                bound: match &f.bound {
+                    ast::FixedBound::Range { from, to } => {
+                        ir::FixedBound::Range { from: literal(from), to: literal(to) }
+                    }
+                    ast::FixedBound::In(values) => ir::FixedBound::In { values: values.iter().map(literal).collect() },
+                    ast::FixedBound::Hash { modulus, remainder } => {
+                        ir::FixedBound::Hash { modulus: *modulus as u32, remainder: *remainder as u32 }
+                    }
+                    ast::FixedBound::Default => ir::FixedBound::Default,
+                },
+            })
+            .collect();
+        let mut partition = ir::Partition { kind, columns, interval: None, partitions: None, fixed };
         match (&part.scheme, kind) {
             (None, _) => {}
             (Some(ast::PartitionScheme::Every { count, unit }), ir::PartitionKind::Range) if *count > 0 => {

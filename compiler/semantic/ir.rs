@@ -409,6 +409,26 @@ pub struct Partition {
     pub interval: Option<PartitionInterval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions: Option<u32>,
+    /// Partitions written out (`{ p1 from … to … }`), instead of those the
+    /// scheme makes: historical ranges kept as they are, say.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub fixed: Vec<FixedPartition>,
+}
+
+/// One partition written out. Bound values are SQL literals (`'2022-01-01'`, `100`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedPartition {
+    pub name: String,
+    pub bound: FixedBound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FixedBound {
+    Range { from: String, to: String },
+    In { values: Vec<String> },
+    Hash { modulus: u32, remainder: u32 },
+    Default,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

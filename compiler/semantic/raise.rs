@@ -289,6 +289,44 @@ fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
             span: NO_SPAN,
         }));
     }
+    if let Some(p) = &entity.partition {
+        let value = |v: &str| match v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            Some(text) => BoundValue::String(text.replace("''", "'")),
+            None => BoundValue::Number(v.to_string()),
+        };
+        members.push(Member::Partition(PartitionAttr {
+            kind: match p.kind {
+                ir::PartitionKind::Range => PartitionKind::Range,
+                ir::PartitionKind::List => PartitionKind::List,
+                ir::PartitionKind::Hash => PartitionKind::Hash,
+            },
+            columns: p.columns.iter().map(|c| ident(c)).collect(),
+            scheme: match (&p.interval, p.partitions) {
+                (Some(i), _) => Some(PartitionScheme::Every {
+                    count: u64::from(i.count),
+                    unit: format!("{:?}", i.unit).to_lowercase(),
+                }),
+                (None, Some(n)) => Some(PartitionScheme::Into(u64::from(n))),
+                (None, None) => None,
+            },
+            fixed: p
+                .fixed
+                .iter()
+                .map(|f| FixedPartition {
+                    name: ident(&f.name),
+                    bound: match &f.bound {
+                        ir::FixedBound::Range { from, to } => FixedBound::Range { from: value(from), to: value(to) },
+                        ir::FixedBound::In { values } => FixedBound::In(values.iter().map(|v| value(v)).collect()),
+                        ir::FixedBound::Hash { modulus, remainder } => {
+                            FixedBound::Hash { modulus: u64::from(*modulus), remainder: u64::from(*remainder) }
+                        }
+                        ir::FixedBound::Default => FixedBound::Default,
+                    },
+                })
+                .collect(),
+            span: NO_SPAN,
+        }));
+    }
     for check in entity.checks.iter().filter(|c| c.origin == Origin::Declared) {
         if check.name.is_none() && check.field.is_some() {
             continue; // written on its field

@@ -293,7 +293,31 @@ pub struct PartitionAttr {
     pub kind: PartitionKind,
     pub columns: Vec<Ident>,
     pub scheme: Option<PartitionScheme>,
+    /// Partitions written out, in order (none: made by the scheme).
+    pub fixed: Vec<FixedPartition>,
     pub span: Span,
+}
+
+/// `p2022_01 from '2022-01-01' to '2022-02-01'`: one partition and its bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedPartition {
+    pub name: Ident,
+    pub bound: FixedBound,
+}
+
+/// A bound's values as written: a string (quoted) or a number (bare).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixedBound {
+    Range { from: BoundValue, to: BoundValue },
+    In(Vec<BoundValue>),
+    Hash { modulus: u64, remainder: u64 },
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundValue {
+    String(String),
+    Number(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

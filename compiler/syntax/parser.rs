@@ -816,17 +816,23 @@ impl<'t> Converter<'t> {
                     _ => PartitionKind::Hash,
                 };
                 let columns = self.column_list(inner.next().expect("columns"));
-                let scheme = inner.next().map(|s| {
-                    let mut s = s.into_inner();
+                let mut scheme = None;
+                let mut fixed = Vec::new();
+                for part in inner {
+                    if part.as_rule() == Rule::partition_list {
+                        fixed = part.into_inner().map(|f| self.fixed_partition(f)).collect();
+                        continue;
+                    }
+                    let mut s = part.into_inner();
                     let keyword = s.next().expect("keyword");
                     let count = self.integer(&s.next().expect("count"));
-                    if keyword.as_rule() == Rule::kw_every {
+                    scheme = Some(if keyword.as_rule() == Rule::kw_every {
                         PartitionScheme::Every { count, unit: s.next().expect("unit").as_str().to_string() }
                     } else {
                         PartitionScheme::Into(count)
-                    }
-                });
-                Member::Partition(PartitionAttr { kind, columns, scheme, span })
+                    });
+                }
+                Member::Partition(PartitionAttr { kind, columns, scheme, fixed, span })
             }
             Rule::attr_apply => {
                 inner.next();
@@ -1385,6 +1391,38 @@ impl<'t> Converter<'t> {
         }
         let function = function.expect("trigger function");
         Trigger { docs, name, entity, timing, events, for_each_row, function, span }
+    }
+
+    fn fixed_partition(&mut self, pair: Pair<Rule>) -> FixedPartition {
+        let mut inner = pair.into_inner();
+        let name = self.object_name_of(inner.next().expect("partition name"));
+        let bound = inner.next().expect("bound");
+        let bound = match bound.as_rule() {
+            Rule::bound_range => {
+                let mut values = bound.into_inner().filter(|v| v.as_rule() == Rule::bound_value);
+                let from = self.bound_value(values.next().expect("from"));
+                let to = self.bound_value(values.next().expect("to"));
+                FixedBound::Range { from, to }
+            }
+            Rule::bound_in => FixedBound::In(
+                bound.into_inner().filter(|v| v.as_rule() == Rule::bound_value).map(|v| self.bound_value(v)).collect(),
+            ),
+            Rule::bound_hash => {
+                let numbers: Vec<u64> =
+                    bound.into_inner().filter(|n| n.as_rule() == Rule::int_lit).map(|n| self.integer(&n)).collect();
+                FixedBound::Hash { modulus: numbers[0], remainder: numbers[1] }
+            }
+            _ => FixedBound::Default,
+        };
+        FixedPartition { name, bound }
+    }
+
+    fn bound_value(&mut self, pair: Pair<Rule>) -> BoundValue {
+        let value = pair.into_inner().next().expect("value");
+        match value.as_rule() {
+            Rule::string_lit => BoundValue::String(self.string_lit(value).value),
+            _ => BoundValue::Number(value.as_str().to_string()),
+        }
     }
 
     fn string_lit(&mut self, pair: Pair<Rule>) -> StringLit {

@@ -716,6 +716,26 @@ fn member_text(m: &Member) -> String {
                 Some(PartitionScheme::Into(count)) => text.push_str(&format!(" into {count} partitions")),
                 None => {}
             }
+            if !p.fixed.is_empty() {
+                // One partition a line, inside the entity's block.
+                text.push_str(" {");
+                for f in &p.fixed {
+                    let value = |v: &BoundValue| match v {
+                        BoundValue::String(s) => string_text(s),
+                        BoundValue::Number(n) => n.clone(),
+                    };
+                    let bound = match &f.bound {
+                        FixedBound::Range { from, to } => format!("from {} to {}", value(from), value(to)),
+                        FixedBound::In(values) => {
+                            format!("in ({})", values.iter().map(value).collect::<Vec<_>>().join(", "))
+                        }
+                        FixedBound::Hash { modulus, remainder } => format!("modulus {modulus} remainder {remainder}"),
+                        FixedBound::Default => "default".into(),
+                    };
+                    text.push_str(&format!("\n{INDENT}{INDENT}{} {bound}", object_name_text(&f.name.name)));
+                }
+                text.push_str(&format!("\n{INDENT}}}"));
+            }
             text
         }
         Member::Apply(a) => {

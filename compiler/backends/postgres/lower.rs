@@ -504,6 +504,20 @@ impl<'a> Lowering<'a> {
         };
         let by = PartitionBy { strategy: strategy.into(), columns: Self::columns_of(entity, &p.columns) };
         let mut children = Vec::new();
+        if !p.fixed.is_empty() {
+            for f in &p.fixed {
+                let bound = match &f.bound {
+                    ir::FixedBound::Range { from, to } => PartitionBound::Range { from: from.clone(), to: to.clone() },
+                    ir::FixedBound::In { values } => PartitionBound::List(values.clone()),
+                    ir::FixedBound::Hash { modulus, remainder } => {
+                        PartitionBound::Hash { modulus: *modulus, remainder: *remainder }
+                    }
+                    ir::FixedBound::Default => PartitionBound::Default,
+                };
+                children.push(Partition { name: f.name.clone(), bound });
+            }
+            return (Some(by), children);
+        }
         let child = |lowering: &mut Self, children: &mut Vec<Partition>, suffix: &str, bound: PartitionBound| {
             let name = lowering.relations.generate(&[&entity.table, suffix]);
             children.push(Partition { name, bound });
