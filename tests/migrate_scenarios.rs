@@ -352,3 +352,23 @@ fn changing_a_storage_name_renames_in_place() {
     s.assert_matches_after();
     assert_eq!(s.scalar("SELECT count(*) FROM orders WHERE \"orderCode\" LIKE 'o%'"), "2000");
 }
+
+#[test]
+fn an_identity_becomes_generated_always_in_place_and_refuses_explicit_ids() {
+    let after = ORDERS.replace(
+        "entity Order {\n  id bigint = identity primary",
+        "entity Order {\n  id bigint = identity always primary",
+    );
+    assert_ne!(after, ORDERS);
+    let mut s = Scenario::new("identity_always", ORDERS, ORDER_ROWS, &after);
+    assert_eq!(s.plan.steps.len(), 1, "one step: {:?}", s.plan.steps.iter().map(|x| &x.summary).collect::<Vec<_>>());
+    assert!(s.plan.steps[0].up.iter().any(|sql| sql.contains("SET GENERATED ALWAYS")));
+    let before = s.relfilenode("order");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.relfilenode("order"), before, "no rewrite");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2000");
+    let refused =
+        s.db.client.batch_execute("INSERT INTO \"order\" (id, total, customer_id, code) VALUES (99999, 1, 1, 'x')");
+    assert!(refused.is_err(), "GENERATED ALWAYS refuses an explicit id");
+}

@@ -162,6 +162,7 @@ fn column(name: &str, ty: &str, not_null: bool) -> Column {
         not_null,
         default: None,
         identity: false,
+        identity_always: false,
         serial: false,
         generated: None,
         comment: None,

@@ -210,6 +210,7 @@ fn catalog(h: &Hostile) -> Catalog {
         not_null,
         default,
         identity: false,
+        identity_always: false,
         serial: false,
         generated: None,
         comment,
@@ -505,6 +506,7 @@ fn injected_sql_stays_inside_its_quotes() {
             // What breaks out of a literal where backslash escapes a quote.
             default: Some(literal("\\'; DROP TABLE y; --")),
             identity: false,
+            identity_always: false,
             serial: false,
             generated: None,
             comment: Some(comment.into()),

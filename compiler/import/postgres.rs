@@ -208,6 +208,7 @@ impl Importer<'_> {
                 nullable: !column.not_null,
                 default,
                 identity: column.identity,
+                identity_always: column.identity_always,
                 serial: column.serial,
                 generated,
                 pii: None,

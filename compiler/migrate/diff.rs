@@ -125,6 +125,12 @@ pub enum Change {
         old: Option<String>,
         new: Option<String>,
     },
+    /// An identity column becomes GENERATED ALWAYS (or BY DEFAULT).
+    SetIdentityKind {
+        table: String,
+        column: String,
+        always: bool,
+    },
     SetNotNull {
         table: String,
         column: String,
@@ -809,6 +815,9 @@ fn column_changes(table: &str, old: &Column, new: &Column, schema: &str, out: &m
     if old.identity != new.identity || old.serial != new.serial || old.generated != new.generated {
         out.push(Change::RecreateColumn { table: t, old: old.clone(), new: new.clone() });
         return;
+    }
+    if old.identity && old.identity_always != new.identity_always {
+        out.push(Change::SetIdentityKind { table: t.clone(), column: c.clone(), always: new.identity_always });
     }
     if old.ty != new.ty {
         out.push(Change::ChangeColumnType { table: t.clone(), old: old.clone(), new: new.clone() });

@@ -582,6 +582,23 @@ impl Planner<'_> {
                     ),
                 );
             }
+            Change::SetIdentityKind { table, column, always } => {
+                let t = self.t(table);
+                let kind = |always: bool| if always { "ALWAYS" } else { "BY DEFAULT" };
+                let set = |always: bool| {
+                    format!("ALTER TABLE {t} ALTER COLUMN {} SET GENERATED {}", ident(column), kind(always))
+                };
+                self.push(
+                    Order::Column,
+                    step(
+                        format!("make {table}.{column} generated {}", kind(*always).to_lowercase()),
+                        Phase::Expand,
+                        vec![set(*always)],
+                        Some(vec![set(!*always)]),
+                        ACCESS_EXCLUSIVE,
+                    ),
+                );
+            }
             Change::SetNotNull { table, column } => self.set_not_null(table, column),
             Change::DropNotNull { table, column } => {
                 let t = self.t(table);

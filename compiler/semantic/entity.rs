@@ -197,6 +197,7 @@ impl<'a> Analyzer<'a> {
             nullable: field.ty.optional,
             default: None,
             identity: false,
+            identity_always: false,
             generated: None,
             pii: None,
             doc: doc(&field.docs),
@@ -205,8 +206,9 @@ impl<'a> Analyzer<'a> {
             origin: pending.origin.clone(),
         };
         match &field.default {
-            Some(DefaultValue::Identity(s) | DefaultValue::Serial(s)) => {
+            Some(DefaultValue::Identity(s) | DefaultValue::IdentityAlways(s) | DefaultValue::Serial(s)) => {
                 let serial = matches!(field.default, Some(DefaultValue::Serial(_)));
+                lowered.identity_always = matches!(field.default, Some(DefaultValue::IdentityAlways(_)));
                 let what = if serial { "serial" } else { "identity" };
                 if !matches!(ty, Type::SmallInt | Type::Int | Type::BigInt) && !broken {
                     self.report(

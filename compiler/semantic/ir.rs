@@ -270,6 +270,9 @@ pub struct Field {
     pub default: Option<Expr>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub identity: bool,
+    /// `= identity always`: inserts may not give a value (without OVERRIDING SYSTEM VALUE).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub identity_always: bool,
     /// `= serial`: a sequence owned by the column, its next value the
     /// default (PostgreSQL's `serial`; what Prisma's `autoincrement()` makes).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]

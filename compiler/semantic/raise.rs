@@ -237,7 +237,9 @@ fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
         if field.column != field.name {
             modifiers.push(Modifier::Column(string(&field.column)));
         }
-        let default = if field.identity {
+        let default = if field.identity && field.identity_always {
+            Some(DefaultValue::IdentityAlways(NO_SPAN))
+        } else if field.identity {
             Some(DefaultValue::Identity(NO_SPAN))
         } else if field.serial {
             Some(DefaultValue::Serial(NO_SPAN))

@@ -544,6 +544,7 @@ impl<'a> Analyzer<'a> {
                     nullable: !options.required,
                     default: None,
                     identity: false,
+                    identity_always: false,
                     generated: None,
                     pii: None,
                     doc: None,

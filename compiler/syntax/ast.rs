@@ -206,6 +206,8 @@ pub enum DefaultValue {
     Expr(Expr),
     /// `= identity`: a database-generated integer sequence.
     Identity(Span),
+    /// `= identity always`: the same, and a value may not be given on insert.
+    IdentityAlways(Span),
     /// `= serial`: a sequence owned by the column, its next value the default.
     Serial(Span),
     /// `= generated (expr)`: a stored generated column.

@@ -878,6 +878,9 @@ impl<'t> Converter<'t> {
                 Rule::default_value => {
                     let value = p.into_inner().next().expect("default");
                     field.default = Some(match value.as_rule() {
+                        Rule::identity_default if value.as_str().trim_end().ends_with("always") => {
+                            DefaultValue::IdentityAlways(self.span(&value))
+                        }
                         Rule::identity_default => DefaultValue::Identity(self.span(&value)),
                         Rule::serial_default => DefaultValue::Serial(self.span(&value)),
                         Rule::generated_default => {
@@ -1568,7 +1571,7 @@ impl<'t> Converter<'t> {
 fn default_span(default: &DefaultValue) -> Span {
     match default {
         DefaultValue::Expr(e) | DefaultValue::Generated(e) => e.span,
-        DefaultValue::Identity(s) | DefaultValue::Serial(s) => *s,
+        DefaultValue::Identity(s) | DefaultValue::IdentityAlways(s) | DefaultValue::Serial(s) => *s,
     }
 }
 

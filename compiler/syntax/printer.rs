@@ -620,6 +620,7 @@ fn field_text(f: &Field, columns: Columns) -> String {
         rest.push(match default {
             DefaultValue::Expr(e) => format!("= {}", expr_text(e)),
             DefaultValue::Identity(_) => "= identity".to_string(),
+            DefaultValue::IdentityAlways(_) => "= identity always".to_string(),
             DefaultValue::Serial(_) => "= serial".to_string(),
             DefaultValue::Generated(e) => format!("= generated({})", expr_text(e)),
         });

@@ -362,6 +362,7 @@ impl<'a> Lowering<'a> {
                 not_null: !field.nullable,
                 default,
                 identity: field.identity,
+                identity_always: field.identity_always,
                 serial: field.serial,
                 generated: field.generated.as_ref().map(|g| expr::print(g, &scope)),
                 comment: pii::column_comment(field),
@@ -482,6 +483,7 @@ impl<'a> Lowering<'a> {
             not_null: false,
             default: None,
             identity: false,
+            identity_always: false,
             serial: false,
             generated: Some(parts.join(" || ")),
             comment: Some(format!(

@@ -81,6 +81,8 @@ pub struct Column {
     pub not_null: bool,
     pub default: Option<String>,
     pub identity: bool,
+    /// GENERATED ALWAYS (not BY DEFAULT) AS IDENTITY.
+    pub identity_always: bool,
     /// A `serial` column: its default takes the next value of a sequence the
     /// column owns (named `<table>_<column>_seq`); the type is the integer.
     pub serial: bool,

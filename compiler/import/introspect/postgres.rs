@@ -218,7 +218,7 @@ fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Ta
     let sql = format!(
         "SELECT a.attrelid, a.attname::text, {}, a.attnotnull, \
                 CASE WHEN a.attgenerated = '' AND a.attidentity = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
-                a.attidentity <> '', \
+                a.attidentity <> '', a.attidentity = 'a', \
                 CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, \
                 col_description(a.attrelid, a.attnum), \
                 (SELECT s.oid::regclass::text FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid \
@@ -235,7 +235,7 @@ fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Ta
     for row in client.query(&sql, &[&schema])? {
         let Some(table) = tables.get_mut(&row.try_get(0)?) else { continue };
         let default: Option<String> = row.try_get(4)?;
-        let owned_sequence: Option<String> = row.try_get(8)?;
+        let owned_sequence: Option<String> = row.try_get(9)?;
         // A serial column: its default is the next value of the sequence it
         // owns, or of one named as `serial` names it (`<table>_<column>_seq`;
         // whether the column owns it is not part of the model).
@@ -256,9 +256,10 @@ fn read_columns(client: &mut Client, schema: &str, tables: &mut BTreeMap<Oid, Ta
             not_null: row.try_get(3)?,
             default,
             identity: row.try_get(5)?,
+            identity_always: row.try_get(6)?,
             serial,
-            generated: row.try_get(6)?,
-            comment: row.try_get(7)?,
+            generated: row.try_get(7)?,
+            comment: row.try_get(8)?,
         });
     }
     Ok(())

@@ -178,6 +178,7 @@ impl<'s> Lowering<'s> {
             nullable: field.ty.arity != Arity::Required,
             default: None,
             identity: false,
+            identity_always: false,
             serial: false,
             generated: None,
             pii: None,

@@ -574,6 +574,7 @@ fn junction_entity(name: &str, table: &str, a: &Type, b: &Type) -> ir::Entity {
         nullable: false,
         default: None,
         identity: false,
+        identity_always: false,
         serial: false,
         generated: None,
         pii: None,

@@ -52,6 +52,7 @@ impl Lowering<'_> {
             not_null,
             default: default.map(str::to_string),
             identity: false,
+            identity_always: false,
             serial: false,
             generated: None,
             comment: Some(comment.into()),
