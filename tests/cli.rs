@@ -8,21 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use support::pg::TestDb;
+use support::{scratch, text};
 
 fn schemac(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schemac")).args(args).current_dir(dir).output().expect("run schemac")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh directory under the target dir, removed first if it exists.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
 }
 
 fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {

@@ -8,6 +8,22 @@
 pub mod postgres;
 pub mod sqlite;
 
+/// A string literal as standard SQL writes it: `'text'`, inner quotes
+/// doubled, backslashes ordinary (PostgreSQL with standard_conforming_strings,
+/// SQLite). Backends wrap it where their engines need more.
+pub fn standard_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// One way a database (read back) is not what a backend lowered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {

@@ -16,26 +16,24 @@ use super::introspect::postgres::ViewDependencies;
 use super::sql_expr;
 use crate::backends::postgres::compare::normalize;
 use crate::backends::postgres::model::{self, Catalog};
-use crate::backends::postgres::names;
 use crate::backends::postgres::{expr as pg_expr, quote};
+use crate::backends::postgres::{lower, names};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::semantic::ir::{self, Expr, Ir, Origin, Type};
-use crate::semantic::raise::{fresh_name, is_identifier};
+use crate::semantic::raise::fresh_name;
 use crate::semantic::snake_case;
+use crate::syntax::lexical::is_identifier;
 
 pub struct Imported {
     pub ir: Ir,
     /// Warnings: what could not be imported as it is.
     pub diagnostics: Vec<Diagnostic>,
-    /// What was recognised, one line each (`table film → entity Film`).
-    pub notes: Vec<String>,
 }
 
 /// The IR of `catalog`; `views` says what each view reads besides tables
 /// (`introspect::postgres::read_view_dependencies`).
 pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> Imported {
-    let mut importer =
-        Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), notes: Vec::new(), tables: BTreeMap::new() };
+    let mut importer = Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), tables: BTreeMap::new() };
     importer.enums();
     importer.domains();
     importer.name_tables();
@@ -62,14 +60,13 @@ pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> 
     let mut ir = importer.ir;
     ir.entities.sort_by(|a, b| a.name.cmp(&b.name));
     ir.relations.sort_by(|a, b| a.id.cmp(&b.id));
-    Imported { ir, diagnostics: importer.diagnostics, notes: importer.notes }
+    Imported { ir, diagnostics: importer.diagnostics }
 }
 
 struct Importer<'c> {
     catalog: &'c Catalog,
     ir: Ir,
     diagnostics: Vec<Diagnostic>,
-    notes: Vec<String>,
     /// Table name → (entity name, column name → field name).
     tables: BTreeMap<String, (String, BTreeMap<String, String>)>,
 }
@@ -125,7 +122,7 @@ impl Importer<'_> {
             });
             let check = d.check.as_ref().map(|c| {
                 let field = |column: &str| (column == "value").then(|| "value".to_string());
-                self.expression(&c.expr, &field, &base)
+                self.expression_in(&c.expr, &field, &base, true)
             });
             self.ir.domains.push(ir::Domain {
                 id: format!("type:{name}"),
@@ -184,7 +181,7 @@ impl Importer<'_> {
             });
             let serial = column.serial
                 && column.default.as_deref()
-                    == Some(serial_default(&self.catalog.schema, &table.name, &column.name).as_str());
+                    == Some(lower::serial_default(&self.catalog.schema, &table.name, &column.name).as_str());
             if column.serial && !serial {
                 self.warn(
                     codes::W1043,
@@ -273,7 +270,6 @@ impl Importer<'_> {
             model::RowSecurity::Enabled => Some(ir::RowSecurityLevel::Enabled),
             model::RowSecurity::Forced => Some(ir::RowSecurityLevel::Forced),
         };
-        self.notes.push(format!("table {} → entity {}", table.name, entity_name));
         self.ir.entities.push(entity);
     }
 
@@ -718,12 +714,23 @@ impl Importer<'_> {
     /// `sql` as a language expression when printing that back gives what
     /// PostgreSQL printed, else as `sql("…")`.
     fn expression(&self, sql: &str, field_of: &dyn Fn(&str) -> Option<String>, ty: &Type) -> Expr {
+        self.expression_in(sql, field_of, ty, false)
+    }
+
+    /// [`Importer::expression`]; in a domain's check (`domain_value`),
+    /// `value` is the value checked (PostgreSQL's `VALUE`).
+    fn expression_in(
+        &self,
+        sql: &str,
+        field_of: &dyn Fn(&str) -> Option<String>,
+        ty: &Type,
+        domain_value: bool,
+    ) -> Expr {
         let raw = Expr::Sql { text: sql.to_string() };
         let Some(parsed) = sql_expr::parse(sql, field_of) else { return raw };
         let schema = &self.catalog.schema;
         // Fields print under their own names: where a column is named
         // otherwise the texts differ, and the SQL stays as written.
-        let domain_value = field_of("value").as_deref() == Some("value") && field_of("").is_none();
         let scope = pg_expr::Scope { schema, entity: None, domain_value };
         let printed = pg_expr::default_value(&parsed, ty, &scope);
         if normalize(&printed, schema) == normalize(sql, schema) {
@@ -818,11 +825,6 @@ fn partition(
         fixed.push(ir::FixedPartition { name: p.name.clone(), bound });
     }
     Some(ir::Partition { kind, columns, interval: None, partitions: None, fixed })
-}
-
-/// The default PostgreSQL gives a `serial` column, as the backend prints it.
-fn serial_default(schema: &str, table: &str, column: &str) -> String {
-    crate::backends::postgres::lower::serial_default(schema, table, column)
 }
 
 fn column_of(fields: &BTreeMap<String, String>, field: &str) -> String {

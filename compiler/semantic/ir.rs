@@ -56,6 +56,19 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Why a generated object exists, for its database comment: `Added by
+    /// pattern \`audit\`.`; none for what the source declares.
+    pub fn comment(&self) -> Option<String> {
+        match self {
+            Origin::Declared => None,
+            Origin::Pattern { pattern } => Some(format!("Added by pattern `{pattern}`.")),
+            Origin::Relation { relation } => {
+                Some(format!("Serves the foreign key of `{}`.", relation.trim_start_matches("relation:")))
+            }
+            Origin::Query { queries } => Some(format!("Serves the workload {}.", Origin::query_list(queries))),
+        }
+    }
+
     /// `query \`feed\`` or `queries \`feed\`, \`inbox\``.
     pub fn query_list(queries: &[String]) -> String {
         let names: Vec<String> = queries.iter().map(|q| format!("`{q}`")).collect();

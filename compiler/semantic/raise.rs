@@ -15,6 +15,7 @@ use super::ir::{self, Expr, Origin, Type};
 use super::snake_case;
 use crate::diagnostics::{FileId, Span};
 use crate::syntax::ast::{self, *};
+use crate::syntax::lexical::is_identifier;
 use crate::syntax::printer;
 
 /// `.schema` source for everything `ir` declares.
@@ -563,12 +564,6 @@ fn binary(op: ir::BinaryOp) -> BinaryOp {
         ir::BinaryOp::Div => BinaryOp::Div,
         ir::BinaryOp::Rem => BinaryOp::Rem,
     }
-}
-
-/// Whether `name` can be written bare (`[A-Za-z_][A-Za-z0-9_]*`).
-pub fn is_identifier(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Names already used, for importers choosing fresh ones.

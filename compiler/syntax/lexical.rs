@@ -73,6 +73,13 @@ pub fn scan(text: &str) -> Scan {
 }
 
 /// True when the text holds nothing but whitespace and comments.
+/// Whether `name` can be written bare, as an identifier (`[A-Za-z_][A-Za-z0-9_]*`);
+/// other names are written as strings.
+pub fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 pub fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let l = l.trim();

@@ -1071,9 +1071,7 @@ fn named(name: &Option<Ident>) -> String {
 
 /// A database name: bare when it is an identifier, else a string.
 fn object_name_text(name: &str) -> String {
-    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
+    if lexical::is_identifier(name) {
         name.to_string()
     } else {
         string_text(name)

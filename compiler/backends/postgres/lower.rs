@@ -721,7 +721,7 @@ impl<'a> Lowering<'a> {
                 keys: columns.iter().map(|c| quote::ident(c)).collect(),
                 include: Vec::new(),
                 predicate: Some(expr::print(predicate, &scope)),
-                comment: origin_comment(&unique.origin),
+                comment: unique.origin.comment(),
             });
         }
         for index in &entity.indexes {
@@ -764,7 +764,7 @@ impl<'a> Lowering<'a> {
                 keys,
                 include: Self::columns_of(entity, &index.include),
                 predicate: index.predicate.as_ref().map(|p| expr::print(p, &scope)),
-                comment: origin_comment(&index.origin),
+                comment: index.origin.comment(),
             });
         }
         if entity.search.is_some() {
@@ -946,17 +946,6 @@ fn namespace_note(namespace: &str) -> &'static str {
         "relation" => "tables, views, partitions and indexes share one namespace in a PostgreSQL schema",
         "type" => "enums, domains and the row types of tables and views share one namespace in a PostgreSQL schema",
         _ => "PostgreSQL needs these names to be distinct",
-    }
-}
-
-fn origin_comment(origin: &ir::Origin) -> Option<String> {
-    match origin {
-        ir::Origin::Declared => None,
-        ir::Origin::Pattern { pattern } => Some(format!("Added by pattern `{pattern}`.")),
-        ir::Origin::Relation { relation } => {
-            Some(format!("Serves the foreign key of `{}`.", relation.trim_start_matches("relation:")))
-        }
-        ir::Origin::Query { queries } => Some(format!("Serves the workload {}.", ir::Origin::query_list(queries))),
     }
 }
 

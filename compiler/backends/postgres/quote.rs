@@ -218,16 +218,7 @@ pub fn qualified(schema: &str, name: &str) -> String {
 /// A string literal. Standard-conforming strings (on since PostgreSQL 9.1):
 /// only the quote itself is doubled; backslashes are ordinary characters.
 pub fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if c == '\'' {
-            out.push('\'');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
+    crate::backends::standard_string(text)
 }
 
 /// A comma-separated list of identifiers.

@@ -374,7 +374,7 @@ impl<'a> Lowering<'a> {
                 unique: true,
                 keys: columns.iter().map(|c| ident(c)).collect(),
                 predicate: Some(predicate),
-                comment: origin_comment(&unique.origin),
+                comment: unique.origin.comment(),
             });
         }
         for index in &entity.indexes {
@@ -394,7 +394,7 @@ impl<'a> Lowering<'a> {
             })
             .collect();
         let owner = format!("the index ({}) of entity `{}`", described.join(", "), entity.name);
-        let mut notes: Vec<String> = origin_comment(&index.origin).into_iter().collect();
+        let mut notes: Vec<String> = index.origin.comment().into_iter().collect();
         match index.method {
             ir::IndexMethod::Gin | ir::IndexMethod::Gist => {
                 let method = if index.method == ir::IndexMethod::Gin { "gin" } else { "gist" };
@@ -766,17 +766,6 @@ fn argument(entity: &ir::Entity, behaviour: &ir::Behaviour, position: usize) -> 
     match behaviour.args.get(position) {
         Some(Expr::Column { name }) => Some(entity.column_of(name)),
         _ => None,
-    }
-}
-
-fn origin_comment(origin: &ir::Origin) -> Option<String> {
-    match origin {
-        ir::Origin::Declared => None,
-        ir::Origin::Pattern { pattern } => Some(format!("Added by pattern `{pattern}`.")),
-        ir::Origin::Relation { relation } => {
-            Some(format!("Serves the foreign key of `{}`.", relation.trim_start_matches("relation:")))
-        }
-        ir::Origin::Query { queries } => Some(format!("Serves the workload {}.", ir::Origin::query_list(queries))),
     }
 }
 

@@ -31,24 +31,11 @@ pub fn ident_list<S: AsRef<str>>(names: &[S]) -> String {
 /// (the C API reads it as the end of the string), so it is spliced in as
 /// `char(0)`.
 pub fn literal(text: &str) -> String {
-    let pieces: Vec<String> = text.split('\0').map(quoted).collect();
+    let pieces: Vec<String> = text.split('\0').map(crate::backends::standard_string).collect();
     if pieces.len() == 1 {
         return pieces.into_iter().next().unwrap_or_default();
     }
     format!("({})", pieces.join(" || char(0) || "))
-}
-
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if c == '\'' {
-            out.push('\'');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
 }
 
 /// The text of a quoted identifier or string as written in SQL (`"a""b"` →
