@@ -5,6 +5,7 @@
 //!
 //! Backends read the IR only (never syntax, never the CLI).
 
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
@@ -39,8 +40,8 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// What a backend can express natively. Later backends (MySQL, SQLite) fill
-/// in the same table; spec/backends.md documents it.
+/// What a backend can express natively; spec/backends/<name>.md documents
+/// each in full.
 #[derive(Debug, Clone, Copy)]
 pub struct Capabilities {
     pub name: &'static str,
@@ -93,11 +94,34 @@ pub const SQLITE: Capabilities = Capabilities {
     max_identifier_bytes: usize::MAX,
 };
 
+/// MariaDB 10.11 / MySQL 8.0 (InnoDB); spec/backends/mysql.md says how
+/// each missing capability is lowered or rejected.
+pub const MYSQL: Capabilities = Capabilities {
+    name: "mysql",
+    // Every DDL statement commits: a failed script leaves what ran before it.
+    transactional_ddl: false,
+    // Native ENUM columns, but no named enum types.
+    enum_types: false,
+    domains: false,
+    partial_indexes: false,
+    include_columns: false,
+    // MariaDB cannot index an expression.
+    expression_indexes: false,
+    deferrable_foreign_keys: false,
+    // InnoDB allows no foreign keys on partitioned tables.
+    partitioning: false,
+    row_level_security: false,
+    roles: true,
+    generated_columns: true,
+    max_identifier_bytes: mysql::names::MAX_IDENTIFIER,
+};
+
 /// The capabilities of a backend by its name in schemac.toml.
 pub fn capabilities(target: &str) -> Option<Capabilities> {
     match target {
         "postgres" => Some(POSTGRES),
         "sqlite" => Some(SQLITE),
+        "mysql" => Some(MYSQL),
         _ => None,
     }
 }

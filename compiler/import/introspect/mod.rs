@@ -6,5 +6,6 @@
 //! SQL, or interpret what it reads beyond filling the model; comparing two
 //! models is the backend's job (`backends::postgres::compare`).
 
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

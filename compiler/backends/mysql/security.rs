@@ -1,0 +1,102 @@
+//! Roles and grants on MySQL 8 / MariaDB 10.11, and the row-level security
+//! neither has.
+//!
+//! - `role` → `CREATE ROLE IF NOT EXISTS` (roles are the server's, shared by
+//!   every database, so an existing one is kept); `inherits` → `GRANT parent
+//!   TO child`. A `login` role is a role too: MySQL roles cannot sign in, so
+//!   the script says how to make a user that holds it.
+//! - `grant` → table and column privileges on this database's tables.
+//!   `truncate` is E0802: MySQL allows TRUNCATE only with DROP, which would
+//!   allow dropping the table too.
+//! - `policy`, `row_security` → E0802: there is no row-level security, and a
+//!   schema that looked protected must not be emitted.
+//!
+//! Role names over 32 characters (MySQL's limit for account names) are E0800.
+
+use std::collections::BTreeMap;
+
+use super::lower::Lowering;
+use super::model::{Privilege, Role};
+use crate::diagnostics::{codes, Diagnostic};
+use crate::semantic::ir;
+
+/// The longest role name MySQL 8 accepts.
+pub const MAX_ROLE_NAME: usize = 32;
+
+impl Lowering<'_> {
+    pub(super) fn lower_security(&mut self) {
+        let ir = self.ir;
+        let mut roles: BTreeMap<String, Role> = BTreeMap::new();
+        for role in &ir.roles {
+            if role.name.chars().count() > MAX_ROLE_NAME {
+                let d = Diagnostic::new(
+                    codes::E0800,
+                    format!(
+                        "role `{}` is {} characters long, but MySQL allows {MAX_ROLE_NAME} in a role name",
+                        role.name,
+                        role.name.chars().count()
+                    ),
+                );
+                let d = self.source_map.at(d, &role.id, "name too long for MySQL/MariaDB");
+                self.diagnostics.push(d.help("choose a shorter name"));
+                continue;
+            }
+            roles.insert(
+                role.name.clone(),
+                Role {
+                    name: role.name.clone(),
+                    inherits: role.inherits.clone(),
+                    login: role.login,
+                    privileges: Vec::new(),
+                },
+            );
+        }
+        for grant in &ir.grants {
+            let Some(entity) = ir.entity(&grant.entity) else { continue };
+            let privilege = match grant.privilege {
+                ir::Privilege::Select => "SELECT",
+                ir::Privilege::Insert => "INSERT",
+                ir::Privilege::Update => "UPDATE",
+                ir::Privilege::Delete => "DELETE",
+                ir::Privilege::References => "REFERENCES",
+                ir::Privilege::Trigger => "TRIGGER",
+                ir::Privilege::Truncate => {
+                    let id = ir.roles.iter().find(|r| r.name == grant.role).map_or("", |r| r.id.as_str());
+                    self.unsupported(
+                        &format!("`grant truncate on {}` to role `{}`", entity.name, grant.role),
+                        id,
+                        "MySQL allows TRUNCATE only with the DROP privilege, which would allow dropping the table \
+                         as well: grant `delete` instead",
+                    );
+                    continue;
+                }
+            };
+            let Some(role) = roles.get_mut(&grant.role) else { continue };
+            match &grant.columns {
+                Some(columns) => role.privileges.extend(columns.iter().map(|c| Privilege {
+                    privilege: privilege.into(),
+                    table: entity.table.clone(),
+                    column: Some(entity.column_of(c)),
+                })),
+                None => role.privileges.push(Privilege {
+                    privilege: privilege.into(),
+                    table: entity.table.clone(),
+                    column: None,
+                }),
+            }
+        }
+        for role in roles.values_mut() {
+            role.privileges.sort();
+            role.privileges.dedup();
+        }
+        self.schema.roles = ir.roles.iter().filter_map(|r| roles.remove(&r.name)).collect();
+        for policy in &ir.policies {
+            self.unsupported(
+                &format!("policy `{}`", policy.name),
+                &policy.id,
+                "MySQL/MariaDB have no row-level security (filtered views are planned): filter rows in the \
+                 application",
+            );
+        }
+    }
+}
