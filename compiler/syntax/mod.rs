@@ -2,6 +2,7 @@
 //! It depends on diagnostics only; it knows no types and resolves no names.
 
 pub mod ast;
+pub mod descent;
 pub mod lexical;
 pub mod parser;
 pub mod printer;

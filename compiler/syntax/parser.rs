@@ -52,7 +52,22 @@ pub struct Parsed {
 }
 
 /// Parses one file. Never panics and never fails: errors are diagnostics.
+///
+/// A well-formed file is read by the hand-written parser in `descent.rs`;
+/// anything it does not follow, mistakes included, by the pest grammar,
+/// which recovers after a bad line and says what is wrong.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, true)
+}
+
+/// [`parse`] with the pest grammar only: for tests that hold the two
+/// parsers to the same trees.
+#[doc(hidden)]
+pub fn parse_with_pest(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, false)
+}
+
+fn parse_with(file: FileId, text: &str, descent: bool) -> Parsed {
     let scan = lexical::scan(text);
     let mut diagnostics = Vec::new();
     let comments =
@@ -66,6 +81,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 .help("split the expression, or name a part of it with a `type` alias"),
         );
         return Parsed { file: empty(comments), diagnostics };
+    }
+
+    if descent {
+        if let Some(declarations) = super::descent::parse(file, text) {
+            return Parsed { file: SourceFile { file, declarations, comments }, diagnostics };
+        }
     }
 
     let pairs = match SchemaGrammar::parse(Rule::file, text) {
@@ -302,9 +323,14 @@ impl<'t> Converter<'t> {
     fn pest_failure(&self, rule: Rule, text: &str, base: usize) -> Option<(Span, String)> {
         // Detail (expected tokens) costs time on every parse; turn it on
         // only for these one-line probes.
+        // The switch is global: probes on other threads (files are parsed
+        // in parallel) must not turn it off half-way through this one.
+        static PROBE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = PROBE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         pest::set_error_detail(true);
         let error = SchemaGrammar::parse(rule, text).err();
         pest::set_error_detail(false);
+        drop(guard);
         let error = error?;
         let offset = match error.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -619,13 +645,7 @@ impl<'t> Converter<'t> {
 
     fn quantity(&mut self, pair: &Pair<Rule>) -> Quantity {
         let text = pair.as_str();
-        let (digits, factor) = match text.chars().last() {
-            Some('k' | 'K') => (&text[..text.len() - 1], 1e3),
-            Some('M') => (&text[..text.len() - 1], 1e6),
-            Some('B') => (&text[..text.len() - 1], 1e9),
-            _ => (text, 1.0),
-        };
-        let value = digits.parse::<f64>().map(|v| v * factor).unwrap_or(0.0);
+        let value = quantity_value(text);
         if !value.is_finite() {
             self.diagnostics.push(
                 Diagnostic::new(codes::E0005, format!("`{text}` is not a usable number")).at(self.span(pair), "here"),
@@ -672,49 +692,13 @@ impl<'t> Converter<'t> {
                 _ => {
                     dangling_default = None;
                     if let Some(member) = self.member(p) {
-                        self.push_member(&mut members, member);
+                        push_member(self.text, &mut members, member);
                     }
                 }
             }
             previous_end = Some(end);
         }
         members
-    }
-
-    /// Adds a member; a field's `check (…)` or `renamed_from` written on a later
-    /// line than the field is an entity attribute, not the field's modifier.
-    fn push_member(&self, members: &mut Vec<Member>, member: Member) {
-        let Member::Field(mut field) = member else {
-            members.push(member);
-            return;
-        };
-        let field_start = field.name.span.start as usize;
-        let mut detached = Vec::new();
-        field.modifiers.retain(|m| {
-            let (start, member) = match m {
-                Modifier::Check(e) => {
-                    (e.span.start, Member::Check(CheckAttr { name: None, expr: e.clone(), span: e.span }))
-                }
-                Modifier::RenamedFrom(i) => (i.span.start, Member::RenamedFrom(i.clone())),
-                _ => return true,
-            };
-            if !self.text[field_start..start as usize].contains('\n') {
-                return true;
-            }
-            detached.push(member);
-            false
-        });
-        if !detached.is_empty() {
-            field.span = field
-                .modifiers
-                .iter()
-                .fold(field.default.as_ref().map_or(field.ty.span, default_span).to(field.ty.span), |s, m| {
-                    s.to(modifier_span(m))
-                });
-            field.span.start = field.name.span.start.min(field.span.start);
-        }
-        members.push(Member::Field(field));
-        members.extend(detached);
     }
 
     fn member(&mut self, pair: Pair<Rule>) -> Option<Member> {
@@ -1566,6 +1550,54 @@ impl<'t> Converter<'t> {
         };
         Expr { kind, span }
     }
+}
+
+/// The value of a `quantity` as written (`2M` is 2,000,000); not finite
+/// when it is too large to use (E0005).
+pub(super) fn quantity_value(text: &str) -> f64 {
+    let (digits, factor) = match text.chars().last() {
+        Some('k' | 'K') => (&text[..text.len() - 1], 1e3),
+        Some('M') => (&text[..text.len() - 1], 1e6),
+        Some('B') => (&text[..text.len() - 1], 1e9),
+        _ => (text, 1.0),
+    };
+    digits.parse::<f64>().map(|v| v * factor).unwrap_or(0.0)
+}
+
+/// Adds a member; a field's `check (…)` or `renamed_from` written on a later
+/// line than the field is an entity attribute, not the field's modifier.
+pub(super) fn push_member(text: &str, members: &mut Vec<Member>, member: Member) {
+    let Member::Field(mut field) = member else {
+        members.push(member);
+        return;
+    };
+    let field_start = field.name.span.start as usize;
+    let mut detached = Vec::new();
+    field.modifiers.retain(|m| {
+        let (start, member) = match m {
+            Modifier::Check(e) => {
+                (e.span.start, Member::Check(CheckAttr { name: None, expr: e.clone(), span: e.span }))
+            }
+            Modifier::RenamedFrom(i) => (i.span.start, Member::RenamedFrom(i.clone())),
+            _ => return true,
+        };
+        if !text[field_start..start as usize].contains('\n') {
+            return true;
+        }
+        detached.push(member);
+        false
+    });
+    if !detached.is_empty() {
+        field.span = field
+            .modifiers
+            .iter()
+            .fold(field.default.as_ref().map_or(field.ty.span, default_span).to(field.ty.span), |s, m| {
+                s.to(modifier_span(m))
+            });
+        field.span.start = field.name.span.start.min(field.span.start);
+    }
+    members.push(Member::Field(field));
+    members.extend(detached);
 }
 
 fn default_span(default: &DefaultValue) -> Span {
