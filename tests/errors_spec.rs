@@ -58,6 +58,7 @@ const WITHOUT_SCHEMA_EXAMPLE: &[(&str, &str)] = &[
     ("W1047", "sql"),
     ("W1048", "sql"),
     ("W1049", "sql"),
+    ("W1050", "sql"),
 ];
 
 // Migration hazards (H codes) are shown as a change: a ```schema-before and

@@ -163,3 +163,35 @@ fn an_imported_database_takes_its_next_change_as_a_migration() {
     let books: i64 = db.client.query_one("SELECT count(*) FROM book", &[]).unwrap().get(0);
     assert_eq!(books, 1, "its rows are still there");
 }
+
+#[test]
+fn recognised_patterns_are_said_and_the_project_has_no_drift() {
+    let source = "use std::patterns::timestamps\n\
+                  entity Film { id bigint = identity primary  title text  apply timestamps }\n\
+                  entity Actor { id int = identity primary  name text }\n\
+                  relation Film.actors <-> Actor.films\n";
+    let mut compilation = schemac::driver::compile_str("made.schema", source);
+    assert!(!compilation.has_errors(), "{:#?}", compilation.diagnostics);
+    let mut options = schemac::pipeline::Options::default();
+    options.passes.fk_indexes = false;
+    options.passes.advise_indexes = false;
+    options.passes.reorder_columns = false;
+    let output = schemac::pipeline::build(&mut compilation, &options);
+    let ddl = output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").expect("postgres artifact");
+    let mut db = TestDb::new("import_cli_patterns");
+    db.apply(&ddl.contents);
+
+    let dir = scratch("import_patterns").join("films");
+    let project = dir.to_str().unwrap();
+    let out = schemac(&["import", "pg", &db.url(), "--out", project]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("recognised `apply timestamps` on 1 entity, `<->` for 1 junction table"), "{said}");
+    let imported = std::fs::read_to_string(dir.join("schema/films.schema")).unwrap();
+    assert!(imported.contains("apply timestamps") && imported.contains("relation Film.actors <-> Actor.films"));
+
+    let baseline = schemac(&["migrate", "apply", project, "--pg", &db.url(), "--baseline", "0001_baseline"]);
+    assert!(baseline.status.success(), "{}", text(&baseline.stderr));
+    let drift = schemac(&["diff", project, "--pg", &db.url()]);
+    assert!(drift.status.success(), "no drift after import: {}{}", text(&drift.stdout), text(&drift.stderr));
+}

@@ -12,6 +12,8 @@
 //! left out of A's side, and each warning that says so is asserted, so
 //! nothing is dropped in silence.
 //!
+//! The import recognises patterns (`import::recognise`) as the CLI does, so
+//! a junction or `apply timestamps` it recognises is proven here as well.
 //! The same database imported twice gives the same bytes, and B — a database
 //! schemac built — imported again gives source that compiles to the same IR.
 
@@ -84,27 +86,42 @@ fn collect(dir: &std::path::Path, out: &mut Vec<String>) {
     }
 }
 
-/// Source for the catalog of `schema` in `db`; and the warning codes.
+/// Source for the catalog of `schema` in `db`, with the patterns
+/// recognised as `schemac import` does; the warning codes.
 fn import_source(db: &mut TestDb, schema: &str) -> (String, Vec<String>) {
     let catalog = db.catalog(schema);
     let views = read_view_dependencies(&mut db.client, schema).expect("view dependencies");
     let imported = import::postgres::import(&catalog, &views);
+    let started = std::time::Instant::now();
+    let recognised = import::recognise::recognise(imported.ir, &catalog, &options(schema));
+    eprintln!(
+        "recognition: {} ms on {} tables ({})",
+        started.elapsed().as_millis(),
+        catalog.tables.len(),
+        recognised.summary().unwrap_or_else(|| "nothing recognised".into())
+    );
     let mut codes: Vec<String> = imported.diagnostics.iter().map(|d| d.code.0.to_string()).collect();
+    codes.extend(recognised.diagnostics.iter().map(|d| d.code.0.to_string()));
     codes.sort();
     codes.dedup();
-    (raise::source(&imported.ir), codes)
+    (raise::source(&recognised.ir), codes)
+}
+
+/// The options of the project `schemac import` writes.
+fn options(schema: &str) -> schemac::pipeline::Options {
+    let mut options = schemac::pipeline::Options::default();
+    options.passes.fk_indexes = false;
+    options.passes.advise_indexes = false;
+    options.passes.reorder_columns = false;
+    options.postgres.schema = schema.to_string();
+    options
 }
 
 fn build(label: &str, source: &str, schema: &str) -> (schemac::semantic::ir::Ir, String) {
     let mut compilation = schemac::driver::compile_str(&format!("{label}.schema"), source);
     let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{label}: the imported source does not compile: {errors:#?}\n{source}");
-    let mut options = schemac::pipeline::Options::default();
-    options.passes.fk_indexes = false;
-    options.passes.advise_indexes = false;
-    options.passes.reorder_columns = false;
-    options.postgres.schema = schema.to_string();
-    let output = schemac::pipeline::build(&mut compilation, &options);
+    let output = schemac::pipeline::build(&mut compilation, &options(schema));
     assert!(!output.diagnostics.iter().any(|d| d.is_error()), "{label}: {:#?}", output.diagnostics);
     let sql = output.artifacts.iter().find(|a| a.path == "postgres/schema.sql").expect("postgres artifact");
     (compilation.ir, sql.contents.clone())

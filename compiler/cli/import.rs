@@ -1,7 +1,8 @@
 //! `schemac import pg|sql|prisma`: what a team already has, as `.schema`
 //! source.
 //!
-//! Reads the database, dump or Prisma schema into the IR (`import/`), raises
+//! Reads the database, dump or Prisma schema into the IR (`import/`; for
+//! PostgreSQL with the patterns `import::recognise` proves), raises
 //! it to source (`semantic::raise`), proves the source compiles, and then
 //! either prints it or writes a new project: schemac.toml, the source,
 //! schema.lock and build/, so the next change is already a migration. The
@@ -9,13 +10,16 @@
 //! into place only when everything succeeded: a failed import leaves nothing
 //! half-written. Importing never changes the database it reads.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::report::Reporter;
 use super::{database, UsageError};
+use crate::backends::postgres::Catalog;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::import;
-use crate::import::introspect::postgres::{read_catalog, read_view_dependencies};
+use crate::import::introspect::postgres::{read_catalog, read_view_dependencies, ViewDependencies};
+use crate::pipeline;
 use crate::semantic::ir::Ir;
 use crate::semantic::raise;
 
@@ -41,10 +45,39 @@ pub fn pg(url: String, schema: String, output: Output, reporter: &Reporter) -> R
         .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
     let views = read_view_dependencies(&mut client, &schema)
         .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
-    let imported = import::postgres::import(&catalog, &views);
-    reporter.diagnostics(&Sources::new(), &imported.diagnostics);
+    let ir = from_catalog(&catalog, &views, &schema, reporter);
     let header = format!("Imported from PostgreSQL (schema `{schema}`) by `schemac import pg`.");
-    finish(&imported.ir, &schema, &header, output, reporter)
+    finish(&ir, &schema, &header, output, reporter)
+}
+
+/// The IR of a PostgreSQL catalog, with the patterns it provably holds
+/// recognised (`import::recognise`); reports the warnings and what was recognised.
+fn from_catalog(
+    catalog: &Catalog,
+    views: &BTreeMap<String, ViewDependencies>,
+    schema: &str,
+    reporter: &Reporter,
+) -> Ir {
+    let imported = import::postgres::import(catalog, views);
+    let recognised = import::recognise::recognise(imported.ir, catalog, &project_options(schema));
+    let mut diagnostics = imported.diagnostics;
+    diagnostics.extend(recognised.diagnostics.iter().cloned());
+    reporter.diagnostics(&Sources::new(), &diagnostics);
+    if let Some(summary) = recognised.summary() {
+        reporter.status(&summary);
+    }
+    recognised.ir
+}
+
+/// The build options of the project an import writes (its schemac.toml):
+/// the database keeps its column order and its own indexes.
+pub fn project_options(schema: &str) -> pipeline::Options {
+    let mut options = pipeline::Options::default();
+    options.passes.fk_indexes = false;
+    options.passes.advise_indexes = false;
+    options.passes.reorder_columns = false;
+    options.postgres.schema = schema.to_string();
+    options
 }
 
 /// `schemac import prisma PATH`: one schema.prisma, or a folder of them.
@@ -127,6 +160,7 @@ fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &R
     let result = (|| {
         let io = |e: std::io::Error| UsageError(format!("cannot write {}: {e}", scratch.display()));
         std::fs::create_dir_all(scratch.join("schema")).map_err(io)?;
+        // Keep in step with `project_options`, which recognition proves against.
         let toml = format!(
             "[project]\nname = \"{}\"\n\n# The database keeps its column order and its own indexes.\n[passes]\nfk_indexes = false\nadvise_indexes = false\nreorder_columns = false\n\n[postgres]\nschema = \"{}\"\n",
             name.replace(['"', '\\'], "_"),
@@ -244,11 +278,10 @@ pub fn sql(
             "the dump made no tables in schema `{schema}` (choose another with --schema NAME)"
         )));
     }
-    let imported = import::postgres::import(&catalog, &views);
-    reporter.diagnostics(&Sources::new(), &imported.diagnostics);
+    let ir = from_catalog(&catalog, &views, &schema, reporter);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let header = format!("Imported from {} (schema `{schema}`) by `schemac import sql`.", names.join(", "));
-    finish(&imported.ir, &schema, &header, output, reporter)
+    finish(&ir, &schema, &header, output, reporter)
 }
 
 /// The dump files: each file as given, each directory's .sql files (and

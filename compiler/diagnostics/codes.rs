@@ -162,6 +162,7 @@ codes! {
     W1047 = "imported database objects not carried";
     W1048 = "imported table without a primary key";
     W1049 = "imported function, trigger or view not carried";
+    W1050 = "imported pattern left spelled out";
 }
 
 #[cfg(test)]

@@ -889,7 +889,7 @@ pub fn pascal_case(name: &str) -> String {
 }
 
 /// English plural, good enough for back-reference names.
-fn plural(word: &str) -> String {
+pub(super) fn plural(word: &str) -> String {
     if word.ends_with('s') || word.ends_with('x') || word.ends_with("ch") || word.ends_with("sh") {
         format!("{word}es")
     } else if let Some(stem) = word.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {

@@ -3,7 +3,10 @@
 //! Builds the syntax tree of one file from an IR and prints it with the
 //! formatter, so the text is canonical and parses back to the same tree.
 //! Only what the source declares is raised: fields, keys and relations a
-//! pattern, a relation or a pass made are left to the compiler to make again.
+//! pattern, a relation or a pass made are left to the compiler to make again
+//! (an entity's `patterns` are written `apply …`, with their `use` line; a
+//! many-to-many relation's junction is made by the relation, named with
+//! `through` when it is not the default one).
 //! Names the database has that the compiler would not generate (tables,
 //! columns, keys, indexes, constraints) are written out, so the source
 //! compiles to the database it came from. It must not judge or change the
@@ -26,6 +29,9 @@ pub fn source(ir: &ir::Ir) -> String {
 
 fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
     let mut out = Vec::new();
+    if let Some(imports) = pattern_imports(ir) {
+        out.push(Declaration::Use(imports));
+    }
     for e in &ir.enums {
         out.push(Declaration::Enum(ast::Enum {
             docs: docs(&e.doc),
@@ -215,6 +221,26 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
     out
 }
 
+/// `use std::patterns::{…}` for the standard patterns the entities apply.
+fn pattern_imports(ir: &ir::Ir) -> Option<Use> {
+    let used: BTreeSet<&str> = ir
+        .entities
+        .iter()
+        .filter(|e| e.origin == Origin::Declared)
+        .flat_map(|e| e.patterns.iter().map(String::as_str))
+        .collect();
+    let mut path = vec![ident("std"), ident("patterns")];
+    let imports = match used.len() {
+        0 => return None,
+        1 => {
+            path.extend(used.iter().map(|p| ident(p)));
+            Imports::Single
+        }
+        _ => Imports::Group(used.iter().map(|p| ident(p)).collect()),
+    };
+    Some(Use { path, imports, span: NO_SPAN })
+}
+
 fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
     let mut members = Vec::new();
     if entity.table != snake_case(&entity.name) {
@@ -227,7 +253,24 @@ fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
         ([key], None) => Some(key.as_str()),
         _ => None,
     };
-    for field in entity.fields.iter().filter(|f| f.origin == Origin::Declared) {
+    // `apply p` goes where the first field the pattern made is (the compiler
+    // puts the pattern's fields there), else after the fields.
+    let apply = |pattern: &str| {
+        Member::Apply(ApplyAttr {
+            patterns: vec![PatternUse { name: ident(pattern), args: None, span: NO_SPAN }],
+            span: NO_SPAN,
+        })
+    };
+    let mut applied: BTreeSet<&str> = BTreeSet::new();
+    for field in &entity.fields {
+        if let Origin::Pattern { pattern } = &field.origin {
+            if entity.patterns.contains(pattern) && applied.insert(pattern) {
+                members.push(apply(pattern));
+            }
+        }
+        if field.origin != Origin::Declared {
+            continue;
+        }
         let mut modifiers = Vec::new();
         if single_key == Some(field.name.as_str()) {
             modifiers.push(Modifier::Primary(NO_SPAN));
@@ -257,6 +300,9 @@ fn raise_entity(entity: &ir::Entity, ir: &ir::Ir) -> ast::Entity {
             modifiers,
             span: NO_SPAN,
         }));
+    }
+    for pattern in entity.patterns.iter().filter(|p| !applied.contains(p.as_str())) {
+        members.push(apply(pattern));
     }
     if single_key.is_none() && !entity.primary_key.is_empty() {
         members.push(Member::Primary(KeyList {
@@ -351,12 +397,23 @@ fn raise_relation(relation: &ir::Relation, ir: &ir::Ir) -> Option<ast::Relation>
         ir::Cardinality::Polymorphic => return None,
     };
     let navigation = relation.from.navigation.as_deref()?;
-    let holder = ir.entity(&relation.holder)?;
+    // A many-to-many relation's holder is its junction, which the relation
+    // makes (it is not declared, so it is not in a raised IR).
+    let holder = ir.entity(&relation.holder);
+    if holder.is_none() && cardinality != ast::Cardinality::ManyToMany {
+        return None;
+    }
     let target = ir.entity(&relation.to.entity)?;
-    let fk = holder.foreign_keys.iter().find(|fk| fk.relation == relation.id);
+    let fk = holder.and_then(|h| h.foreign_keys.iter().find(|fk| fk.relation == relation.id));
     let mut body = Vec::new();
     if relation.required {
         body.push(RelationItem::Required(NO_SPAN));
+    }
+    // `through` when the junction is not the one named after both ends.
+    if let Some(junction) = relation.junction.as_deref() {
+        if junction != format!("{}{}", relation.from.entity, relation.to.entity) {
+            body.push(RelationItem::Through(Through { entity: ident(junction), members: None, span: NO_SPAN }));
+        }
     }
     if let Some(fk) = fk {
         if fk.on_delete != ir::RefAction::NoAction {
