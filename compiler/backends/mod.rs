@@ -5,6 +5,7 @@
 //!
 //! Backends read the IR only (never syntax, never the CLI).
 
+pub mod comparison;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

@@ -9,17 +9,15 @@
 //! made one space. Comments are not compared: SQLite keeps none. This module
 //! reports differences; it never touches a database.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::model::*;
 
+use crate::backends::comparison::{matched, Differences};
 pub use crate::backends::Difference;
-
-const NONE: &str = "(none)";
+use std::collections::BTreeSet;
 
 /// Every difference between the two schemas.
 pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
-    let mut c = Comparison { differences: Vec::new() };
+    let mut c = Comparison::default();
     for (e, a) in matched(&expected.tables, &actual.tables, |t| t.name.clone()) {
         match (e, a) {
             (Some(e), Some(a)) => c.table(e, a),
@@ -57,7 +55,7 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
             (e, a) => c.presence(format!("trigger {}", e.or(a).map_or("", |t| &t.name)), e.is_some()),
         }
     }
-    c.differences
+    c.differences.found
 }
 
 /// Runs of white space as one space, ends trimmed.
@@ -103,48 +101,26 @@ fn describe_fk(fk: &ForeignKey) -> String {
     )
 }
 
-/// Pairs the objects of two lists by key: both, expected only, actual only.
-fn matched<'a, T, K: Ord + Clone>(
-    expected: &'a [T],
-    actual: &'a [T],
-    key: impl Fn(&T) -> K,
-) -> Vec<(Option<&'a T>, Option<&'a T>)> {
-    let found: BTreeMap<K, &T> = actual.iter().map(|a| (key(a), a)).collect();
-    let mut seen = BTreeSet::new();
-    let mut pairs: Vec<_> = expected
-        .iter()
-        .map(|e| {
-            seen.insert(key(e));
-            (Some(e), found.get(&key(e)).copied())
-        })
-        .collect();
-    pairs.extend(actual.iter().filter(|a| !seen.contains(&key(a))).map(|a| (None, Some(a))));
-    pairs
+/// The differences, and the rules of this backend for finding them.
+#[derive(Default)]
+struct Comparison {
+    differences: Differences,
 }
 
-struct Comparison {
-    differences: Vec<Difference>,
+impl std::ops::Deref for Comparison {
+    type Target = Differences;
+    fn deref(&self) -> &Differences {
+        &self.differences
+    }
+}
+
+impl std::ops::DerefMut for Comparison {
+    fn deref_mut(&mut self) -> &mut Differences {
+        &mut self.differences
+    }
 }
 
 impl Comparison {
-    fn differ(&mut self, object: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) {
-        self.differences.push(Difference { object: object.into(), expected: expected.into(), actual: actual.into() });
-    }
-
-    fn text(&mut self, object: &str, expected: &str, actual: &str) {
-        if expected != actual {
-            self.differ(object, expected, actual);
-        }
-    }
-
-    fn presence(&mut self, object: String, expected_only: bool) {
-        if expected_only {
-            self.differ(object, "present", NONE);
-        } else {
-            self.differ(object, NONE, "present");
-        }
-    }
-
     fn table(&mut self, e: &Table, a: &Table) {
         let object = format!("table {}", e.name);
         self.text(&format!("STRICT of {object}"), &e.strict.to_string(), &a.strict.to_string());
