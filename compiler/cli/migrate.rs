@@ -2,6 +2,8 @@
 //! plan.json) and moves schema.lock to the new state — refusing while a
 //! hazard is unacknowledged. `schemac migrate apply --pg URL`: runs the
 //! migrations a database has not finished, resuming an interrupted one.
+//! With `sqlite` among the targets, each migration also gets its SQLite form,
+//! which `migrate apply --sqlite FILE` runs (`sqlite.rs`).
 
 use std::path::PathBuf;
 
@@ -17,16 +19,27 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), UsageError> {
 pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &Reporter) -> Result<bool, UsageError> {
     let Some(planned) = super::plan::compute(path, &allow, reporter)? else { return Ok(false) };
     let project = planned.loaded.project.as_ref().expect("computed with a project");
-    if planned.plan.is_empty() {
+    let sqlite = super::sqlite::plan(&planned, &allow);
+    if planned.plan.is_empty() && sqlite.as_ref().is_none_or(|(p, _)| p.is_empty()) {
         reporter.status("nothing to migrate: the sources match schema.lock");
         return Ok(true);
     }
-    if !planned.unacknowledged.is_empty() {
+    let mut unacknowledged = planned.unacknowledged.clone();
+    for key in sqlite.iter().flat_map(|(_, u)| u) {
+        if !unacknowledged.contains(key) {
+            unacknowledged.push(key.clone());
+        }
+    }
+    if !unacknowledged.is_empty() {
         eprint!("{}", super::plan::human(&planned.plan, &planned.unacknowledged));
-        let flags: Vec<String> = planned.unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
+        if let Some((plan, keys)) = sqlite.as_ref().filter(|(_, keys)| !keys.is_empty()) {
+            eprintln!("on SQLite:");
+            eprint!("{}", super::plan::human(plan, keys));
+        }
+        let flags: Vec<String> = unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
         eprintln!(
             "error: the plan has {} unacknowledged hazard(s); nothing was written\n  help: read them above; to go ahead, run again with {}\n        (or list them under [migrations] allow in schemac.toml)",
-            planned.unacknowledged.len(),
+            unacknowledged.len(),
             flags.join(" ")
         );
         return Ok(false);
@@ -38,6 +51,9 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
     write(&dir.join("up.sql"), &script::up_sql(&stored))?;
     write(&dir.join("down.sql"), &script::down_sql(&stored))?;
     write(&dir.join("plan.json"), &script::plan_json(&stored))?;
+    if let Some((plan, _)) = &sqlite {
+        super::sqlite::write_migration(&dir, &dir_name, plan)?;
+    }
     write(&project.lock, &state::write(&planned.loaded.compilation.ir))?;
     reporter.status(&format!(
         "wrote {} ({} step(s){}) and updated {}",

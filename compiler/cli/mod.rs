@@ -15,6 +15,7 @@ mod migrate;
 mod plan;
 pub mod project;
 mod report;
+mod sqlite;
 mod state;
 mod verify;
 mod workspace;
@@ -120,17 +121,26 @@ pub enum Command {
     #[command(subcommand)]
     Migrate(MigrateCommand),
     /// Prove the PostgreSQL schema on a real server: apply it to a scratch
-    /// database, read the catalog back and compare it with the IR.
+    /// database, read the catalog back and compare it with the IR. With
+    /// `--sqlite FILE`, compare a live SQLite database with the compiled
+    /// state instead.
     ///
     /// Example: `schemac verify examples/saas --pg postgres://postgres@127.0.0.1/test`.
     /// The scratch database is created next to the one the URL names and
     /// dropped afterwards. Exits with 1 on any difference or notice.
+    ///
+    /// `schemac verify --sqlite app.db` reads app.db (read only) and compares
+    /// it with what schema.lock lowers to (the sources before the first
+    /// migration); it prints each difference and exits with 1 when there is one.
     Verify {
         /// A project directory, a path inside one, or a single .schema file.
         path: Option<PathBuf>,
         /// A connection string (URL or `host=… user=…`) for a user that may create databases.
-        #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
-        pg: String,
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present = "sqlite")]
+        pg: Option<String>,
+        /// Verify this SQLite database file instead (read only; no server needed).
+        #[arg(long, value_name = "FILE")]
+        sqlite: Option<PathBuf>,
         /// Keep the scratch database for inspection.
         #[arg(long)]
         keep: bool,
@@ -231,7 +241,10 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum MigrateCommand {
     /// Write migrations/NNNN_NAME/ (up.sql, down.sql, plan.json) for the
-    /// changes since schema.lock, and update schema.lock.
+    /// changes since schema.lock, and update schema.lock. When [build]
+    /// targets includes sqlite, also migrations/NNNN_NAME/sqlite/ (the same
+    /// change for SQLite: ALTER TABLE where SQLite allows it, else a table
+    /// rebuild).
     ///
     /// Refuses while a hazard is unacknowledged: data loss, rewrites,
     /// renames… `--allow CODE:OBJECT` acknowledges one.
@@ -247,12 +260,21 @@ pub enum MigrateCommand {
     /// Apply the migrations a database has not finished, in order. Progress
     /// is recorded per step in `schemac_migrations`; a run that stopped
     /// resumes at the step that did not finish.
+    ///
+    /// With `--sqlite FILE`, apply the SQLite migrations (sqlite/ in each
+    /// migration) to that database file, creating it when missing: each
+    /// migration in one transaction with foreign keys off and checked before
+    /// COMMIT, recorded in its `schemac_migrations`; a failed one leaves
+    /// nothing behind and can be run again.
     Apply {
         /// A project directory or a path inside one.
         path: Option<PathBuf>,
         /// A connection string (URL or `host=… user=… dbname=…`).
-        #[arg(long, env = "SCHEMAC_PG", value_name = "URL")]
-        pg: String,
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present = "sqlite")]
+        pg: Option<String>,
+        /// Apply to this SQLite database file instead of PostgreSQL.
+        #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+        sqlite: Option<PathBuf>,
         /// First record the migrations up to this one as applied without
         /// running them: for the database a project was imported from, whose
         /// schema the baseline migration describes (`schemac diff` shows any drift).
@@ -354,10 +376,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff { path, pg } => diff::run(path, pg, &reporter),
         Command::Plan { path, sql, allow } => plan::run(path, sql, allow, &reporter),
         Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
-        Command::Migrate(MigrateCommand::Apply { path, pg, baseline }) => migrate::apply(path, pg, baseline, &reporter),
-        Command::Verify { path, pg, keep, no_reorder } => {
-            verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter)
-        }
+        Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, baseline }) => match (sqlite, pg) {
+            (Some(file), _) => sqlite::apply(path, file, &reporter),
+            (None, Some(pg)) => migrate::apply(path, pg, baseline, &reporter),
+            (None, None) => Err(UsageError("give --pg URL or --sqlite FILE".into())),
+        },
+        Command::Verify { path, pg, sqlite, keep, no_reorder } => match (sqlite, pg) {
+            (Some(file), _) => sqlite::verify(path, file, no_reorder, &reporter),
+            (None, Some(pg)) => verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter),
+            (None, None) => Err(UsageError("give --pg URL or --sqlite FILE".into())),
+        },
         Command::Analyze { path, pg, scale, max_rows, no_advice, keep } => {
             analyze::run(analyze::Args { path, pg, scale, max_rows, no_advice, keep }, &reporter)
         }

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod plan;
 pub mod rename;
 pub mod script;
+pub mod sqlite;
 pub mod state;
 
 use crate::backends::postgres;
