@@ -1395,3 +1395,35 @@ fn a_self_referencing_table_is_rebuilt_with_its_rows_and_references() {
     s.conn.execute_batch("DELETE FROM node WHERE id = 1").unwrap();
     assert_eq!(s.int("SELECT count(*) FROM node"), 0, "the cascade runs through the rebuilt table");
 }
+
+/// A change only SQLite sees (its own body of a view) needs a migration like
+/// any other: the lock does not silently follow the sources.
+#[test]
+fn a_change_only_sqlite_sees_needs_a_migration() {
+    let dir = scratch("sqlite_only_change");
+    std::fs::write(
+        dir.join("schemac.toml"),
+        "[project]\nname = \"shop\"\n\n[build]\ntargets = [\"postgres\", \"sqlite\"]\n",
+    )
+    .unwrap();
+    let view = |sqlite_body: &str| {
+        format!(
+            "entity Product {{\n  id bigint = identity primary\n  name text\n}}\n\n\
+             view product_names {{\n  sql postgres \"SELECT name FROM product\"\n  sql sqlite \"{sqlite_body}\"\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("shop.schema"), view("SELECT name FROM product")).unwrap();
+    ok(&schemac(&["migrate", "new", "init"], &dir), "migrate new init");
+    ok(&schemac(&["check"], &dir), "check right after the migration");
+
+    std::fs::write(dir.join("shop.schema"), view("SELECT upper(name) AS name FROM product")).unwrap();
+    let check = schemac(&["check"], &dir);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "check passed a change without its migration:\n{stderr}");
+    assert!(stderr.contains("migrate new"), "{stderr}");
+    ok(&schemac(&["migrate", "new", "upper"], &dir), "migrate new upper");
+    let up = std::fs::read_to_string(dir.join("migrations/0002_upper/sqlite/up.sql")).unwrap();
+    assert!(up.contains("upper(name)"), "{up}");
+    ok(&schemac(&["check"], &dir), "check after the second migration");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -195,9 +195,11 @@ pub fn lock_status(
         if base.as_ref() == ir {
             return Ok(LockStatus::Fresh);
         }
-        // A change the database never sees (a workload query, a volume): no
+        // A change no database sees (a workload query, a volume): no
         // migration to write, so the lock follows the sources directly.
-        if crate::migrate::plan(base, ir, &project.postgres).is_empty() {
+        let sqlite_unchanged = !project.targets.iter().any(|t| t == "sqlite")
+            || crate::migrate::sqlite::plan(base, ir, &Default::default()).is_empty();
+        if sqlite_unchanged && crate::migrate::plan(base, ir, &project.postgres).is_empty() {
             if write_lock {
                 write(&project.lock, &crate::migrate::state::write(ir))?;
                 return Ok(LockStatus::Written);
