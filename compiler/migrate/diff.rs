@@ -8,7 +8,7 @@
 //! Never guesses a rename: a table or column that disappears while a similar
 //! one appears is a drop plus an add (the plan flags the pair, H0009).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::rename::{self, Renames};
 use crate::backends::postgres::quote::{ident, qualified};
@@ -307,6 +307,12 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
         out.push(Change::RenameTable { old: old.clone(), new: new.clone() });
         table_of.insert(old, new);
     }
+    // Per table, the names of its foreign keys and indexes, in catalog order.
+    let old_fks = names_by_table(&states.old.foreign_keys, |f| (f.table.as_str(), f.name.as_str()));
+    let renamed_fks = names_by_table(&states.renamed().foreign_keys, |f| (f.table.as_str(), f.name.as_str()));
+    let old_indexes = names_by_table(&states.old.indexes, |i| (i.table.as_str(), i.name.as_str()));
+    let renamed_indexes = names_by_table(&states.renamed().indexes, |i| (i.table.as_str(), i.name.as_str()));
+    let entity_tables: HashSet<&str> = old_ir.entities.iter().map(|e| e.table.as_str()).collect();
     for old_table in &states.old.tables {
         let new_name = table_of.get(&old_table.name).cloned().unwrap_or_else(|| old_table.name.clone());
         let Some(renamed) = renamed_tables.get(new_name.as_str()) else { continue };
@@ -323,24 +329,18 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
                 out.push(Change::RenameConstraint { table: new_name.clone(), old: a.clone(), new: b.clone() });
             }
         }
-        let fks = |c: &Catalog, t: &str| {
-            c.foreign_keys.iter().filter(|f| f.table == t).map(|f| f.name.clone()).collect::<Vec<_>>()
-        };
-        for (a, b) in fks(&states.old, &old_table.name).into_iter().zip(fks(states.renamed(), &new_name)) {
+        for (a, b) in names_of(&old_fks, &old_table.name).into_iter().zip(names_of(&renamed_fks, &new_name)) {
             if a != b {
-                out.push(Change::RenameConstraint { table: new_name.clone(), old: a, new: b });
+                out.push(Change::RenameConstraint { table: new_name.clone(), old: a.to_string(), new: b.to_string() });
             }
         }
-        let indexes = |c: &Catalog, t: &str| {
-            c.indexes.iter().filter(|i| i.table == t).map(|i| i.name.clone()).collect::<Vec<_>>()
-        };
-        for (a, b) in indexes(&states.old, &old_table.name).into_iter().zip(indexes(states.renamed(), &new_name)) {
+        for (a, b) in names_of(&old_indexes, &old_table.name).into_iter().zip(names_of(&renamed_indexes, &new_name)) {
             if a != b {
-                out.push(Change::RenameIndex { old: a, new: b });
+                out.push(Change::RenameIndex { old: a.to_string(), new: b.to_string() });
             }
         }
         // A generated table's columns follow its entity's renamed fields.
-        let generated = !old_ir.entities.iter().any(|e| e.table == old_table.name);
+        let generated = !entity_tables.contains(old_table.name.as_str());
         if generated && old_table.columns.len() == renamed.columns.len() {
             for (a, b) in old_table.columns.iter().zip(&renamed.columns).filter(|(a, b)| a.name != b.name) {
                 out.push(Change::RenameColumn { table: new_name.clone(), old: a.name.clone(), new: b.name.clone() });
@@ -359,15 +359,38 @@ fn renames(old_ir: &Ir, states: &States) -> Vec<Change> {
     out
 }
 
+/// Object names grouped by the table they belong to, each table's in order.
+fn names_by_table<'c, T>(items: &'c [T], key: impl Fn(&'c T) -> (&'c str, &'c str)) -> HashMap<&'c str, Vec<&'c str>> {
+    let mut names: HashMap<&str, Vec<&str>> = HashMap::new();
+    for item in items {
+        let (table, name) = key(item);
+        names.entry(table).or_default().push(name);
+    }
+    names
+}
+
+/// The names [`names_by_table`] has for `table` (none: it has no such objects).
+fn names_of<'c>(names: &HashMap<&str, Vec<&'c str>>, table: &str) -> Vec<&'c str> {
+    names.get(table).cloned().unwrap_or_default()
+}
+
+/// The first item of each name (or key), as a linear `find` would pick it.
+fn first_by<'c, T, K: std::hash::Hash + Eq>(items: &'c [T], key: impl Fn(&'c T) -> K) -> HashMap<K, &'c T> {
+    let mut map = HashMap::with_capacity(items.len());
+    for item in items {
+        map.entry(key(item)).or_insert(item);
+    }
+    map
+}
+
 /// The name an object named after a table (`<table>_<what>`) takes when
 /// that table is renamed; none when it is not named after a renamed table.
 fn follow(name: &str, table_of: &BTreeMap<String, String>) -> Option<String> {
-    table_of
-        .iter()
-        .filter(|(old, _)| {
-            name.len() > old.len() && name.starts_with(old.as_str()) && name[old.len()..].starts_with('_')
-        })
-        .max_by_key(|(old, _)| old.len())
+    // The longest renamed table that `name` starts with, followed by `_`.
+    name.char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '_')
+        .find_map(|(end, _)| table_of.get_key_value(&name[..end]))
         .map(|(old, new)| format!("{new}{}", &name[old.len()..]))
 }
 
@@ -380,16 +403,21 @@ fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: 
     let (renamed, schema) = (states.renamed(), states.renamed().schema.as_str());
     let table = |name: &str| table_of.get(name).cloned().unwrap_or_else(|| name.to_string());
     let new_name = |name: &str| follow(name, table_of).unwrap_or_else(|| name.to_string());
+    let tables = first_by(&renamed.tables, |t| t.name.as_str());
+    let views = first_by(&renamed.views, |v| v.name.as_str());
+    let functions = first_by(&renamed.functions, |f| f.name.as_str());
+    let triggers = first_by(&renamed.triggers, |t| (t.name.as_str(), t.table.as_str()));
+    let policies = first_by(&renamed.policies, |p| (p.name.as_str(), p.table.as_str()));
     for old in &states.old.tables {
         let name = table(&old.name);
-        if let Some(now) = renamed.tables.iter().find(|t| t.name == name).filter(|t| t.comment != old.comment) {
+        if let Some(now) = tables.get(name.as_str()).filter(|t| t.comment != old.comment) {
             out.push(comment(format!("TABLE {}", qualified(schema, &name)), &name, &old.comment, &now.comment));
         }
     }
     let mut remade = BTreeSet::new();
     for view in &states.old.views {
         let new = new_name(&view.name);
-        let Some(now) = renamed.views.iter().find(|v| v.name == new) else { continue };
+        let Some(&now) = views.get(new.as_str()) else { continue };
         if !now.columns.is_empty() && now.columns != view.columns {
             out.push(Change::DropView(view.clone()));
             out.push(Change::CreateView(now.clone()));
@@ -412,7 +440,7 @@ fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: 
     }
     for function in states.old.functions.iter().filter(|f| !f.helper) {
         let new = new_name(&function.name);
-        let Some(now) = renamed.functions.iter().find(|f| f.name == new) else { continue };
+        let Some(&now) = functions.get(new.as_str()) else { continue };
         if new != function.name {
             out.push(Change::RenameObject {
                 kind: function.kind(),
@@ -438,9 +466,9 @@ fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: 
     }
     for trigger in &states.old.triggers {
         let new = new_name(&trigger.name);
-        let on_view = renamed.views.iter().any(|v| v.name == new_name(&trigger.table));
+        let on_view = views.contains_key(new_name(&trigger.table).as_str());
         let on = if on_view { new_name(&trigger.table) } else { table(&trigger.table) };
-        let Some(now) = renamed.triggers.iter().find(|t| t.name == new && t.table == on) else { continue };
+        let Some(&now) = triggers.get(&(new.as_str(), on.as_str())) else { continue };
         if remade.contains(&on) {
             out.push(Change::CreateTrigger(now.clone()));
             continue;
@@ -461,7 +489,7 @@ fn generated_objects(states: &States, table_of: &BTreeMap<String, String>, out: 
     }
     for policy in &states.old.policies {
         let (on, new) = (table(&policy.table), new_name(&policy.name));
-        let Some(now) = renamed.policies.iter().find(|p| p.name == new && p.table == on) else { continue };
+        let Some(&now) = policies.get(&(new.as_str(), on.as_str())) else { continue };
         if new != policy.name {
             out.push(Change::RenameObject {
                 kind: "POLICY",
@@ -878,6 +906,7 @@ fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
 }
 
 fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTreeSet<&str>, out: &mut Vec<Change>) {
+    let (old_partitioned, new_partitioned) = (Partitioned::of(old), Partitioned::of(new));
     let before = by_name(&old.indexes, |i| i.name.as_str());
     let after = by_name(&new.indexes, |i| i.name.as_str());
     for (name, i) in &after {
@@ -888,25 +917,43 @@ fn indexes(old: &Catalog, new: &Catalog, created: &BTreeSet<&str>, dropped: &BTr
                 }
             }
             Some(o) => out.push(replace(
-                Change::DropIndex { index: (*o).clone(), partitioned: partitioned(old, &o.table) },
-                Change::CreateIndex { index: (*i).clone(), fresh: false, partitioned: partitioned(new, &i.table) },
+                Change::DropIndex { index: (*o).clone(), partitioned: old_partitioned.contains(&o.table) },
+                Change::CreateIndex {
+                    index: (*i).clone(),
+                    fresh: false,
+                    partitioned: new_partitioned.contains(&i.table),
+                },
             )),
             None => out.push(Change::CreateIndex {
                 index: (*i).clone(),
                 fresh: created.contains(i.table.as_str()),
-                partitioned: partitioned(new, &i.table),
+                partitioned: new_partitioned.contains(&i.table),
             }),
         }
     }
     for (name, i) in &before {
         if !after.contains_key(name) && !dropped.contains(i.table.as_str()) {
-            out.push(Change::DropIndex { index: (*i).clone(), partitioned: partitioned(old, &i.table) });
+            out.push(Change::DropIndex { index: (*i).clone(), partitioned: old_partitioned.contains(&i.table) });
         }
     }
 }
 
-fn partitioned(catalog: &Catalog, table: &str) -> bool {
-    catalog.table(table).is_some_and(|t| t.partition.is_some())
+/// Which tables of a catalog are partitioned, by name (the first table of
+/// a name decides, as [`Catalog::table`] finds it).
+struct Partitioned<'a>(HashMap<&'a str, bool>);
+
+impl<'a> Partitioned<'a> {
+    fn of(catalog: &'a Catalog) -> Partitioned<'a> {
+        let mut tables = HashMap::with_capacity(catalog.tables.len());
+        for t in &catalog.tables {
+            tables.entry(t.name.as_str()).or_insert(t.partition.is_some());
+        }
+        Partitioned(tables)
+    }
+
+    fn contains(&self, table: &str) -> bool {
+        self.0.get(table).copied().unwrap_or(false)
+    }
 }
 
 /// Returns the views and routines made again (dropped and created), whose
@@ -952,7 +999,8 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
         })
         .map(|t| t.name.clone())
         .collect();
-    let reads_touched = |v: &View| touched.iter().any(|t| v.query.contains(&qualified(&new.schema, t)));
+    let touched: Vec<String> = touched.iter().map(|t| qualified(&new.schema, t)).collect();
+    let reads_touched = |v: &View| touched.iter().any(|t| v.query.contains(t.as_str()));
     let before = by_name(&old.views, |v| v.name.as_str());
     let after = by_name(&new.views, |v| v.name.as_str());
     // Views dropped (for good or to be made again) take their triggers along.

@@ -2,6 +2,7 @@
 //! uniques, indexes, checks, search, partitioning, volume, behaviours) — after
 //! relations have added their foreign key fields, so attributes may name them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::expr::{self, ColumnRef, ExprEnv};
@@ -12,11 +13,11 @@ use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 use crate::syntax::ast::{self, DefaultValue, Member, Modifier};
 
 /// An entity under construction.
-pub struct EntityBuild {
+pub struct EntityBuild<'a> {
     pub entity: ir::Entity,
     pub name_span: Span,
     /// Attributes waiting for the relations phase to finish.
-    pub pending: Vec<Pending>,
+    pub pending: Vec<Pending<'a>>,
     pub field_spans: BTreeMap<String, Span>,
     /// Fields whose type did not resolve: referenced silently, never re-reported.
     pub broken_fields: BTreeSet<String>,
@@ -34,9 +35,11 @@ pub struct EntityBuild {
 }
 
 /// A member and where it came from: the file whose names it uses, its origin,
-/// and the `apply` line to blame when it clashes with the entity.
-pub struct Pending {
-    pub member: Member,
+/// and the `apply` line to blame when it clashes with the entity. The member
+/// is borrowed from the syntax tree unless it had to change (pattern
+/// arguments substituted, or made from a field's modifier).
+pub struct Pending<'a> {
+    pub member: Cow<'a, Member>,
     pub file: FileId,
     pub origin: Origin,
     pub blame: Option<Span>,
@@ -56,8 +59,8 @@ pub struct Navigation {
     pub span: Span,
 }
 
-impl EntityBuild {
-    pub fn new(name: &str, name_span: Span, docs: Option<String>, origin: Origin) -> EntityBuild {
+impl<'a> EntityBuild<'a> {
+    pub fn new(name: &str, name_span: Span, docs: Option<String>, origin: Origin) -> EntityBuild<'a> {
         EntityBuild {
             entity: ir::Entity::new(name, &snake_case(name), docs, origin),
             name_span,
@@ -103,11 +106,11 @@ impl<'a> Analyzer<'a> {
             self.naming(&e.name, Case::Pascal, "entity");
             let mut build = EntityBuild::new(&e.name.name, e.name.span, doc(&e.docs), Origin::Declared);
             self.source_map.spans.insert(build.entity.id.clone(), e.name.span);
-            let members: Vec<Pending> = e
+            let members: Vec<Pending<'a>> = e
                 .members
                 .iter()
                 .map(|m| Pending {
-                    member: m.clone(),
+                    member: Cow::Borrowed(m),
                     file: d.file,
                     origin: Origin::Declared,
                     blame: None,
@@ -120,9 +123,14 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Lowers fields now, expands `apply`, and queues the rest for later.
-    pub(super) fn lower_members(&mut self, build: &mut EntityBuild, members: Vec<Pending>, stack: &mut Vec<String>) {
+    pub(super) fn lower_members(
+        &mut self,
+        build: &mut EntityBuild<'a>,
+        members: Vec<Pending<'a>>,
+        stack: &mut Vec<String>,
+    ) {
         for pending in members {
-            match &pending.member {
+            match &*pending.member {
                 Member::Field(field) => self.lower_field(build, field, &pending),
                 Member::Apply(apply) => {
                     // Where a pattern's members are blamed: its name on the
@@ -224,7 +232,7 @@ impl<'a> Analyzer<'a> {
                 lowered.serial = serial;
             }
             Some(DefaultValue::Generated(e)) => build.pending.push(Pending {
-                member: Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span }),
+                member: Cow::Owned(Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span })),
                 file: pending.file,
                 origin: pending.origin.clone(),
                 blame: pending.blame,
@@ -243,7 +251,7 @@ impl<'a> Analyzer<'a> {
                     origin: pending.origin.clone(),
                 }),
                 Modifier::Check(e) => build.pending.push(Pending {
-                    member: Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span }),
+                    member: Cow::Owned(Member::Check(ast::CheckAttr { name: None, expr: e.clone(), span: e.span })),
                     file: pending.file,
                     origin: pending.origin.clone(),
                     blame: pending.blame,
@@ -519,7 +527,7 @@ impl<'a> Analyzer<'a> {
                     continue;
                 }
             }
-            match &p.member {
+            match &*p.member {
                 Member::Primary(keys) => {
                     if let Some(cols) = self.resolve_columns(build, &keys.columns, p.blame) {
                         primaries.push((cols, keys.span));

@@ -8,6 +8,7 @@
 //! one compile lists every problem. The result is sorted for determinism.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::entity::EntityBuild;
 use super::expr::ExprEnv;
@@ -35,7 +36,7 @@ pub fn analyze(units: &[Unit]) -> Analysis {
         diagnostics,
         ir: Ir::default(),
         source_map: SourceMap::default(),
-        enum_values: BTreeMap::new(),
+        enum_values: Rc::default(),
         domain_bases: BTreeMap::new(),
         circular_domains: std::collections::BTreeSet::new(),
         used_domains: BTreeMap::new(),
@@ -64,8 +65,9 @@ pub(super) struct Analyzer<'a> {
     pub diagnostics: Vec<Diagnostic>,
     pub ir: Ir,
     pub source_map: SourceMap,
-    /// Enum name → its values, for expressions.
-    pub enum_values: BTreeMap<String, Vec<String>>,
+    /// Enum name → its values, for expressions (shared: every expression
+    /// environment holds it).
+    pub enum_values: Rc<BTreeMap<String, Vec<String>>>,
     /// Type alias name → its base type.
     pub domain_bases: BTreeMap<String, Type>,
     /// Aliases already reported as circular or too deep (reported once).
@@ -73,7 +75,7 @@ pub(super) struct Analyzer<'a> {
     /// Aliases some field uses, with their declarations (emitted as domains).
     pub used_domains: BTreeMap<String, (&'a ast::TypeAlias, FileId)>,
     pub context: BTreeMap<String, (Type, ValueType)>,
-    pub entities: BTreeMap<String, EntityBuild>,
+    pub entities: BTreeMap<String, EntityBuild<'a>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -342,7 +344,7 @@ impl<'a> Analyzer<'a> {
             self.not_reserved(&e.name);
             let id = format!("enum:{}", e.name.name);
             self.source_map.spans.insert(id.clone(), e.name.span);
-            self.enum_values.insert(e.name.name.clone(), values.clone());
+            Rc::make_mut(&mut self.enum_values).insert(e.name.name.clone(), values.clone());
             self.ir.enums.push(ir::Enum { id, name: e.name.name.clone(), values, doc: doc(&e.docs) });
         }
     }

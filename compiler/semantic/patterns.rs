@@ -3,6 +3,7 @@
 //! `apply` expanded, cycles refused, and every copied member tagged with its
 //! pattern (provenance) and the `apply` line (so diagnostics point there).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::entity::{EntityBuild, PatternRelation, Pending};
@@ -35,7 +36,7 @@ impl<'a> Analyzer<'a> {
             let mut scratch = EntityBuild::new(&pattern.name.name, pattern.name.span, None, Origin::Declared);
             self.apply_pattern(&mut scratch, &usage, declared.file, pattern.name.span, &mut Vec::new());
             for pending in &scratch.pending {
-                if let Member::Behaviour(b) = &pending.member {
+                if let Member::Behaviour(b) = &*pending.member {
                     if !super::ir::BehaviourKind::ALL.iter().any(|(n, _)| *n == b.name.name) {
                         self.report(
                             Diagnostic::new(codes::E0403, format!("unknown behaviour `{}`", b.name.name))
@@ -50,7 +51,7 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn apply_pattern(
         &mut self,
-        build: &mut EntityBuild,
+        build: &mut EntityBuild<'a>,
         pattern_use: &ast::PatternUse,
         file: FileId,
         blame: Span,
@@ -93,23 +94,34 @@ impl<'a> Analyzer<'a> {
         let origin = Origin::Pattern { pattern: name.clone() };
         let mut members = Vec::new();
         for member in &pattern.members {
-            let mut member = member.clone();
-            substitute_member(&mut member, &arguments);
-            match member {
-                Member::Relation(relation) => build.pattern_relations.push(PatternRelation {
-                    relation,
-                    file: found.declared.file,
-                    pattern: name.clone(),
-                    blame,
-                }),
-                member => members.push(Pending {
-                    member,
-                    file: found.declared.file,
-                    origin: origin.clone(),
-                    blame: Some(blame),
-                    field: None,
-                }),
-            }
+            // Without arguments the members are the pattern's own, as written.
+            let member: Cow<'a, Member> = if arguments.is_empty() {
+                Cow::Borrowed(member)
+            } else {
+                let mut member = member.clone();
+                substitute_member(&mut member, &arguments);
+                Cow::Owned(member)
+            };
+            let relation = match member {
+                Cow::Owned(Member::Relation(relation)) => relation,
+                Cow::Borrowed(Member::Relation(relation)) => relation.clone(),
+                member => {
+                    members.push(Pending {
+                        member,
+                        file: found.declared.file,
+                        origin: origin.clone(),
+                        blame: Some(blame),
+                        field: None,
+                    });
+                    continue;
+                }
+            };
+            build.pattern_relations.push(PatternRelation {
+                relation,
+                file: found.declared.file,
+                pattern: name.clone(),
+                blame,
+            });
         }
         self.lower_members(build, members, stack);
         stack.pop();

@@ -436,7 +436,7 @@ impl<'a> Analyzer<'a> {
         build
             .pending
             .iter()
-            .find_map(|p| match &p.member {
+            .find_map(|p| match &*p.member {
                 ast::Member::Primary(k) => Some(k.columns.iter().map(|c| c.name.clone()).collect()),
                 _ => None,
             })
@@ -601,7 +601,13 @@ impl<'a> Analyzer<'a> {
             if let Some(members) = through.and_then(|t| t.members.as_ref()) {
                 let pending = members
                     .iter()
-                    .map(|m| Pending { member: m.clone(), file, origin: Origin::Declared, blame: None, field: None })
+                    .map(|m| Pending {
+                        member: Cow::Owned(m.clone()),
+                        file,
+                        origin: Origin::Declared,
+                        blame: None,
+                        field: None,
+                    })
                     .collect();
                 self.lower_members(&mut build, pending, &mut Vec::new());
             }

@@ -9,7 +9,7 @@
 //! text is `render.rs`'s job, and behaviours of patterns are lowered in
 //! `behaviours/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::expr::{self, Scope};
 use super::model::*;
@@ -73,9 +73,9 @@ pub fn lower(ir: &Ir, source_map: &SourceMap, options: &Options) -> (Catalog, Ve
         routines: Namespace::default(),
         triggers: Namespace::default(),
         histories: BTreeMap::new(),
-        tables: BTreeMap::new(),
+        tables: HashMap::new(),
         soft_children: BTreeMap::new(),
-        owners: BTreeMap::new(),
+        owners: HashMap::new(),
     };
     lowering.run();
     (lowering.catalog, lowering.diagnostics)
@@ -95,15 +95,15 @@ pub(super) struct Lowering<'a> {
     pub(super) triggers: Namespace,
     /// Entity name → the history table `temporal` made for it.
     pub(super) histories: BTreeMap<String, String>,
-    /// Table name → its place in `catalog.tables` (lookups stay O(log n)
-    /// on schemas of thousands of tables).
-    tables: BTreeMap<String, usize>,
+    /// Table name → its place in `catalog.tables` (lookups stay O(1) on
+    /// schemas of thousands of tables).
+    tables: HashMap<String, usize>,
     /// Parent entity → (soft-deleting child, its cascading foreign key).
     pub(super) soft_children: BTreeMap<String, Vec<(&'a ir::Entity, &'a ir::ForeignKey)>>,
     /// Who claimed a user-chosen name first, per namespace (`relation`:
     /// pg_class; `type`: pg_type, which holds the row type of every table
     /// and view too; `column`, `function`, `trigger`, `schema`), for E0801.
-    owners: BTreeMap<(&'static str, String), (String, String)>,
+    owners: HashMap<(&'static str, String), (String, String)>,
 }
 
 impl<'a> Lowering<'a> {

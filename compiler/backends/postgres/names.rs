@@ -10,7 +10,7 @@
 //! number (`…_idx1`), as PostgreSQL does. A name the user wrote that is over 63
 //! bytes is not shortened: the caller reports it (E0800).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 /// The longest identifier PostgreSQL keeps (NAMEDATALEN - 1).
 pub const MAX_IDENTIFIER: usize = 63;
@@ -49,7 +49,7 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 /// Names taken in one namespace; hands out free generated names.
 #[derive(Default)]
 pub struct Namespace {
-    taken: BTreeSet<String>,
+    taken: HashSet<String>,
 }
 
 impl Namespace {

@@ -7,6 +7,7 @@
 //! is byte-identical for the same catalog. Names and literals are quoted by
 //! `quote.rs`; this module adds no user text of its own.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use super::model::*;
@@ -56,7 +57,9 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     // Functions before the tables whose defaults, checks and generated
     // columns may call them (bodies are not checked yet); those whose
     // signature names a table's row type after the tables.
-    let (late, early): (Vec<&Function>, Vec<&Function>) = functions.iter().partition(|f| names_a_row_type(catalog, f));
+    let row_types = row_type_spellings(catalog);
+    let (late, early): (Vec<&Function>, Vec<&Function>) =
+        functions.iter().partition(|f| names_a_row_type(&row_types, f));
     section(&mut out, "Functions", &early, |out, f| r.function(out, f));
     section(&mut out, "Tables", &catalog.tables.iter().collect::<Vec<_>>(), |out, t| r.table(out, t));
     section(&mut out, "Foreign keys", &catalog.foreign_keys.iter().collect::<Vec<_>>(), |out, fk| {
@@ -95,35 +98,62 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
 /// The views, each after the views its query names (hand-written SQL views
 /// may read one another); otherwise in catalog order.
 pub fn views_in_dependency_order(catalog: &Catalog) -> Vec<&View> {
-    let names: Vec<String> = catalog.views.iter().map(|v| v.name.clone()).collect();
-    let reads = |v: &View, other: &str| {
-        v.name != other && {
+    let names: HashSet<&str> = catalog.views.iter().map(|v| v.name.as_str()).collect();
+    // The other views each view's query names (its words that are view names).
+    let reads: Vec<Vec<&str>> = catalog
+        .views
+        .iter()
+        .map(|v| {
             let words = v.query.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"'));
-            words.map(|w| w.trim_matches('"')).any(|w| w == other)
-        }
-    };
-    let mut done: Vec<&View> = Vec::with_capacity(names.len());
-    let mut left: Vec<&View> = catalog.views.iter().collect();
+            let mut read: Vec<&str> = Vec::new();
+            for word in words.map(|w| w.trim_matches('"')) {
+                if let Some(&name) = names.get(word) {
+                    if name != v.name && !read.contains(&name) {
+                        read.push(name);
+                    }
+                }
+            }
+            read
+        })
+        .collect();
+    // How many views of each name are still to place, and the names placed.
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    for v in &catalog.views {
+        *waiting.entry(v.name.as_str()).or_default() += 1;
+    }
+    let mut placed: HashSet<&str> = HashSet::new();
+    let mut done: Vec<&View> = Vec::with_capacity(catalog.views.len());
+    let mut left: Vec<usize> = (0..catalog.views.len()).collect();
     while !left.is_empty() {
-        let ready = left.iter().position(|v| {
-            names
-                .iter()
-                .all(|n| !reads(v, n) || done.iter().any(|d| &d.name == n) || !left.iter().any(|l| &l.name == n))
+        let ready = left.iter().position(|&i| {
+            reads[i].iter().all(|n| placed.contains(n) || waiting.get(n).is_none_or(|count| *count == 0))
         });
-        done.push(left.remove(ready.unwrap_or(0)));
+        let view = &catalog.views[left.remove(ready.unwrap_or(0))];
+        if let Some(count) = waiting.get_mut(view.name.as_str()) {
+            *count -= 1;
+        }
+        placed.insert(view.name.as_str());
+        done.push(view);
     }
     done
 }
 
+/// Every way a function's signature may name a table's row type: the
+/// table's name qualified, bare, and quoted as an identifier.
+fn row_type_spellings(catalog: &Catalog) -> HashSet<String> {
+    let mut spellings = HashSet::with_capacity(catalog.tables.len() * 3);
+    for table in &catalog.tables {
+        spellings.insert(quote::qualified(&catalog.schema, &table.name));
+        spellings.insert(table.name.clone());
+        spellings.insert(ident(&table.name));
+    }
+    spellings
+}
+
 /// Whether a parameter or the result of `f` is a table's row type.
-fn names_a_row_type(catalog: &Catalog, f: &Function) -> bool {
+fn names_a_row_type(row_types: &HashSet<String>, f: &Function) -> bool {
     let types = f.params.iter().map(|(_, t)| t.as_str()).chain(std::iter::once(f.returns.as_str()));
-    types.map(|t| t.trim_start_matches("SETOF ").trim_end_matches("[]")).any(|t| {
-        catalog.tables.iter().any(|table| {
-            let qualified = quote::qualified(&catalog.schema, &table.name);
-            t == qualified || t == table.name || t == ident(&table.name)
-        })
-    })
+    types.map(|t| t.trim_start_matches("SETOF ").trim_end_matches("[]")).any(|t| row_types.contains(t))
 }
 
 /// Locks one transaction may take with PostgreSQL's default settings

@@ -5,6 +5,8 @@
 //! workload queries are judged: without any, the workload says nothing
 //! about how the table is read.
 
+use std::collections::HashMap;
+
 use super::at;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::passes::Context;
@@ -13,12 +15,14 @@ use crate::semantic::ir::{Expr, Index, IndexMethod, Ir, Origin};
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let accesses = access_path::analyse(ir);
+    // Each entity's accesses, in workload order.
+    let mut by_entity: HashMap<&str, Vec<&Access>> = HashMap::new();
+    for a in &accesses {
+        by_entity.entry(a.query.entity.as_str()).or_default().push(a);
+    }
     let mut out = Vec::new();
     for entity in &ir.entities {
-        let queries: Vec<&Access> = accesses.iter().filter(|a| a.query.entity == entity.name).collect();
-        if queries.is_empty() {
-            continue;
-        }
+        let Some(queries) = by_entity.get(entity.name.as_str()) else { continue };
         for index in &entity.indexes {
             if index.origin != Origin::Declared || index.method != IndexMethod::Btree {
                 continue;

@@ -10,10 +10,11 @@ use crate::semantic::ir::{Ir, ViewDefinition};
 
 pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let policed = super::policed(ir);
     for view in ir.views.iter().filter(|v| v.materialized) {
         let ViewDefinition::Query { entity, .. } = &view.definition else { continue };
         let Some(e) = ir.entity(entity) else { continue };
-        if super::guarded(ir, e) {
+        if super::guarded(&policed, e) {
             let d = Diagnostic::new(
                 codes::W0302,
                 format!("materialized view `{}` shows rows of `{entity}` without its row-level security", view.name),

@@ -46,11 +46,16 @@ fn at(d: Diagnostic, cx: &Context, id: &str, label: &str) -> Diagnostic {
     cx.source_map.at(d, id, label)
 }
 
+/// The entities some declared policy is on.
+fn policed(ir: &Ir) -> std::collections::HashSet<&str> {
+    ir.policies.iter().map(|p| p.entity.as_str()).collect()
+}
+
 /// Whether rows of `entity` are guarded by row-level security: a
-/// `tenant_scoped` behaviour or a declared policy.
-fn guarded(ir: &Ir, entity: &crate::semantic::ir::Entity) -> bool {
+/// `tenant_scoped` behaviour or a declared policy (`policed`: [`policed`]).
+fn guarded(policed: &std::collections::HashSet<&str>, entity: &crate::semantic::ir::Entity) -> bool {
     entity.behaviours.iter().any(|b| b.kind == crate::semantic::ir::BehaviourKind::TenantIsolation)
-        || ir.policies.iter().any(|p| p.entity == entity.name)
+        || policed.contains(entity.name.as_str())
 }
 
 /// The messages one lint reports on a source compiled alone (for the rules' tests).

@@ -18,10 +18,11 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let tenant = ir.entities.iter().find(|e| e.name == "Tenant").map(|e| e.name.as_str());
     // Entity → the entity through which it belongs to a tenant (itself when direct).
     let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let policed = super::policed(ir);
     for entity in &ir.entities {
         let direct = entity.fields.iter().any(|f| f.column == "tenant_id")
             || entity.foreign_keys.iter().any(|fk| Some(fk.references.as_str()) == tenant)
-            || super::guarded(ir, entity);
+            || super::guarded(&policed, entity);
         if direct && Some(entity.name.as_str()) != tenant {
             owner.insert(&entity.name, &entity.name);
         }
@@ -49,7 +50,7 @@ pub fn run(ir: &Ir, cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for entity in &ir.entities {
         let Some(&through) = owner.get(entity.name.as_str()) else { continue };
-        if super::guarded(ir, entity) {
+        if super::guarded(&policed, entity) {
             continue;
         }
         let message = if through == entity.name {
