@@ -311,16 +311,31 @@ impl<'t> Descent<'t> {
 
 /// pest's Pratt algorithm over the flat sequence (`PrattParserMap::expr`).
 fn pratt(pieces: &mut std::iter::Peekable<std::vec::IntoIter<Piece>>, rbp: u32) -> Expr {
-    let mut lhs = match pieces.next() {
-        Some(Piece::Prefix(op, span)) => {
-            let prec = if op == UnaryOp::Not { PREC_NOT } else { PREC_NEG };
-            let rhs = pratt(pieces, prec - 1);
-            Expr { span: span.to(rhs.span), kind: ExprKind::Unary(op, Box::new(rhs)) }
+    // A run of prefixes is kept on a list, not recursed into (a thousand
+    // `not`s must not exhaust the stack): pest's `nud` for a prefix parses
+    // its operand at the prefix's binding power, then the enclosing loop
+    // goes on at its own — here, innermost prefix first.
+    let mut prefixes = Vec::new();
+    let mut lhs = loop {
+        match pieces.next() {
+            Some(Piece::Prefix(op, span)) => prefixes.push((op, span)),
+            Some(Piece::Operand(e)) => break e,
+            // The sequence always alternates operands and operators.
+            _ => unreachable!("an expression starts with an operand or a prefix"),
         }
-        Some(Piece::Operand(e)) => e,
-        // The sequence always alternates operands and operators.
-        _ => unreachable!("an expression starts with an operand or a prefix"),
     };
+    loop {
+        let bound = prefixes.last().map_or(rbp, |(op, _)| if *op == UnaryOp::Not { PREC_NOT } else { PREC_NEG } - 1);
+        lhs = operators(pieces, lhs, bound);
+        match prefixes.pop() {
+            Some((op, span)) => lhs = Expr { span: span.to(lhs.span), kind: ExprKind::Unary(op, Box::new(lhs)) },
+            None => return lhs,
+        }
+    }
+}
+
+/// pest's `led` loop: the operators that bind tighter than `rbp`.
+fn operators(pieces: &mut std::iter::Peekable<std::vec::IntoIter<Piece>>, mut lhs: Expr, rbp: u32) -> Expr {
     loop {
         let lbp = match pieces.peek() {
             Some(Piece::Infix(op)) => infix_precedence(*op),
