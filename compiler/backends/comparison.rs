@@ -56,3 +56,30 @@ impl Differences {
         }
     }
 }
+
+/// A comparison in progress: the shared recorder, with each backend's rules
+/// written as `impl Comparison<Backend> { … }` in its own `compare.rs`
+/// (`B` only tells the backends' rules apart).
+pub struct Comparison<B> {
+    pub differences: Differences,
+    backend: std::marker::PhantomData<B>,
+}
+
+impl<B> Default for Comparison<B> {
+    fn default() -> Self {
+        Comparison { differences: Differences::default(), backend: std::marker::PhantomData }
+    }
+}
+
+impl<B> std::ops::Deref for Comparison<B> {
+    type Target = Differences;
+    fn deref(&self) -> &Differences {
+        &self.differences
+    }
+}
+
+impl<B> std::ops::DerefMut for Comparison<B> {
+    fn deref_mut(&mut self) -> &mut Differences {
+        &mut self.differences
+    }
+}

@@ -11,13 +11,13 @@
 
 use super::model::*;
 
-use crate::backends::comparison::{matched, Differences};
+use crate::backends::comparison::{matched, Comparison};
 pub use crate::backends::Difference;
 use std::collections::BTreeSet;
 
 /// Every difference between the two schemas.
 pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
-    let mut c = Comparison::default();
+    let mut c = Comparison::<Sqlite>::default();
     for (e, a) in matched(&expected.tables, &actual.tables, |t| t.name.clone()) {
         match (e, a) {
             (Some(e), Some(a)) => c.table(e, a),
@@ -101,26 +101,10 @@ fn describe_fk(fk: &ForeignKey) -> String {
     )
 }
 
-/// The differences, and the rules of this backend for finding them.
-#[derive(Default)]
-struct Comparison {
-    differences: Differences,
-}
+/// Marks this backend's rules on the shared [`Comparison`].
+struct Sqlite;
 
-impl std::ops::Deref for Comparison {
-    type Target = Differences;
-    fn deref(&self) -> &Differences {
-        &self.differences
-    }
-}
-
-impl std::ops::DerefMut for Comparison {
-    fn deref_mut(&mut self) -> &mut Differences {
-        &mut self.differences
-    }
-}
-
-impl Comparison {
+impl Comparison<Sqlite> {
     fn table(&mut self, e: &Table, a: &Table) {
         let object = format!("table {}", e.name);
         self.text(&format!("STRICT of {object}"), &e.strict.to_string(), &a.strict.to_string());
