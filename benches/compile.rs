@@ -20,6 +20,10 @@ use schemac::driver::{self, Input};
 use schemac::performance::storage::thousands;
 use schemac::pipeline;
 
+/// The allocator the `schemac` binary uses, so the numbers are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
 fn inputs(entities: usize) -> Vec<Input> {

@@ -14,8 +14,6 @@ pub struct Input {
 
 pub struct Compilation {
     pub sources: Sources,
-    /// Syntax trees of the user's files, in input order (stdlib excluded).
-    pub files: Vec<ast::SourceFile>,
     pub ir: ir::Ir,
     pub source_map: ir::SourceMap,
     pub diagnostics: Vec<Diagnostic>,
@@ -102,10 +100,15 @@ pub fn compile(inputs: &[Input]) -> Compilation {
         d.primary_span()
             .is_some_and(|s| broken.iter().any(|b| b.file == s.file && b.start <= s.start && s.end <= b.end))
     };
+    // The IR owns what it took from the trees: free them now, so the
+    // backends reuse their memory instead of touching fresh pages.
+    drop(units);
+    drop(files);
+    drop(std_files);
     diagnostics.extend(analysis.diagnostics.into_iter().filter(|d| !inside(d)));
     // Report in reading order: by file, then position (stable for equal places).
     diagnostics.sort_by_key(|d| d.primary_span().map_or((u32::MAX, 0), |s| (s.file.0, s.start)));
-    Compilation { sources, files, ir: analysis.ir, source_map: analysis.source_map, diagnostics }
+    Compilation { sources, ir: analysis.ir, source_map: analysis.source_map, diagnostics }
 }
 
 /// Spans of the declarations that contain a syntax error.

@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// The compiler builds large trees of small strings and drops them at exit;
+/// mimalloc serves that pattern markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = schemac::cli::Cli::parse();
     // Deeply nested (but accepted) schemas recurse; give the compiler room.

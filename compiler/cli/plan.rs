@@ -25,9 +25,14 @@ pub struct Planned {
 pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> Result<Option<Planned>, UsageError> {
     // JSON output is one document: the diagnostics go into it (see `run`).
     let json = reporter.format == Format::Json;
-    let Some((mut loaded, output, diagnostics)) = super::build::produce_reporting(path, false, reporter, !json)? else {
+    // Only the PostgreSQL model of the sources is wanted, not the artifacts.
+    let no_artifacts = |options: &mut crate::pipeline::Options, _: &Loaded| options.artifacts = false;
+    let Some((mut loaded, mut output, diagnostics)) =
+        super::build::produce_adjusted(path, false, reporter, !json, &no_artifacts)?
+    else {
         return Ok(None);
     };
+    let lowered = output.postgres.take();
     std::mem::forget(output);
     if diagnostics.iter().any(|d| d.is_error()) {
         if json {
@@ -41,7 +46,7 @@ pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> 
     let had_base = loaded.base.is_some();
     let empty = crate::semantic::ir::Ir::default();
     let base = loaded.base.as_deref().unwrap_or(&empty);
-    let plan = migrate::plan(base, &loaded.compilation.ir, &project.postgres);
+    let plan = migrate::plan_lowered(base, &loaded.compilation.ir, lowered, &project.postgres);
     // Acknowledged in schemac.toml, on the command line, or by `allow`
     // lines in the sources.
     let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&loaded.compilation.ir.allows).collect();

@@ -252,12 +252,37 @@ pub struct States {
     pub renames: Renames,
 }
 
+/// Stack of the thread that lowers the new state (as much as the compiler's
+/// own threads: expressions at the size limits recurse deeply).
+const LOWERING_STACK: usize = 64 * 1024 * 1024;
+
+/// Both states lowered, the new one on a second thread (the allocator,
+/// mimalloc, keeps a heap per thread, so the two do not contend).
 pub fn lower(old: &Ir, new: &Ir, options: &postgres::Options) -> States {
+    lower_with(old, new, None, options)
+}
+
+/// [`lower`], with `new` already lowered when `lowered` is given.
+fn lower_with(old: &Ir, new: &Ir, lowered: Option<Catalog>, options: &postgres::Options) -> States {
     let renames = rename::declared(old, new);
     let map = SourceMap::default();
     let lower = |ir: &Ir| postgres::lower::lower(ir, &map, options).0;
-    let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
-    States { old: lower(old), renamed, new: lower(new), renames }
+    if let Some(new_catalog) = lowered {
+        let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
+        return States { old: lower(old), renamed, new: new_catalog, renames };
+    }
+    let (old_states, new_catalog) = std::thread::scope(|scope| {
+        let side = std::thread::Builder::new().stack_size(LOWERING_STACK).spawn_scoped(scope, || lower(new));
+        let renamed = (!renames.is_empty()).then(|| lower(&rename::apply(old, &renames)));
+        let old_catalog = lower(old);
+        let new_catalog = match side {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: lower it here.
+            Err(_) => lower(new),
+        };
+        ((old_catalog, renamed), new_catalog)
+    });
+    States { old: old_states.0, renamed: old_states.1, new: new_catalog, renames }
 }
 
 impl States {
@@ -269,7 +294,12 @@ impl States {
 
 /// Every change from `old` to `new`.
 pub fn diff(old: &Ir, new: &Ir, options: &postgres::Options) -> Vec<Change> {
-    let states = lower(old, new, options);
+    diff_lowered(old, new, None, options)
+}
+
+/// [`diff`], with `new` already lowered when `lowered` is given.
+pub fn diff_lowered(old: &Ir, new: &Ir, lowered: Option<Catalog>, options: &postgres::Options) -> Vec<Change> {
+    let states = lower_with(old, new, lowered, options);
     let mut changes = renames(old, &states);
     changes.extend(catalogs(states.renamed(), &states.new));
     changes

@@ -21,6 +21,12 @@ pub use plan::{Hazard, Phase, Plan, Step};
 
 /// The plan from `old` (the compiled state) to `new`.
 pub fn plan(old: &Ir, new: &Ir, options: &postgres::Options) -> Plan {
-    let changes = diff::diff(old, new, options);
+    plan_lowered(old, new, None, options)
+}
+
+/// [`plan`] when the caller has lowered `new` already (a build has): that
+/// catalog is used instead of lowering it again.
+pub fn plan_lowered(old: &Ir, new: &Ir, lowered: Option<postgres::Catalog>, options: &postgres::Options) -> Plan {
+    let changes = diff::diff_lowered(old, new, lowered, options);
     plan::plan(&changes, &options.schema)
 }

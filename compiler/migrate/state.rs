@@ -60,6 +60,14 @@ pub fn read(text: &str) -> Result<Ir, StateError> {
     struct Header {
         format: u32,
     }
+    // One pass over the (large) file when it is of this format; the header
+    // alone is read only to explain a file that is not.
+    let parsed = serde_json::from_str::<Lock>(text);
+    if let Ok(lock) = parsed {
+        if lock.format == FORMAT {
+            return Ok(lock.ir);
+        }
+    }
     let header: Header = serde_json::from_str(text).map_err(|e| StateError::Malformed(e.to_string()))?;
     match header.format {
         FORMAT => {
