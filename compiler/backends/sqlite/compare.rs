@@ -45,6 +45,12 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
             (e, a) => c.presence(format!("view {}", e.or(a).map_or("", |v| &v.name)), e.is_some()),
         }
     }
+    for (e, a) in matched(&expected.virtual_tables, &actual.virtual_tables, |v| v.name.clone()) {
+        match (e, a) {
+            (Some(e), Some(a)) => c.text(&format!("virtual table {}", e.name), &squeeze(&e.sql), &squeeze(&a.sql)),
+            (e, a) => c.presence(format!("virtual table {}", e.or(a).map_or("", |v| &v.name)), e.is_some()),
+        }
+    }
     for (e, a) in matched(&expected.triggers, &actual.triggers, |t| t.name.clone()) {
         match (e, a) {
             (Some(e), Some(a)) => {

@@ -2,15 +2,15 @@
 //! checks (declared ones, and those the types need: enums, booleans, json,
 //! `varchar(n)`, type alias checks), foreign keys, indexes, views and the
 //! triggers of source `trigger`s and of the `touch`, `immutable` and
-//! `optimistic_lock` behaviours.
+//! `optimistic_lock` behaviours; the soft delete, audit, temporal and
+//! full-text search lowerings are in their own files and called from here.
 //!
 //! Whatever SQLite cannot honour is reported here, one E0802 per construct,
-//! naming SQLite and the construct, never dropped: partitioning, full-text
-//! search, `pii`, regular expressions, roles, grants, policies, the soft
-//! delete / audit / temporal / tenant isolation behaviours, functions.
-//! Two objects with one name in `sqlite_schema` are E0801. This module
-//! decides names, types and SQL text of expressions; statements are printed
-//! by `render.rs`.
+//! naming SQLite and the construct, never dropped: partitioning, `pii`,
+//! regular expressions, roles, grants, policies, tenant isolation,
+//! functions. Two objects with one name in `sqlite_schema` are E0801. This
+//! module decides names, types and SQL text of expressions; statements are
+//! printed by `render.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,11 +36,11 @@ pub fn lower(ir: &Ir, source_map: &SourceMap, options: &Options) -> (Schema, Vec
     (lowering.schema, lowering.diagnostics)
 }
 
-struct Lowering<'a> {
-    ir: &'a Ir,
+pub(super) struct Lowering<'a> {
+    pub(super) ir: &'a Ir,
     source_map: &'a SourceMap,
-    options: &'a Options,
-    schema: Schema,
+    pub(super) options: &'a Options,
+    pub(super) schema: Schema,
     diagnostics: Vec<Diagnostic>,
     /// `sqlite_schema`: tables, indexes, views and triggers share one
     /// namespace, compared without ASCII case. Lowercased name → (what, id).
@@ -49,11 +49,18 @@ struct Lowering<'a> {
     domains_reported: BTreeSet<String>,
 }
 
-/// The owners of one behaviour SQLite cannot honour yet.
-struct Rejected<'a> {
-    kind: BehaviourKind,
-    pattern: String,
-    entities: Vec<&'a ir::Entity>,
+/// What the one AFTER UPDATE trigger of a table does.
+struct AfterUpdate<'a> {
+    touch: Option<&'a str>,
+    version: Option<&'a str>,
+    temporal: Option<super::temporal::Versioning>,
+    audit: bool,
+}
+
+impl AfterUpdate<'_> {
+    fn is_empty(&self) -> bool {
+        self.touch.is_none() && self.version.is_none() && self.temporal.is_none() && !self.audit
+    }
 }
 
 impl<'a> Lowering<'a> {
@@ -63,7 +70,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// E0802 for `construct`, at the object `id`.
-    fn unsupported(&mut self, construct: &str, id: &str, help: &str) {
+    pub(super) fn unsupported(&mut self, construct: &str, id: &str, help: &str) {
         let d = Diagnostic::new(codes::E0802, format!("{construct}: not expressible on SQLite"));
         self.report(d.help(help.to_string()), id, "not expressible on SQLite");
     }
@@ -73,7 +80,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// Claims a name the user chose; false (reported) when taken or reserved.
-    fn claim(&mut self, name: &str, what: &str, id: &str) -> bool {
+    pub(super) fn claim(&mut self, name: &str, what: &str, id: &str) -> bool {
         if name.to_ascii_lowercase().starts_with("sqlite_") {
             self.unsupported(
                 &format!("{what} named `{name}`"),
@@ -98,7 +105,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// `base`, or `base1`, `base2`… when taken.
-    fn generate(&mut self, base: &str, what: &str) -> String {
+    pub(super) fn generate(&mut self, base: &str, what: &str) -> String {
         let mut name = base.to_string();
         let mut n = 0;
         while self.names.contains_key(&name.to_ascii_lowercase()) {
@@ -122,6 +129,11 @@ impl<'a> Lowering<'a> {
         self.lower_views();
         self.lower_triggers();
         self.lower_behaviours();
+        for entity in &ir.entities {
+            if let Some(search) = &entity.search {
+                self.lower_search(entity, search);
+            }
+        }
         self.reject_security();
     }
 
@@ -157,14 +169,6 @@ impl<'a> Lowering<'a> {
                 &entity.id,
                 "SQLite has no row-level security: whoever opens the file reads every row; leave it out for a \
                  SQLite target",
-            );
-        }
-        if entity.search.is_some() {
-            self.unsupported(
-                &format!("full-text `search` of entity `{}`", entity.name),
-                &entity.id,
-                "SQLite's full-text search (an FTS5 table kept in step by triggers) is not generated yet: remove \
-                 `search` for a SQLite target",
             );
         }
         let single_key = match entity.primary_key.as_slice() {
@@ -228,7 +232,7 @@ impl<'a> Lowering<'a> {
         table
     }
 
-    fn columns_of(entity: &ir::Entity, fields: &[String]) -> Vec<String> {
+    pub(super) fn columns_of(entity: &ir::Entity, fields: &[String]) -> Vec<String> {
         fields.iter().map(|f| entity.column_of(f)).collect()
     }
 
@@ -601,7 +605,11 @@ impl<'a> Lowering<'a> {
 
     fn lower_behaviours(&mut self) {
         let ir = self.ir;
-        let mut rejected: Vec<Rejected> = Vec::new();
+        let audited: Vec<&ir::Entity> =
+            ir.entities.iter().filter(|e| e.behaviours.iter().any(|b| b.kind == BehaviourKind::Audit)).collect();
+        let logged = self.audit_log(&audited);
+        let mut isolated: Vec<&ir::Entity> = Vec::new();
+        let mut isolation_pattern = String::new();
         for entity in &ir.entities {
             let find = |kind| entity.behaviours.iter().find(|b| b.kind == kind);
             let touch = find(BehaviourKind::Touch).and_then(|b| argument(entity, b, 0));
@@ -613,76 +621,66 @@ impl<'a> Lowering<'a> {
             if let Some(v) = &version {
                 self.stale_version(entity, v);
             }
-            if touch.is_some() || version.is_some() {
-                self.after_update(entity, touch.as_deref(), version.as_deref());
+            let temporal = find(BehaviourKind::Temporal)
+                .and_then(|b| Some((argument(entity, b, 0)?, b)))
+                .and_then(|(valid_from, b)| self.lower_temporal(entity, &valid_from, &b.pattern));
+            let audit = logged && find(BehaviourKind::Audit).is_some();
+            if audit {
+                self.audit_insert_and_delete(entity);
             }
-            for b in &entity.behaviours {
-                if matches!(
-                    b.kind,
-                    BehaviourKind::SoftDelete
-                        | BehaviourKind::Audit
-                        | BehaviourKind::Temporal
-                        | BehaviourKind::TenantIsolation
-                ) {
-                    match rejected.iter_mut().find(|r| r.kind == b.kind && r.pattern == b.pattern) {
-                        Some(r) => r.entities.push(entity),
-                        None => {
-                            rejected.push(Rejected { kind: b.kind, pattern: b.pattern.clone(), entities: vec![entity] })
-                        }
-                    }
+            let after = AfterUpdate { touch: touch.as_deref(), version: version.as_deref(), temporal, audit };
+            if !after.is_empty() {
+                self.after_update(entity, &after);
+            }
+            if let Some(b) = find(BehaviourKind::SoftDelete) {
+                if let Some(deleted_at) = argument(entity, b, 0) {
+                    self.lower_soft_delete(entity, &deleted_at, &b.pattern);
                 }
             }
+            if let Some(b) = find(BehaviourKind::TenantIsolation) {
+                isolated.push(entity);
+                isolation_pattern = b.pattern.clone();
+            }
         }
-        for r in rejected {
-            let (kind, help) = match r.kind {
-                BehaviourKind::SoftDelete => (
-                    "soft delete",
-                    "SQLite triggers for it are not generated yet: leave the pattern out for a SQLite target",
-                ),
-                BehaviourKind::Audit => (
-                    "the audit log",
-                    "SQLite triggers for it are not generated yet: leave the pattern out for a SQLite target",
-                ),
-                BehaviourKind::Temporal => (
-                    "history tables",
-                    "SQLite triggers for them are not generated yet: leave the pattern out for a SQLite target",
-                ),
-                _ => (
-                    "tenant isolation",
-                    "SQLite has no row-level security or sessions: a schema that looked isolated would not be; \
-                     filter by tenant in the application, or keep this schema on PostgreSQL",
-                ),
-            };
-            let names: Vec<String> = r.entities.iter().map(|e| format!("`{}`", e.name)).collect();
-            let construct = format!("pattern `{}` ({kind}) on {}", r.pattern, names.join(", "));
-            self.unsupported(&construct, &r.entities[0].id, help);
+        if let Some(first) = isolated.first() {
+            let names: Vec<String> = isolated.iter().map(|e| format!("`{}`", e.name)).collect();
+            let construct = format!("pattern `{isolation_pattern}` (tenant isolation) on {}", names.join(", "));
+            self.unsupported(
+                &construct,
+                &first.id,
+                "SQLite has no row-level security or sessions: a schema that looked isolated would not be; filter \
+                 by tenant in the application, or keep this schema on PostgreSQL",
+            );
         }
     }
 
-    /// The row's key in a trigger's inner UPDATE: the primary key, else the rowid.
-    fn row_condition(entity: &ir::Entity) -> String {
+    /// The row's key in a trigger's inner statement: the primary key, else the rowid.
+    pub(super) fn row_condition(entity: &ir::Entity, record: &str) -> String {
         if entity.primary_key.is_empty() {
-            return "rowid = NEW.rowid".into();
+            return format!("rowid = {record}.rowid");
         }
         Self::columns_of(entity, &entity.primary_key)
             .iter()
-            .map(|c| format!("{} = NEW.{}", ident(c), ident(c)))
+            .map(|c| format!("{} = {record}.{}", ident(c), ident(c)))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
 
-    fn push_trigger(
+    /// A row trigger named `<table>_<what>` (a number added when taken).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_trigger(
         &mut self,
-        entity: &ir::Entity,
+        table: &str,
         what: &str,
         timing: &str,
-        when: &str,
+        event: &str,
+        when: Option<&str>,
         body: &[String],
         comment: String,
     ) {
-        let name = self.generate(&format!("{}_{what}", entity.table), "a trigger");
-        let sql = render::trigger_statement(&name, timing, "UPDATE", &entity.table, Some(when), body);
-        self.schema.triggers.push(Trigger { name, table: entity.table.clone(), sql, comment: Some(comment) });
+        let name = self.generate(&format!("{table}_{what}"), "a trigger");
+        let sql = render::trigger_statement(&name, timing, event, table, when, body);
+        self.schema.triggers.push(Trigger { name, table: table.to_string(), sql, comment: Some(comment) });
     }
 
     fn immutable(&mut self, entity: &ir::Entity, columns: &[String], pattern: &str) {
@@ -697,7 +695,7 @@ impl<'a> Lowering<'a> {
         );
         let body = [format!("SELECT RAISE(ABORT, {});", literal(&message))];
         let comment = format!("Refuses updates that change {} (pattern `{pattern}`).", columns.join(", "));
-        self.push_trigger(entity, "immutable", "BEFORE", &when.join(" OR "), &body, comment);
+        self.push_trigger(&entity.table, "immutable", "BEFORE", "UPDATE", Some(&when.join(" OR ")), &body, comment);
     }
 
     /// An update that carries a version other than the current one or the
@@ -706,33 +704,61 @@ impl<'a> Lowering<'a> {
         let v = ident(column);
         let when = format!("NEW.{v} IS NOT OLD.{v} AND NEW.{v} IS NOT OLD.{v} + 1");
         let comment = format!("Skips updates that carry a stale `{column}` (optimistic locking).");
-        self.push_trigger(entity, "stale_version", "BEFORE", &when, &["SELECT RAISE(IGNORE);".into()], comment);
+        let body = ["SELECT RAISE(IGNORE);".to_string()];
+        self.push_trigger(&entity.table, "stale_version", "BEFORE", "UPDATE", Some(&when), &body, comment);
     }
 
-    /// One AFTER UPDATE trigger sets the touched timestamp and bumps the
-    /// version, each when the update left it alone, in a single inner
-    /// UPDATE: two triggers would fire each other's updates (SQLite stops a
-    /// trigger from re-firing itself only), bumping the version twice.
-    fn after_update(&mut self, entity: &ir::Entity, touch: Option<&str>, version: Option<&str>) {
+    /// One AFTER UPDATE trigger does everything that follows an update, in
+    /// this order: files the old version (`temporal`), sets the touched
+    /// timestamp, bumps the version and starts the new version (each when
+    /// the update left it alone) in a single inner UPDATE, and logs the
+    /// change with the row as it ends up (`audit`). Separate triggers would
+    /// fire each other's updates (SQLite stops a trigger from re-firing
+    /// itself only): the version would be bumped twice and the audit log
+    /// would get a row for the inner update.
+    fn after_update(&mut self, entity: &ir::Entity, after: &AfterUpdate) {
         let mut sets = Vec::new();
         let mut when = Vec::new();
         let mut what = Vec::new();
-        if let Some(t) = touch {
+        let mut body = Vec::new();
+        if let Some(temporal) = &after.temporal {
+            body.push(temporal.file_on_update.clone());
+            let c = ident(&temporal.valid_from);
+            when.push(format!("NEW.{c} IS OLD.{c}"));
+            sets.push(format!("{c} = CASE WHEN NEW.{c} IS OLD.{c} THEN max({}, {c}) ELSE {c} END", expr::NOW));
+            what.push(format!("files the old version in `{}` and starts the new one", temporal.history));
+        }
+        if let Some(t) = after.touch {
             let c = ident(t);
             when.push(format!("NEW.{c} IS OLD.{c}"));
             sets.push(format!("{c} = CASE WHEN NEW.{c} IS OLD.{c} THEN {} ELSE {c} END", expr::NOW));
             what.push(format!("sets `{t}` to the current time"));
         }
-        if let Some(v) = version {
+        if let Some(v) = after.version {
             let c = ident(v);
             when.push(format!("NEW.{c} IS OLD.{c}"));
             sets.push(format!("{c} = CASE WHEN NEW.{c} IS OLD.{c} THEN {c} + 1 ELSE {c} END"));
             what.push(format!("bumps `{v}`"));
         }
-        let body =
-            [format!("UPDATE {} SET {} WHERE {};", ident(&entity.table), sets.join(", "), Self::row_condition(entity))];
-        let comment = format!("After each update that did not set it itself, {}.", what.join(" and "));
-        self.push_trigger(entity, "after_update", "AFTER", &when.join(" OR "), &body, comment);
+        if !sets.is_empty() {
+            let mut condition = Self::row_condition(entity, "NEW");
+            if after.audit {
+                // The trigger runs for every update; the inner one only when needed.
+                condition = format!("{condition} AND ({})", when.join(" OR "));
+            }
+            body.push(format!("UPDATE {} SET {} WHERE {condition};", ident(&entity.table), sets.join(", ")));
+        }
+        if after.audit {
+            body.push(self.audit_update(entity));
+            what.push(format!("appends the change to `{}`", super::audit::AUDIT_LOG));
+        }
+        let comment = if after.audit {
+            format!("After each update, {}.", what.join(", "))
+        } else {
+            format!("After each update that did not set it itself, {}.", what.join(" and "))
+        };
+        let condition = (!after.audit).then(|| when.join(" OR "));
+        self.push_trigger(&entity.table, "after_update", "AFTER", "UPDATE", condition.as_deref(), &body, comment);
     }
 
     fn reject_security(&mut self) {

@@ -1,11 +1,14 @@
 //! The SQLite backend (3.37 and later, for STRICT tables): the IR lowered to
 //! a physical model of the database (`lower.rs` → `model.rs`) and printed as
-//! one DDL script (`render.rs`). The same model, read back from a live
+//! one DDL script (`render.rs`). The patterns that need more than a column
+//! have a file each: `soft_delete.rs`, `audit.rs`, `temporal.rs`, and
+//! `search.rs` for full-text search. The same model, read back from a live
 //! database (`import::introspect::sqlite`), is what the tests and `schemac
 //! verify` compare against (`compare.rs`).
 //!
 //! Reads the IR only; knows nothing of the syntax or the CLI.
 
+pub mod audit;
 pub mod compare;
 pub mod expr;
 mod json_shape;
@@ -13,6 +16,9 @@ pub mod lower;
 pub mod model;
 pub mod quote;
 pub mod render;
+mod search;
+mod soft_delete;
+pub mod temporal;
 pub mod types;
 
 use crate::diagnostics::Diagnostic;

@@ -2,7 +2,7 @@
 //! database built from the IR report — STRICT tables with their columns
 //! (declared type as written, NOT NULL, default, generated expression), primary
 //! key, UNIQUE constraints, named CHECK constraints and foreign keys; indexes;
-//! views and triggers as the statements SQLite stores.
+//! views, triggers and virtual (FTS5) tables as the statements SQLite stores.
 //!
 //! Produced two ways and compared: from the IR by `lower.rs`, and from a live
 //! database by `import/introspect/sqlite.rs`. `render.rs` prints it. It holds
@@ -17,6 +17,9 @@ pub struct Schema {
     pub indexes: Vec<Index>,
     pub views: Vec<View>,
     pub triggers: Vec<Trigger>,
+    /// FTS5 tables (full-text `search`); their shadow tables (`<name>_data`,
+    /// `_idx`, `_docsize`, `_config`) are SQLite's and not listed.
+    pub virtual_tables: Vec<VirtualTable>,
 }
 
 impl Schema {
@@ -115,6 +118,15 @@ pub struct Trigger {
     pub name: String,
     pub table: String,
     /// The whole `CREATE TRIGGER … END` statement, as SQLite stores it.
+    pub sql: String,
+    pub comment: Option<String>,
+}
+
+/// A virtual table: `CREATE VIRTUAL TABLE "name" USING fts5(…)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VirtualTable {
+    pub name: String,
+    /// The whole statement, as SQLite stores it.
     pub sql: String,
     pub comment: Option<String>,
 }

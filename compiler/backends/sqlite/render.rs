@@ -1,7 +1,8 @@
 //! Prints a [`Schema`] as one SQLite script: the foreign-key pragma, then in
 //! one transaction the tables (each with its keys, uniques, checks and
 //! foreign keys — SQLite accepts a reference to a table created later in
-//! the script, so tables come in name order), indexes, views and triggers.
+//! the script, so tables come in the model's order: the entities' by name,
+//! then those patterns add), indexes, FTS5 tables, views and triggers.
 //! Doc comments become `--` lines before their statement (SQLite has no
 //! COMMENT). Names and literals are quoted by `quote.rs`; this module adds
 //! no user text of its own. Byte-identical for the same schema.
@@ -25,6 +26,10 @@ pub fn script(schema: &Schema, header: &str) -> String {
     section(&mut out, "Indexes", &schema.indexes, |out, i| {
         comment(out, &i.comment);
         let _ = writeln!(out, "{};", index_statement(i));
+    });
+    section(&mut out, "Full-text search", &schema.virtual_tables, |out, v| {
+        comment(out, &v.comment);
+        let _ = writeln!(out, "{};", v.sql);
     });
     section(&mut out, "Views", &schema.views, |out, v| {
         comment(out, &v.comment);

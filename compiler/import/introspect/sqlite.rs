@@ -2,6 +2,8 @@
 //! physical model ([`Schema`]), so `backends::sqlite::compare` can hold it
 //! against what schemac lowered.
 //!
+//! Virtual tables (FTS5) are read as the statement SQLite stores; their
+//! shadow tables (`pragma table_list` type `shadow`) are skipped.
 //! Columns, keys, foreign keys and indexes come from the pragmas
 //! (`table_list`, `table_xinfo`, `foreign_key_list`, `index_list`,
 //! `index_info`); what SQLite keeps only in the statement it stores in
@@ -29,7 +31,12 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
     let mut schema = Schema::default();
     for (kind, name, table, sql) in objects {
         match kind.as_str() {
-            "table" => schema.tables.push(read_table(conn, &name, &sql)?),
+            "table" => match table_kind(conn, &name)?.as_str() {
+                "virtual" => schema.virtual_tables.push(VirtualTable { name, sql, comment: None }),
+                // An FTS5 table's storage (`<name>_data`, `_idx`, …): SQLite's own.
+                "shadow" => {}
+                _ => schema.tables.push(read_table(conn, &name, &sql)?),
+            },
             "index" => schema.indexes.push(read_index(conn, &name, &table, &sql)?),
             "view" => {
                 let columns = conn
@@ -43,6 +50,12 @@ pub fn read_schema(conn: &Connection) -> Result<Schema> {
         }
     }
     Ok(schema)
+}
+
+/// `table`, `virtual` or `shadow` (the storage of a virtual table), as `pragma table_list` says.
+fn table_kind(conn: &Connection, name: &str) -> Result<String> {
+    conn.prepare("SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?1")?
+        .query_row([name], |row| row.get(0))
 }
 
 fn read_table(conn: &Connection, name: &str, sql: &str) -> Result<Table> {

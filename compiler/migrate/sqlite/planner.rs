@@ -3,7 +3,8 @@
 //!
 //! 1. triggers and views that change, go, or mention a table this
 //!    migration changes (transitively through views) are dropped — SQLite
-//!    checks every view and trigger when a table is renamed or dropped;
+//!    checks every view and trigger when a table is renamed or dropped —
+//!    and so are FTS5 tables that change, go, or index such a table;
 //! 2. indexes that change or go are dropped;
 //! 3. declared renames run in place (`RENAME TO`, `RENAME COLUMN`);
 //! 4. new tables are created;
@@ -11,7 +12,8 @@
 //!    (`ADD COLUMN`, `DROP COLUMN`: `rebuild.rs` says when) and rebuilt
 //!    otherwise;
 //! 6. dropped tables go;
-//! 7. new and changed indexes, views and triggers are created.
+//! 7. new and changed indexes, FTS5 tables (refilled from their table with
+//!    the `'rebuild'` command), views and triggers are created.
 //!
 //! Every step has its down statements (or none: it cannot be undone) and
 //! its hazards, with the H codes the PostgreSQL planner uses for the same
@@ -157,8 +159,21 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
         .map(|t| t.name.clone())
         .collect();
 
+    // FTS5 tables: recreated (and refilled from their table) when changed,
+    // gone, or over a table this migration changes — a rebuild may give
+    // the table's rows other rowids.
+    let stale_virtual: BTreeSet<String> = old
+        .virtual_tables
+        .iter()
+        .filter(|v| match new.virtual_tables.iter().find(|n| n.name == v.name) {
+            Some(n) => squeeze(&n.sql) != squeeze(&v.sql) || mentions(&v.sql, &depends),
+            None => true,
+        })
+        .map(|v| v.name.clone())
+        .collect();
+
     let mut steps: Vec<Step> = Vec::new();
-    // 1. Triggers and views out of the way.
+    // 1. Triggers, views and FTS5 tables out of the way.
     for t in old.triggers.iter().filter(|t| stale_triggers.contains(&t.name)) {
         let mut s = step(
             format!("drop trigger {} on {}", t.name, t.table),
@@ -182,6 +197,15 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
             Phase::Expand,
             vec![format!("DROP VIEW {}", ident(&v.name))],
             Some(vec![v.sql.clone()]),
+        ));
+    }
+
+    for v in old.virtual_tables.iter().filter(|v| stale_virtual.contains(&v.name)) {
+        steps.push(step(
+            format!("drop virtual table {}", v.name),
+            Phase::Expand,
+            vec![format!("DROP TABLE {}", ident(&v.name))],
+            Some(vec![v.sql.clone(), refill(&v.name)]),
         ));
     }
 
@@ -326,6 +350,15 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
             Some(vec![format!("DROP VIEW {}", ident(&v.name))]),
         ));
     }
+    let kept_virtual = |name: &str| old.virtual_tables.iter().any(|v| v.name == name) && !stale_virtual.contains(name);
+    for v in new.virtual_tables.iter().filter(|v| !kept_virtual(&v.name)) {
+        steps.push(step(
+            format!("create virtual table {}", v.name),
+            Phase::Expand,
+            vec![v.sql.clone(), refill(&v.name)],
+            Some(vec![format!("DROP TABLE {}", ident(&v.name))]),
+        ));
+    }
     let kept_trigger = |name: &str| old.triggers.iter().any(|t| t.name == name) && !stale_triggers.contains(name);
     for t in new.triggers.iter().filter(|t| !kept_trigger(&t.name)) {
         steps.push(step(
@@ -336,6 +369,11 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
         ));
     }
     Plan { steps }
+}
+
+/// FTS5's `'rebuild'` command: indexes again every row of the content table.
+fn refill(name: &str) -> String {
+    format!("INSERT INTO {0} ({0}) VALUES ('rebuild')", ident(name))
 }
 
 fn dropped_column(table: &str, column: &str) -> Hazard {
