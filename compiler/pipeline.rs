@@ -49,6 +49,10 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// The PostgreSQL model, when postgres is a target (for `verify`).
     pub postgres: Option<postgres::Catalog>,
+    /// When the sources place objects in several PostgreSQL schemas
+    /// (`schema NAME`): the catalog of each, the project's first, as the
+    /// script creates them. Empty otherwise (`postgres` is the one schema).
+    pub postgres_schemas: Vec<postgres::Catalog>,
     /// Targets in the project that have no backend yet.
     pub unavailable: Vec<String>,
 }
@@ -56,7 +60,13 @@ pub struct Output {
 impl Output {
     /// Nothing built (the compilation had errors).
     pub fn failed() -> Output {
-        Output { artifacts: Vec::new(), diagnostics: Vec::new(), postgres: None, unavailable: Vec::new() }
+        Output {
+            artifacts: Vec::new(),
+            diagnostics: Vec::new(),
+            postgres: None,
+            postgres_schemas: Vec::new(),
+            unavailable: Vec::new(),
+        }
     }
 }
 
@@ -126,6 +136,7 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
     }
     let mut catalog = None;
     let mut unavailable = Vec::new();
+    let mut postgres_schemas = Vec::new();
     for target in &options.targets {
         match target.as_str() {
             "postgres" => {
@@ -137,10 +148,15 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
                     diagnostics.extend(out.diagnostics);
                     artifacts.push(Artifact { path: "postgres/schema.sql".into(), contents: out.sql });
                     catalog = Some(out.catalog);
+                    postgres_schemas = out.schemas;
                 } else {
                     let (lowered, found) =
                         postgres::lower::lower(&compilation.ir, &compilation.source_map, &options.postgres);
                     diagnostics.extend(found);
+                    if postgres::placement::is_split(&compilation.ir, &options.postgres) {
+                        postgres_schemas =
+                            postgres::placement::split(lowered.clone(), &compilation.ir, &options.postgres);
+                    }
                     catalog = Some(lowered);
                 }
             }
@@ -185,5 +201,5 @@ pub fn build(compilation: &mut Compilation, options: &Options) -> Output {
             other => unavailable.push(other.to_string()),
         }
     }
-    Output { artifacts, diagnostics, postgres: catalog, unavailable }
+    Output { artifacts, diagnostics, postgres: catalog, postgres_schemas, unavailable }
 }

@@ -195,3 +195,50 @@ fn recognised_patterns_are_said_and_the_project_has_no_drift() {
     let drift = schemac(&["diff", project, "--pg", &db.url()]);
     assert!(drift.status.success(), "no drift after import: {}{}", text(&drift.stdout), text(&drift.stderr));
 }
+
+#[test]
+fn several_schemas_import_together_and_an_unknown_one_is_a_usage_error() {
+    let mut db = TestDb::new("import_cli_schemas");
+    let dump = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/import/several_schemas.sql");
+    // The dump loaded into the database, as psql would.
+    let sql = std::fs::read_to_string(dump).expect("fixture");
+    db.client.batch_execute(&sql).expect("the fixture loads");
+
+    let all = schemac(&["import", "pg", &db.url(), "--all-schemas"]);
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let source = text(&all.stdout);
+    assert!(source.contains("(schemas `public`, `billing`, `crm`)"), "{source}");
+    let billing = source.find("\nschema billing\n").expect("a `schema billing` line");
+    let crm = source.find("\nschema crm\n").expect("a `schema crm` line");
+    let at = |needle: &str| source.find(needle).unwrap_or_else(|| panic!("{needle} in {source}"));
+    assert!(at("entity Country") < billing, "public's entity before the first `schema` line");
+    assert!(billing < at("entity Invoice") && at("entity Invoice") < crm, "Invoice in billing");
+    assert!(crm < at("entity Customer") && crm < at("view OpenInvoices"), "Customer and the view in crm");
+    assert!(source.contains("relation Customer.last_invoice -> Invoice.customers"), "the cross-schema FK");
+
+    // The same schemas named one by one give the same source.
+    let named = schemac(&["import", "pg", &db.url(), "--schema", "public", "--schema", "billing", "--schema", "crm"]);
+    assert!(named.status.success(), "{}", text(&named.stderr));
+    assert_eq!(text(&named.stdout), source);
+
+    // The dump itself, loaded by `import sql`, gives the same source but its first line.
+    let dumped = schemac(&["import", "sql", dump, "--pg", &db.url(), "--all-schemas"]);
+    assert!(dumped.status.success(), "{}", text(&dumped.stderr));
+    let body = |s: &str| s.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_default();
+    assert_eq!(body(&text(&dumped.stdout)), body(&source));
+
+    // The built DDL places each table where it was.
+    let dir = scratch("import_cli_schemas");
+    let file = dir.join("imported.schema");
+    std::fs::write(&file, &source).unwrap();
+    let built = schemac(&["build", file.to_str().unwrap(), "--emit", "postgres"]);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let ddl = text(&built.stdout);
+    assert!(ddl.contains("CREATE TABLE billing.invoice ("), "{ddl}");
+    assert!(ddl.contains("REFERENCES billing.invoice (id)"), "{ddl}");
+
+    let unknown = schemac(&["import", "pg", &db.url(), "--schema", "crm", "--schema", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+    assert!(text(&unknown.stderr).contains("no schema `nope`"), "{}", text(&unknown.stderr));
+    assert!(text(&unknown.stderr).contains("billing, crm, public"), "{}", text(&unknown.stderr));
+}

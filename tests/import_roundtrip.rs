@@ -12,6 +12,12 @@
 //! left out of A's side, and each warning that says so is asserted, so
 //! nothing is dropped in silence.
 //!
+//! A case may import every schema of the database (`schema: "*"`, as
+//! `--all-schemas`): the catalogs of A and B are then compared schema by
+//! schema, and a difference reads `schema: …`. Types the language names
+//! otherwise (W1040) are listed at the case and compared under schemac's
+//! name, so the columns over them are still compared.
+//!
 //! The import recognises patterns (`import::recognise`) as the CLI does, so
 //! a junction or `apply timestamps` it recognises is proven here as well.
 //! The same database imported twice gives the same bytes, and B — a database
@@ -20,10 +26,10 @@
 mod support;
 
 use schemac::backends::postgres::compare::compare;
-use schemac::backends::postgres::Catalog;
+use schemac::backends::postgres::{quote, Catalog};
 use schemac::diagnostics::Sources;
 use schemac::import;
-use schemac::import::introspect::postgres::read_view_dependencies;
+use schemac::import::introspect::postgres::{read_schemas, read_view_dependencies};
 use schemac::semantic::raise;
 use support::pg::TestDb;
 
@@ -38,6 +44,10 @@ struct Case {
     /// The differences that remain, each explained where the case is
     /// written (objects the language cannot say yet); any other fails.
     known: &'static [&'static str],
+    /// Types the language names otherwise (W1040): (schema, the database's
+    /// name, schemac's). A's catalog is compared as if renamed, so every
+    /// column over such a type is still compared.
+    renamed: &'static [(&'static str, &'static str, &'static str)],
     /// The rebuilt DDL is expected to fail with this message, because the
     /// import cannot carry something it needs yet (explained at the case).
     fails_to_apply: Option<&'static str>,
@@ -45,6 +55,7 @@ struct Case {
 
 struct Outcome {
     mismatches: usize,
+    renamed: usize,
     tables: usize,
     objects: usize,
     not_carried: usize,
@@ -54,7 +65,11 @@ fn load(db: &mut TestDb, files: &[&str]) {
     let mut sources = Sources::new();
     let mut last = None;
     for file in files {
-        let path = format!("{CORPUS}/{file}");
+        // The corpus, or this repository's own fixtures (`tests/…`).
+        let path = match file.strip_prefix("tests/") {
+            Some(own) => format!("{}/tests/{own}", env!("CARGO_MANIFEST_DIR")),
+            None => format!("{CORPUS}/{file}"),
+        };
         let mut paths: Vec<String> = if std::path::Path::new(&path).is_dir() {
             let mut found = Vec::new();
             collect(std::path::Path::new(&path), &mut found);
@@ -86,14 +101,37 @@ fn collect(dir: &std::path::Path, out: &mut Vec<String>) {
     }
 }
 
-/// Source for the catalog of `schema` in `db`, with the patterns
-/// recognised as `schemac import` does; the warning codes.
-fn import_source(db: &mut TestDb, schema: &str) -> (String, Vec<String>) {
-    let catalog = db.catalog(schema);
-    let views = read_view_dependencies(&mut db.client, schema).expect("view dependencies");
-    let imported = import::postgres::import(&catalog, &views);
+/// The schemas a case imports: `*` is every schema of the database but
+/// PostgreSQL's own, public first (as `--all-schemas`).
+fn schemas_of(db: &mut TestDb, schema: &str) -> Vec<String> {
+    if schema != "*" {
+        return vec![schema.to_string()];
+    }
+    let mut names = read_schemas(&mut db.client).expect("schemas");
+    if let Some(at) = names.iter().position(|n| n == "public") {
+        let public = names.remove(at);
+        names.insert(0, public);
+    }
+    names
+}
+
+/// Source for the catalogs of `schemas` in `db` (the first the project's),
+/// with the patterns recognised as `schemac import` does; the warning codes.
+fn import_source(db: &mut TestDb, schemas: &[String]) -> (String, Vec<String>) {
+    let mut catalogs = Vec::new();
+    let mut views = std::collections::BTreeMap::new();
+    for schema in schemas {
+        catalogs.push(db.catalog(schema));
+        views.extend(read_view_dependencies(&mut db.client, schema).expect("view dependencies"));
+    }
+    let (catalog, imported) = if catalogs.len() == 1 {
+        let imported = import::postgres::import(&catalogs[0], &views);
+        (catalogs.remove(0), imported)
+    } else {
+        import::schemas::import(&catalogs, &views)
+    };
     let started = std::time::Instant::now();
-    let recognised = import::recognise::recognise(imported.ir, &catalog, &options(schema));
+    let recognised = import::recognise::recognise(imported.ir, &catalog, &options(&schemas[0]));
     eprintln!(
         "recognition: {} ms on {} tables ({})",
         started.elapsed().as_millis(),
@@ -176,14 +214,16 @@ fn objects(catalog: &Catalog) -> usize {
 fn round_trip(case: &Case) -> Outcome {
     let mut a = TestDb::new(&format!("import_a_{}", case.label));
     load(&mut a, case.files);
-    let original = a.catalog(case.schema);
-    let (source, codes) = import_source(&mut a, case.schema);
+    let schemas = schemas_of(&mut a, case.schema);
+    let project = schemas[0].as_str();
+    let originals: Vec<Catalog> = schemas.iter().map(|s| a.catalog(s)).collect();
+    let (source, codes) = import_source(&mut a, &schemas);
     let expected: Vec<String> = case.warnings.iter().map(|c| c.to_string()).collect();
     assert_eq!(codes, expected, "{}: the import's warnings changed", case.label);
-    let (again, _) = import_source(&mut a, case.schema);
+    let (again, _) = import_source(&mut a, &schemas);
     assert_eq!(source, again, "{}: importing the same database twice differs", case.label);
 
-    let (ir, ddl) = build(case.label, &source, case.schema);
+    let (ir, ddl) = build(case.label, &source, project);
     let mut b = TestDb::new(&format!("import_b_{}", case.label));
     // The platform a dump was written for (Supabase's stub) is B's too.
     if case.files.first().is_some_and(|f| f.starts_with("_stubs/")) {
@@ -191,24 +231,37 @@ fn round_trip(case: &Case) -> Outcome {
     }
     // Extensions are the server's setup, not the schema's: the import warns
     // of them (W1047) and B gets them first, as a user would.
-    for extension in &original.extensions {
+    for extension in &originals[0].extensions {
         b.apply(&format!("CREATE EXTENSION IF NOT EXISTS \"{extension}\""));
     }
+    let tables: usize = originals.iter().map(|c| c.tables.len()).sum();
     if let Some(expected) = case.fails_to_apply {
         let error = b.client.batch_execute(&ddl).expect_err("the rebuilt DDL was expected to fail");
         let message = error.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
         assert!(message.contains(expected), "{}: failed otherwise: {message}", case.label);
         return Outcome {
-            tables: original.tables.len(),
-            objects: objects(&original),
+            tables,
+            objects: originals.iter().map(objects).sum(),
             not_carried: 0,
+            renamed: 0,
             mismatches: usize::MAX,
         };
     }
     b.apply(&ddl);
-    let rebuilt = b.catalog(case.schema);
-    let (original, not_carried) = carried(original);
-    let differences: Vec<String> = compare(&original, &rebuilt).iter().map(|d| d.to_string()).collect();
+    let mut differences = Vec::new();
+    let (mut not_carried, mut objects_compared) = (0, 0);
+    let mut originals = originals;
+    let renamed = rename_types(&mut originals, case.renamed);
+    for (schema, original) in schemas.iter().zip(originals) {
+        let rebuilt = b.catalog(schema);
+        let (original, dropped) = carried(original);
+        not_carried += dropped;
+        objects_compared += objects(&original);
+        for d in compare(&original, &rebuilt) {
+            // One schema: the difference as compare says it; several: `schema: …`.
+            differences.push(if schemas.len() == 1 { d.to_string() } else { format!("{schema}: {d}") });
+        }
+    }
     let unexplained: Vec<&String> =
         differences.iter().filter(|d| !case.known.iter().any(|k| d.starts_with(k))).collect();
     let gone: Vec<&&str> = case.known.iter().filter(|k| !differences.iter().any(|d| d.starts_with(**k))).collect();
@@ -223,8 +276,8 @@ fn round_trip(case: &Case) -> Outcome {
     // (where nothing is left different: a name the language could not keep
     // comes back as the name schemac gave it).
     if case.known.is_empty() {
-        let (source_b, _) = import_source(&mut b, case.schema);
-        let (ir_b, _) = build(case.label, &source_b, case.schema);
+        let (source_b, _) = import_source(&mut b, &schemas);
+        let (ir_b, _) = build(case.label, &source_b, project);
         let (first, second) = (schemac::pipeline::ir_json(&ir), schemac::pipeline::ir_json(&ir_b));
         let differing = first.lines().zip(second.lines()).position(|(x, y)| x != y);
         assert!(
@@ -233,7 +286,42 @@ fn round_trip(case: &Case) -> Outcome {
             case.label
         );
     }
-    Outcome { tables: original.tables.len(), objects: objects(&original), not_carried, mismatches: differences.len() }
+    Outcome { tables, objects: objects_compared, not_carried, renamed, mismatches: differences.len() }
+}
+
+/// Renames, in A's catalogs, the types the language names otherwise, and
+/// every mention of them in column and domain types; how many were renamed.
+fn rename_types(catalogs: &mut [Catalog], renamed: &[(&str, &str, &str)]) -> usize {
+    let mut count = 0;
+    for (schema, from, to) in renamed {
+        let (old, new) = (quote::qualified(schema, from), quote::qualified(schema, to));
+        let retype = |ty: &mut String| {
+            if *ty == old || ty.strip_suffix("[]") == Some(old.as_str()) {
+                *ty = ty.replacen(old.as_str(), &new, 1);
+            }
+        };
+        for catalog in catalogs.iter_mut() {
+            if catalog.schema == *schema {
+                for d in catalog.domains.iter_mut().filter(|d| d.name == *from) {
+                    d.name = to.to_string();
+                    count += 1;
+                }
+                for e in catalog.enums.iter_mut().filter(|e| e.name == *from) {
+                    e.name = to.to_string();
+                    count += 1;
+                }
+                catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
+                catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            for d in &mut catalog.domains {
+                retype(&mut d.base);
+            }
+            for column in catalog.tables.iter_mut().flat_map(|t| &mut t.columns) {
+                retype(&mut column.ty);
+            }
+        }
+    }
+    count
 }
 
 fn check(case: Case) {
@@ -243,11 +331,12 @@ fn check(case: Case) {
         n => n.to_string(),
     };
     eprintln!(
-        "| {} | {} | {} | {mismatches} | {} not carried |",
+        "| {} | {} | {} | {mismatches} | {} not carried, {} renamed |",
         case.files.join(" + "),
         outcome.tables,
         outcome.objects,
-        outcome.not_carried
+        outcome.not_carried,
+        outcome.renamed
     );
 }
 
@@ -259,7 +348,7 @@ fn chinook_three_key_styles() {
         ("chinook_identity", "chinook/Chinook_PostgreSql_AutoIncrementPKs.ddl.sql"),
     ] {
         let files: &'static [&'static str] = Box::leak(Box::new([file]));
-        check(Case { label, files, schema: "public", warnings: &[], known: &[], fails_to_apply: None });
+        check(Case { label, files, schema: "public", warnings: &[], known: &[], renamed: &[], fails_to_apply: None });
     }
 }
 
@@ -271,6 +360,7 @@ fn temporal_persistence_schema() {
         schema: "public",
         warnings: &[],
         known: &[],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
@@ -284,6 +374,7 @@ fn temporal_visibility_schema() {
         schema: "public",
         warnings: &["W1042", "W1047"],
         known: &[],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
@@ -297,6 +388,7 @@ fn umami_migrations_v2_and_v3() {
         // The pgcrypto extension (W1047).
         warnings: &["W1047"],
         known: &[],
+        renamed: &[],
         fails_to_apply: None,
     });
     check(Case {
@@ -305,6 +397,7 @@ fn umami_migrations_v2_and_v3() {
         schema: "public",
         warnings: &["W1047"],
         known: &[],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
@@ -329,6 +422,7 @@ fn pagila() {
             "view film_list",
             "view nicer_but_slower_film_list",
         ],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
@@ -352,6 +446,7 @@ fn sakila() {
             "view film_list",
             "view nicer_but_slower_film_list",
         ],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
@@ -366,6 +461,7 @@ fn supabase_slack_clone_and_basejump() {
         // grants on routines and the pgcrypto extension (W1047).
         warnings: &["W1046", "W1047"],
         known: &["foreign key users_id_fkey"],
+        renamed: &[],
         fails_to_apply: None,
     });
     check(Case {
@@ -376,22 +472,86 @@ fn supabase_slack_clone_and_basejump() {
         // `config` has no key (W1048).
         warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],
+        renamed: &[],
+        fails_to_apply: None,
+    });
+}
+
+#[test]
+fn several_schemas_referring_to_one_another() {
+    // Nothing is left different, so B is imported again too and must
+    // compile to the same IR: the `schema` lines are stable.
+    check(Case {
+        label: "several_schemas",
+        files: &["tests/import/several_schemas.sql"],
+        schema: "*",
+        warnings: &[],
+        known: &[],
+        renamed: &[],
         fails_to_apply: None,
     });
 }
 
 #[test]
 fn adventureworks_sales() {
+    // One schema alone: columns over the `public` schema's domains (Flag,
+    // Name, …) are kept as raw SQL types (W1042), which exist only where
+    // that schema is imported too, so the DDL does not apply; foreign keys
+    // into person, production, … (W1046); views (W1047). The case below
+    // imports every schema.
     check(Case {
         label: "adventureworks",
         files: &["adventureworks/install.ddl.sql"],
         schema: "sales",
-        // Columns over the `public` schema's domains (Flag, Name, …) are kept
-        // as raw SQL types (W1042), which exist only where that schema was
-        // imported too: one schema at a time cannot rebuild them yet.
-        // Foreign keys into person, production, … (W1046); views (W1047).
         warnings: &["W1042", "W1046", "W1047"],
         known: &[],
+        renamed: &[],
         fails_to_apply: Some("type \"public.Name\" does not exist"),
+    });
+}
+
+#[test]
+fn adventureworks_all_schemas() {
+    // Every schema (`--all-schemas`): public's domains, the five schemas of
+    // tables and views, and the five of one-letter views over them, placed
+    // with `schema NAME` lines; foreign keys, columns over public's domains
+    // and views across schemas are carried. xml and money columns stay raw
+    // SQL (W1042); uuid-ossp and tablefunc (W1047).
+    check(Case {
+        label: "adventureworks_all",
+        files: &["adventureworks/install.ddl.sql"],
+        schema: "*",
+        warnings: &["W1040", "W1042", "W1046", "W1047"],
+        known: &[
+            // Foreign keys from a smallint column to a serial (integer) key:
+            // a relation's columns are typed like the key (W1046).
+            "humanresources: foreign key FK_EmployeeDepartmentHistory_Department_DepartmentID",
+            "humanresources: foreign key FK_EmployeeDepartmentHistory_Shift_ShiftID",
+            "production: foreign key FK_ProductInventory_Location_LocationID",
+            "production: foreign key FK_WorkOrder_ScrapReason_ScrapReasonID",
+            "production: foreign key FK_WorkOrderRouting_Location_LocationID",
+            // One-letter views whose names another schema's views have
+            // (hr.e and pe.e, …): the schemas share one namespace (W1040).
+            "pe: view e",
+            "pr: view d",
+            "pr: view p",
+            "pr: view pp",
+            "sa: view c",
+            "sa: view cr",
+            "sa: view s",
+            "sa: view sp",
+            "sa: view sr",
+        ],
+        // The domains are named in mixed case ("Name", "Flag", …): a type
+        // alias is stored under its name in snake_case (W1040).
+        renamed: &[
+            ("public", "AccountNumber", "account_number"),
+            ("public", "Flag", "flag"),
+            ("public", "Name", "name"),
+            ("public", "NameStyle", "name_style"),
+            ("public", "OrderNumber", "order_number"),
+            ("public", "Phone", "phone"),
+        ],
+        fails_to_apply: None,
     });
 }

@@ -194,7 +194,14 @@ fn every_schema_example_in_the_reference_applies_to_postgres_as_its_ir_says() {
                 ));
                 continue;
             }
-            let differences = compare(expected, &db.catalog(&expected.schema));
+            // Several PostgreSQL schemas (`schema NAME`): each compared with its own.
+            let schemas = if output.postgres_schemas.is_empty() {
+                std::slice::from_ref(expected)
+            } else {
+                output.postgres_schemas.as_slice()
+            };
+            let differences: Vec<_> =
+                schemas.iter().flat_map(|expected| compare(expected, &db.catalog(&expected.schema))).collect();
             let notices = db.notices();
             if !differences.is_empty() || !notices.is_empty() {
                 let listed: Vec<String> = differences.iter().map(ToString::to_string).chain(notices).collect();

@@ -18,7 +18,7 @@ use super::{database, UsageError};
 use crate::backends::postgres::Catalog;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::import;
-use crate::import::introspect::postgres::{read_catalog, read_view_dependencies, ViewDependencies};
+use crate::import::introspect::postgres::{read_catalog, read_schemas, read_view_dependencies, ViewDependencies};
 use crate::pipeline;
 use crate::semantic::ir::Ir;
 use crate::semantic::raise;
@@ -31,23 +31,95 @@ pub struct Output {
     pub force: bool,
 }
 
-/// `schemac import pg URL`
-pub fn pg(url: String, schema: String, output: Output, reporter: &Reporter) -> Result<bool, UsageError> {
-    let mut client = database::connect(&database::config(&url)?, "the database to import")?;
-    let exists: bool = client
-        .query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&schema])
-        .and_then(|r| r.try_get(0))
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
-    if !exists {
-        return Err(UsageError(format!("the database has no schema `{schema}` (choose one with --schema NAME)")));
+/// Which schemas `import pg` reads.
+pub struct Schemas {
+    /// As given (`--schema`, repeatable); the first is the project's.
+    pub names: Vec<String>,
+    /// `--all-schemas`: every schema but PostgreSQL's own.
+    pub all: bool,
+}
+
+impl Schemas {
+    pub fn new(names: Vec<String>, all: bool) -> Schemas {
+        Schemas { names, all }
     }
-    let catalog = read_catalog(&mut client, &schema)
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
-    let views = read_view_dependencies(&mut client, &schema)
-        .map_err(|e| UsageError(format!("cannot read the database's catalog: {}", database::describe(&e))))?;
-    let ir = from_catalog(&catalog, &views, &schema, reporter);
-    let header = format!("Imported from PostgreSQL (schema `{schema}`) by `schemac import pg`.");
-    finish(&ir, &schema, &header, output, reporter)
+}
+
+/// `schemac import pg URL`
+pub fn pg(url: String, schemas: Schemas, output: Output, reporter: &Reporter) -> Result<bool, UsageError> {
+    let mut client = database::connect(&database::config(&url)?, "the database to import")?;
+    let read = read_schemas_of(&mut client, schemas)
+        .map_err(|e| e.unwrap_or_else(|e| UsageError(format!("cannot read the database's catalog: {e}"))))?;
+    let ir = read.import(reporter);
+    let header = format!("Imported from PostgreSQL ({}) by `schemac import pg`.", read.describe());
+    finish(&ir, &read.names[0], &header, output, reporter)
+}
+
+/// The catalogs of the schemas an import reads.
+struct Read {
+    /// The schemas, the project's first.
+    names: Vec<String>,
+    catalogs: Vec<Catalog>,
+    views: BTreeMap<String, ViewDependencies>,
+}
+
+impl Read {
+    fn describe(&self) -> String {
+        match self.names.as_slice() {
+            [one] => format!("schema `{one}`"),
+            many => format!("schemas `{}`", many.join("`, `")),
+        }
+    }
+
+    /// The IR, with the patterns recognised; reports the warnings.
+    fn import(&self, reporter: &Reporter) -> Ir {
+        let schema = &self.names[0];
+        if let [catalog] = self.catalogs.as_slice() {
+            return from_catalog(catalog, &self.views, schema, reporter);
+        }
+        let (merged, imported) = import::schemas::import(&self.catalogs, &self.views);
+        recognised(imported, &merged, schema, reporter)
+    }
+}
+
+/// Resolves `schemas` against the database and reads them. The error is a
+/// usage error, or a database error still to be described.
+fn read_schemas_of(client: &mut postgres::Client, schemas: Schemas) -> Result<Read, Result<UsageError, String>> {
+    let describe = |e: postgres::Error| Err(database::describe(&e));
+    let existing = read_schemas(client).map_err(describe)?;
+    let mut names = if schemas.all {
+        let mut names = existing.clone();
+        // public, when there is one, is the project's schema.
+        if let Some(at) = names.iter().position(|n| n == "public") {
+            let public = names.remove(at);
+            names.insert(0, public);
+        }
+        names
+    } else if schemas.names.is_empty() {
+        vec!["public".to_string()]
+    } else {
+        schemas.names
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    if names.is_empty() {
+        return Err(Ok(UsageError("the database has no schema to import".into())));
+    }
+    for schema in &names {
+        if !existing.contains(schema) {
+            return Err(Ok(UsageError(format!(
+                "the database has no schema `{schema}` (choose with --schema NAME, or --all-schemas; it has {})",
+                existing.join(", ")
+            ))));
+        }
+    }
+    let mut catalogs = Vec::new();
+    let mut views = BTreeMap::new();
+    for schema in &names {
+        catalogs.push(read_catalog(client, schema).map_err(describe)?);
+        views.extend(read_view_dependencies(client, schema).map_err(describe)?);
+    }
+    Ok(Read { names, catalogs, views })
 }
 
 /// The IR of a PostgreSQL catalog, with the patterns it provably holds
@@ -58,7 +130,12 @@ fn from_catalog(
     schema: &str,
     reporter: &Reporter,
 ) -> Ir {
-    let imported = import::postgres::import(catalog, views);
+    recognised(import::postgres::import(catalog, views), catalog, schema, reporter)
+}
+
+/// `imported` with the patterns it provably holds recognised; reports the
+/// warnings and what was recognised.
+fn recognised(imported: import::postgres::Imported, catalog: &Catalog, schema: &str, reporter: &Reporter) -> Ir {
     let recognised = import::recognise::recognise(imported.ir, catalog, &project_options(schema));
     let mut diagnostics = imported.diagnostics;
     diagnostics.extend(recognised.diagnostics.iter().cloned());
@@ -132,7 +209,16 @@ pub fn finish(ir: &Ir, schema: &str, header: &str, output: Output, reporter: &Re
         super::out(&text);
         return Ok(true);
     };
-    write_project(&out, output.force, schema, &text, reporter)?;
+    if !write_project(&out, output.force, schema, &text, reporter)? {
+        reporter.status(&format!(
+            "imported {} entities and {} relations into {}, in several PostgreSQL schemas: no baseline migration \
+             (migrations see the project's schema only, for now); `schemac build` writes the DDL",
+            ir.entities.len(),
+            ir.relations.len(),
+            out.display()
+        ));
+        return Ok(true);
+    }
     reporter.status(&format!(
         "imported {} entities and {} relations into {dir}, with the baseline migration 0001_baseline\n  \
          next: on the database it came from, `schemac migrate apply {dir} --pg URL --baseline 0001_baseline` \
@@ -145,8 +231,9 @@ pub fn finish(ir: &Ir, schema: &str, header: &str, output: Output, reporter: &Re
 }
 
 /// Writes the project in a scratch directory beside `out`, builds it (which
-/// writes schema.lock), then moves it into place.
-fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &Reporter) -> Result<(), UsageError> {
+/// writes schema.lock), then moves it into place. Whether it has the
+/// baseline migration (not when it places objects in several schemas).
+fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &Reporter) -> Result<bool, UsageError> {
     let occupied = out.read_dir().map(|mut d| d.next().is_some()).unwrap_or(false);
     if occupied && !force {
         return Err(UsageError(format!(
@@ -176,12 +263,17 @@ fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &R
         }
         // The baseline: the migration that makes the imported schema from
         // nothing, so the next change is an ordinary migration after it.
+        // Migrations do not place objects in several schemas yet: a project
+        // of several gets no baseline (spec/import.md).
+        if text.lines().any(|l| l.starts_with("schema ")) {
+            return move_into(&scratch, out).map(|()| false);
+        }
         if !super::migrate::new("baseline".into(), Some(scratch.clone()), Vec::new(), &quiet)? {
             return Err(UsageError(
                 "the imported project cannot plan its baseline (a bug in schemac import: please report it)".into(),
             ));
         }
-        move_into(&scratch, out)
+        move_into(&scratch, out).map(|()| true)
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
@@ -220,7 +312,7 @@ fn file_stem(name: &str) -> String {
 pub fn sql(
     files: Vec<PathBuf>,
     pg: String,
-    schema: String,
+    schemas: Schemas,
     dialect: String,
     output: Output,
     reporter: &Reporter,
@@ -257,15 +349,14 @@ pub fn sql(
         let rolled_back = import::dump::finish(client, &last)
             .map_err(|e| UsageError(format!("cannot end the dump's session: {}", database::describe(&e))))?;
         warnings.extend(rolled_back);
-        let catalog = read_catalog(client, &schema).map_err(|e| {
-            UsageError(format!("cannot read the scratch database's catalog: {}", database::describe(&e)))
-        })?;
-        let views = read_view_dependencies(client, &schema).map_err(|e| {
-            UsageError(format!("cannot read the scratch database's catalog: {}", database::describe(&e)))
-        })?;
-        Ok(Ok((warnings, catalog, views)))
+        let read = match read_schemas_of(client, schemas) {
+            Ok(read) => read,
+            Err(Ok(usage)) => return Err(usage),
+            Err(Err(e)) => return Err(UsageError(format!("cannot read the scratch database's catalog: {e}"))),
+        };
+        Ok(Ok((warnings, read)))
     })?;
-    let (warnings, catalog, views) = match loaded.0 {
+    let (warnings, read) = match loaded.0 {
         Ok(done) => done,
         Err(diagnostic) => {
             reporter.diagnostics(&sources, &[diagnostic]);
@@ -273,15 +364,16 @@ pub fn sql(
         }
     };
     reporter.diagnostics(&sources, &warnings);
-    if catalog.tables.is_empty() && catalog.enums.is_empty() {
+    if read.catalogs.iter().all(|c| c.tables.is_empty() && c.enums.is_empty()) {
         return Err(UsageError(format!(
-            "the dump made no tables in schema `{schema}` (choose another with --schema NAME)"
+            "the dump made no tables in {} (choose with --schema NAME, or --all-schemas)",
+            read.describe()
         )));
     }
-    let ir = from_catalog(&catalog, &views, &schema, reporter);
+    let ir = read.import(reporter);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    let header = format!("Imported from {} (schema `{schema}`) by `schemac import sql`.", names.join(", "));
-    finish(&ir, &schema, &header, output, reporter)
+    let header = format!("Imported from {} ({}) by `schemac import sql`.", names.join(", "), read.describe());
+    finish(&ir, &read.names[0], &header, output, reporter)
 }
 
 /// The dump files: each file as given, each directory's .sql files (and

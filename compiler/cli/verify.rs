@@ -106,18 +106,32 @@ pub fn run(args: Args, reporter: &Reporter) -> Result<bool, UsageError> {
             });
             UsageError(format!("PostgreSQL refused the generated schema: {e} {detail}"))
         })?;
-        read_catalog(client, &expected.schema).map_err(|e| UsageError(format!("cannot read the catalog: {e}")))
+        // Several PostgreSQL schemas (`schema NAME`): each read and compared with its own.
+        let expected = if output.postgres_schemas.is_empty() {
+            std::slice::from_ref(expected)
+        } else {
+            output.postgres_schemas.as_slice()
+        };
+        let mut read = Vec::new();
+        for catalog in expected {
+            let actual = read_catalog(client, &catalog.schema)
+                .map_err(|e| UsageError(format!("cannot read the catalog: {e}")))?;
+            read.push((catalog, actual));
+        }
+        Ok(read)
     })?;
-    let differences = compare::compare(expected, &actual);
+    let differences: Vec<_> = actual.iter().flat_map(|(expected, actual)| compare::compare(expected, actual)).collect();
     let name = loaded.project.as_ref().map_or("file", |p| p.name.as_str());
     let mut ok = report("schema.sql", &differences, &notices);
     if ok {
+        let count =
+            |f: fn(&crate::backends::postgres::Catalog) -> usize| actual.iter().map(|(_, a)| f(a)).sum::<usize>();
         reporter.status(&format!(
             "verified {name} on PostgreSQL: {} tables, {} foreign keys, {} indexes, {} views match the IR",
-            actual.tables.len(),
-            actual.foreign_keys.len(),
-            actual.indexes.len(),
-            actual.views.len()
+            count(|c| c.tables.len()),
+            count(|c| c.foreign_keys.len()),
+            count(|c| c.indexes.len()),
+            count(|c| c.views.len())
         ));
     }
     // The migrations, applied in order to an empty database, must build

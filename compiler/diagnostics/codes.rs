@@ -62,6 +62,7 @@ codes! {
     E0110 = "unknown function";
     E0111 = "name not allowed here";
     E0112 = "unknown hazard code";
+    E0113 = "invalid PostgreSQL schema name";
     E0200 = "default does not match the field's type";
     E0201 = "condition is not boolean";
     E0202 = "operand types do not match";

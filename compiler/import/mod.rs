@@ -15,4 +15,5 @@ pub mod introspect;
 pub mod postgres;
 pub mod prisma;
 pub mod recognise;
+pub mod schemas;
 mod sql_expr;

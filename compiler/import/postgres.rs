@@ -33,7 +33,18 @@ pub struct Imported {
 /// The IR of `catalog`; `views` says what each view reads besides tables
 /// (`introspect::postgres::read_view_dependencies`).
 pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> Imported {
-    let mut importer = Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), tables: BTreeMap::new() };
+    import_placed(catalog, views, &BTreeMap::new())
+}
+
+/// `import` for a catalog `schemas::merge` made of several schemas: `places`
+/// gives each table's schema (others are in `catalog.schema`).
+pub fn import_placed(
+    catalog: &Catalog,
+    views: &BTreeMap<String, ViewDependencies>,
+    places: &BTreeMap<String, String>,
+) -> Imported {
+    let mut importer =
+        Importer { catalog, ir: Ir::default(), diagnostics: Vec::new(), tables: BTreeMap::new(), places };
     importer.enums();
     importer.domains();
     importer.name_tables();
@@ -65,6 +76,8 @@ pub fn import(catalog: &Catalog, views: &BTreeMap<String, ViewDependencies>) -> 
 
 struct Importer<'c> {
     catalog: &'c Catalog,
+    /// Table → its schema, when not `catalog.schema` (several schemas imported).
+    places: &'c BTreeMap<String, String>,
     ir: Ir,
     diagnostics: Vec<Diagnostic>,
     /// Table name → (entity name, column name → field name).
@@ -72,6 +85,10 @@ struct Importer<'c> {
 }
 
 impl Importer<'_> {
+    fn schema_of(&self, table: &str) -> &str {
+        self.places.get(table).map_or(self.catalog.schema.as_str(), String::as_str)
+    }
+
     fn warn(&mut self, code: crate::diagnostics::Code, message: String, help: &str) {
         self.diagnostics.push(Diagnostic::new(code, message).help(help.to_string()));
     }
@@ -97,11 +114,7 @@ impl Importer<'_> {
 
     fn domains(&mut self) {
         for d in &self.catalog.domains {
-            let name = if is_identifier(&d.name) && snake_case(&d.name) == d.name {
-                d.name.clone()
-            } else {
-                pascal_case(&d.name)
-            };
+            let name = domain_name(&d.name);
             if snake_case(&name) != d.name {
                 self.warn(
                     codes::W1040,
@@ -181,7 +194,7 @@ impl Importer<'_> {
             });
             let serial = column.serial
                 && column.default.as_deref()
-                    == Some(lower::serial_default(&self.catalog.schema, &table.name, &column.name).as_str());
+                    == Some(lower::serial_default(self.schema_of(&table.name), &table.name, &column.name).as_str());
             if column.serial && !serial {
                 self.warn(
                     codes::W1043,
@@ -231,7 +244,13 @@ impl Importer<'_> {
             });
         }
         for check in &table.checks {
-            let expr = self.expression(&check.expr, &field_of, &Type::Bool);
+            // A check that reads the clock is not one the language accepts
+            // (E0206); the database's is kept as SQL.
+            let expr = if check.expr.contains("now()") {
+                Expr::Sql { text: check.expr.clone() }
+            } else {
+                self.expression(&check.expr, &field_of, &Type::Bool)
+            };
             let columns: Vec<String> = expr.columns().iter().map(|f| column_of(&fields, f)).collect();
             let generated = names::fit(&format!(
                 "{}_{}check",
@@ -378,6 +397,25 @@ impl Importer<'_> {
                     fk.references
                 ),
                 "schemac relations reference primary keys: make the referenced columns the key, or add the constraint by hand",
+            );
+            return;
+        }
+        // A relation's columns are typed like the key they reference.
+        let column_type =
+            |table: &str, column: &str| self.catalog.table(table).and_then(|t| t.column(column)).map(|c| c.ty.clone());
+        let retyped = fk
+            .columns
+            .iter()
+            .zip(&fk.referenced_columns)
+            .find(|(c, r)| column_type(&fk.table, c) != column_type(&fk.references, r));
+        if let Some((column, referenced)) = retyped {
+            self.warn(
+                codes::W1046,
+                format!(
+                    "foreign key `{}` on `{}`: `{column}` is not typed like `{}.{referenced}`; not imported",
+                    fk.name, fk.table, fk.references
+                ),
+                "a relation's columns are typed like the key they reference: change the column's type, or add the constraint by hand",
             );
             return;
         }
@@ -791,6 +829,15 @@ impl Importer<'_> {
                 Type::Domain { name: d.name.clone() }
             }
         })
+    }
+}
+
+/// The language's name for a domain named `name` in the database.
+pub(super) fn domain_name(name: &str) -> String {
+    if is_identifier(name) && snake_case(name) == name {
+        name.to_string()
+    } else {
+        pascal_case(name)
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod diff;
 pub mod drift;
+pub mod mysql;
 pub mod plan;
 pub mod rename;
 pub mod script;
@@ -28,5 +29,36 @@ pub fn plan(old: &Ir, new: &Ir, options: &postgres::Options) -> Plan {
 /// catalog is used instead of lowering it again.
 pub fn plan_lowered(old: &Ir, new: &Ir, lowered: Option<postgres::Catalog>, options: &postgres::Options) -> Plan {
     let changes = diff::diff_lowered(old, new, lowered, options);
-    plan::plan(&changes, &options.schema)
+    let mut plan = plan::plan(&changes, &options.schema);
+    several_schemas(&mut plan, old, new, options);
+    plan
+}
+
+/// Migrations see one PostgreSQL schema, the project's: when the sources
+/// place objects in others (`schema NAME`), every step says so (H0008),
+/// so no step is applied in the wrong schema unacknowledged.
+fn several_schemas(plan: &mut Plan, old: &Ir, new: &Ir, options: &postgres::Options) {
+    let placed: std::collections::BTreeSet<&str> = [old, new]
+        .iter()
+        .flat_map(|ir| ir.schemas.values())
+        .map(String::as_str)
+        .filter(|s| *s != options.schema)
+        .collect();
+    if placed.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = placed.into_iter().collect();
+    for step in &mut plan.steps {
+        step.hazards.push(Hazard {
+            code: crate::diagnostics::codes::H0008,
+            object: "schemas".into(),
+            message: format!(
+                "the sources place objects in the schemas {} besides `{}`; migrations write every step in `{}` \
+                 for now: check or write this step by hand",
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                options.schema,
+                options.schema
+            ),
+        });
+    }
 }

@@ -30,6 +30,11 @@ pub struct Ir {
     /// order.note`), as `--allow` spells them: `H0002:order.note`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub allows: Vec<String>,
+    /// The PostgreSQL schema of each object declared after a `schema NAME`
+    /// (by id: `entity:Store`, `enum:…`, `type:…`, `view:…`, `function:…`);
+    /// every other object lives in the project's schema.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub schemas: BTreeMap<String, String>,
 }
 
 impl Ir {

@@ -117,6 +117,7 @@ impl<'a> Analyzer<'a> {
         let builds = std::mem::take(&mut self.entities);
         self.ir.entities = builds.into_values().map(|b| b.entity).collect();
         self.sort();
+        self.place();
     }
 
     pub fn declarations(&self) -> impl Iterator<Item = (FileId, &'a Declaration)> + 'a {

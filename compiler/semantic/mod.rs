@@ -10,6 +10,7 @@ pub mod ir;
 mod json_shape;
 mod lower;
 mod patterns;
+mod placement;
 pub mod raise;
 mod relations;
 pub mod resolve;

@@ -23,8 +23,37 @@ use crate::syntax::printer;
 
 /// `.schema` source for everything `ir` declares.
 pub fn source(ir: &ir::Ir) -> String {
-    let file = SourceFile { file: FileId(0), declarations: declarations(ir), comments: Vec::new() };
+    let file = SourceFile { file: FileId(0), declarations: placed(ir, declarations(ir)), comments: Vec::new() };
     printer::print(&file, "").expect("a tree without comments always prints")
+}
+
+/// The declarations of objects in other PostgreSQL schemas (`ir.schemas`)
+/// moved to the end, each schema's after its `schema NAME` line.
+fn placed(ir: &ir::Ir, declarations: Vec<Declaration>) -> Vec<Declaration> {
+    if ir.schemas.is_empty() {
+        return declarations;
+    }
+    let mut out = Vec::with_capacity(declarations.len() + 4);
+    let mut groups: std::collections::BTreeMap<&str, Vec<Declaration>> = std::collections::BTreeMap::new();
+    for declaration in declarations {
+        let id = match &declaration {
+            Declaration::Entity(d) => format!("entity:{}", d.name.name),
+            Declaration::Enum(d) => format!("enum:{}", d.name.name),
+            Declaration::TypeAlias(d) => format!("type:{}", d.name.name),
+            Declaration::View(d) => format!("view:{}", d.name.name),
+            Declaration::Function(d) => format!("function:{}", d.name.name),
+            _ => String::new(),
+        };
+        match ir.schemas.get(&id) {
+            Some(schema) => groups.entry(schema.as_str()).or_default().push(declaration),
+            None => out.push(declaration),
+        }
+    }
+    for (schema, group) in groups {
+        out.push(Declaration::Schema(ast::SchemaDecl { name: ident(schema), span: NO_SPAN }));
+        out.extend(group);
+    }
+    out
 }
 
 fn declarations(ir: &ir::Ir) -> Vec<Declaration> {

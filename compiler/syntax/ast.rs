@@ -45,6 +45,7 @@ pub enum Declaration {
     Function(Function),
     Trigger(Trigger),
     Allow(Allow),
+    Schema(SchemaDecl),
 }
 
 impl Declaration {
@@ -59,6 +60,7 @@ impl Declaration {
             Declaration::Role(d) => d.span,
             Declaration::Grant(d) => d.span,
             Declaration::Allow(d) => d.span,
+            Declaration::Schema(d) => d.span,
             Declaration::Policy(d) => d.span,
             Declaration::Context(d) => d.span,
             Declaration::Workload(d) => d.span,
@@ -476,6 +478,14 @@ pub struct Allow {
     pub code: Ident,
     /// The hazard's object as plans name it (`order.note`).
     pub object: Ident,
+    pub span: Span,
+}
+
+/// `schema sales`: the entities, enums, type aliases, views and functions
+/// declared after it in the same file live in that PostgreSQL schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaDecl {
+    pub name: Ident,
     pub span: Span,
 }
 

@@ -510,6 +510,7 @@ impl<'t> Converter<'t> {
             Rule::role => Declaration::Role(self.role(pair)),
             Rule::grant => Declaration::Grant(self.grant(pair)),
             Rule::allow => Declaration::Allow(self.allow(pair)),
+            Rule::schema_decl => Declaration::Schema(self.schema_decl(pair)),
             Rule::policy => Declaration::Policy(self.policy(pair)),
             Rule::context => Declaration::Context(self.context(pair)),
             Rule::workload => Declaration::Workload(self.workload(pair)),
@@ -1047,6 +1048,14 @@ impl<'t> Converter<'t> {
         let code = self.ident(inner.next().expect("hazard code"));
         let object = self.ident(inner.next().expect("hazard object"));
         Allow { docs, code, object, span }
+    }
+
+    fn schema_decl(&mut self, pair: Pair<Rule>) -> SchemaDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next();
+        let name = self.object_name_of(inner.next().expect("schema name"));
+        SchemaDecl { name, span }
     }
 
     fn role(&mut self, pair: Pair<Rule>) -> Role {

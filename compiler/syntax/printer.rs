@@ -277,6 +277,10 @@ impl<'a> Printer<'a> {
                 let text = format!("allow {} {}", d.code.name, d.object.name);
                 self.line(0, &d.docs, &text, d.span.start, d.span.end, limit)
             }
+            Declaration::Schema(d) => {
+                let text = format!("schema {}", object_name_text(&d.name.name));
+                self.line(0, &[], &text, d.span.start, d.span.end, limit)
+            }
             Declaration::Policy(d) => self.policy(d, limit),
             Declaration::Context(d) => {
                 let open = self.open_brace(d.span.start);

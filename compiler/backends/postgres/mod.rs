@@ -13,6 +13,7 @@ pub mod lower;
 pub mod model;
 pub mod names;
 mod pii;
+pub mod placement;
 pub mod quote;
 pub mod render;
 mod security;
@@ -43,7 +44,12 @@ impl Default for Options {
 
 /// The IR as a PostgreSQL script, with what stood in the way.
 pub struct Output {
+    /// Everything, as if in the project's schema.
     pub catalog: Catalog,
+    /// When the sources place objects in other schemas (`schema NAME`): the
+    /// catalog of each schema, the project's first (`placement.rs`); the
+    /// script is made from these. Empty otherwise.
+    pub schemas: Vec<Catalog>,
     pub sql: String,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -51,6 +57,11 @@ pub struct Output {
 /// Lowers and prints. `header` becomes the script's leading comment.
 pub fn generate(ir: &Ir, source_map: &SourceMap, options: &Options, header: &str) -> Output {
     let (catalog, diagnostics) = lower::lower(ir, source_map, options);
+    if placement::is_split(ir, options) {
+        let schemas = placement::split(catalog.clone(), ir, options);
+        let sql = render::script_all(&schemas, header);
+        return Output { catalog, schemas, sql, diagnostics };
+    }
     let sql = render::script(&catalog, header);
-    Output { catalog, sql, diagnostics }
+    Output { catalog, schemas: Vec::new(), sql, diagnostics }
 }

@@ -215,6 +215,34 @@ pub fn qualified(schema: &str, name: &str) -> String {
     out
 }
 
+/// Whether `name` is `schema.name` as `qualified` (and PostgreSQL's
+/// `quote_ident`) spells it: how the model names an object of another
+/// schema. (A name of this schema holding a dot and spelled like that, such
+/// as a table literally named `a.b`, would read as qualified too.)
+pub fn is_qualified(name: &str) -> bool {
+    fn part(text: &str) -> Option<&str> {
+        if let Some(quoted) = text.strip_prefix('"') {
+            let mut chars = quoted.char_indices();
+            while let Some((i, c)) = chars.next() {
+                if c == '"' {
+                    if quoted[i + 1..].starts_with('"') {
+                        chars.next();
+                    } else {
+                        return Some(&quoted[i + 1..]);
+                    }
+                }
+            }
+            return None;
+        }
+        let end = text.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$'));
+        let end = end.unwrap_or(text.len());
+        let word = &text[..end];
+        (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit() || c == '$')).then(|| &text[end..])
+    }
+    let Some(rest) = part(name).and_then(|rest| rest.strip_prefix('.')) else { return false };
+    part(rest).is_some_and(str::is_empty)
+}
+
 /// A string literal. Standard-conforming strings (on since PostgreSQL 9.1):
 /// only the quote itself is doubled; backslashes are ordinary characters.
 pub fn literal(text: &str) -> String {

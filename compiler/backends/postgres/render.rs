@@ -15,7 +15,18 @@ use super::quote::{self, ident, ident_list, literal};
 
 /// The statements of one script, with section headings.
 pub fn script(catalog: &Catalog, header: &str) -> String {
-    let mut out = String::with_capacity(4096 + catalog.tables.len() * 1024);
+    script_all(std::slice::from_ref(catalog), header)
+}
+
+/// An object with the renderer of its schema.
+type InSchema<'a, T> = (&'a Renderer<'a>, &'a T);
+
+/// One script for the catalogs of several schemas (`placement.rs`): each
+/// section holds the objects of every schema, in catalog order, so a
+/// foreign key or view may name a table of any of them.
+pub fn script_all(catalogs: &[Catalog], header: &str) -> String {
+    let tables: usize = catalogs.iter().map(|c| c.tables.len()).sum();
+    let mut out = String::with_capacity(4096 + tables * 1024);
     // PostgreSQL ends a `--` comment at `\r` as well as at `\n`.
     for line in header.lines().flat_map(|line| line.split('\r')) {
         let _ = writeln!(out, "-- {line}");
@@ -23,7 +34,8 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     // Literals are written for standard-conforming strings (a backslash is
     // an ordinary character); make sure the session reads them that way.
     out.push_str("\nSET standard_conforming_strings = on;\n");
-    let transactional = lock_count(catalog) <= MAX_LOCKS_IN_ONE_TRANSACTION;
+    let locks: usize = catalogs.iter().map(lock_count).sum();
+    let transactional = locks <= MAX_LOCKS_IN_ONE_TRANSACTION;
     if transactional {
         out.push_str("BEGIN;\n");
         // Function bodies are checked when they run, as pg_dump does: a view
@@ -32,61 +44,85 @@ pub fn script(catalog: &Catalog, header: &str) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\n-- Not one transaction: creating these objects takes about {} locks, more than PostgreSQL's default\n\
+            "\n-- Not one transaction: creating these objects takes about {locks} locks, more than PostgreSQL's default\n\
              -- lock table holds (max_locks_per_transaction = 64). Apply to an empty database and\n\
-             -- drop it if a statement fails.\nSET check_function_bodies = false;",
-            lock_count(catalog)
+             -- drop it if a statement fails.\nSET check_function_bodies = false;"
         );
     }
-    let r = Renderer { schema: &catalog.schema };
-    if catalog.schema != "public" {
+    let renderers: Vec<Renderer> = catalogs.iter().map(|c| Renderer { schema: &c.schema }).collect();
+    let all = || catalogs.iter().zip(&renderers);
+    for catalog in catalogs.iter().filter(|c| c.schema != "public") {
         let _ = writeln!(out, "\nCREATE SCHEMA {};", ident(&catalog.schema));
     }
-    for extension in &catalog.extensions {
-        let _ = writeln!(out, "\nCREATE EXTENSION IF NOT EXISTS {};", ident(extension));
+    for (catalog, _) in all() {
+        for extension in &catalog.extensions {
+            let _ = writeln!(out, "\nCREATE EXTENSION IF NOT EXISTS {};", ident(extension));
+        }
     }
-    section(&mut out, "Roles", &catalog.roles.iter().collect::<Vec<_>>(), |out, role| r.role(out, role));
+    let roles: Vec<(&Renderer, &Role)> = all().flat_map(|(c, r)| c.roles.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Roles", &roles.iter().collect::<Vec<_>>(), |out, (r, role)| r.role(out, role));
     // Memberships once every role exists.
-    for role in &catalog.roles {
+    for (r, role) in &roles {
         r.memberships(&mut out, role);
     }
-    let (helpers, functions): (Vec<&Function>, Vec<&Function>) = catalog.functions.iter().partition(|f| f.helper);
-    section(&mut out, "Helpers", &helpers, |out, f| r.function(out, f));
-    section(&mut out, "Enums", &catalog.enums.iter().collect::<Vec<_>>(), |out, e| r.enum_type(out, e));
-    section(&mut out, "Domains", &catalog.domains.iter().collect::<Vec<_>>(), |out, d| r.domain(out, d));
+    let every_function: Vec<(&Renderer, &Function)> =
+        all().flat_map(|(c, r)| c.functions.iter().map(move |x| (r, x))).collect();
+    let (helpers, functions): (Vec<&InSchema<Function>>, Vec<&InSchema<Function>>) =
+        every_function.iter().partition(|(_, f)| f.helper);
+    section(&mut out, "Helpers", &helpers, |out, (r, f)| r.function(out, f));
+    let enums: Vec<(&Renderer, &EnumType)> = all().flat_map(|(c, r)| c.enums.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Enums", &enums.iter().collect::<Vec<_>>(), |out, (r, e)| r.enum_type(out, e));
+    let domains: Vec<(&Renderer, &DomainType)> =
+        all().flat_map(|(c, r)| c.domains.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Domains", &domains.iter().collect::<Vec<_>>(), |out, (r, d)| r.domain(out, d));
     // Functions before the tables whose defaults, checks and generated
     // columns may call them (bodies are not checked yet); those whose
     // signature names a table's row type after the tables.
-    let row_types = row_type_spellings(catalog);
-    let (late, early): (Vec<&Function>, Vec<&Function>) =
-        functions.iter().partition(|f| names_a_row_type(&row_types, f));
-    section(&mut out, "Functions", &early, |out, f| r.function(out, f));
-    section(&mut out, "Tables", &catalog.tables.iter().collect::<Vec<_>>(), |out, t| r.table(out, t));
-    section(&mut out, "Foreign keys", &catalog.foreign_keys.iter().collect::<Vec<_>>(), |out, fk| {
-        r.foreign_key(out, fk)
-    });
-    section(&mut out, "Indexes", &catalog.indexes.iter().collect::<Vec<_>>(), |out, i| r.index(out, i));
-    section(&mut out, "Functions on row types", &late, |out, f| r.function(out, f));
-    section(&mut out, "Views", &views_in_dependency_order(catalog), |out, v| r.view(out, v));
-    section(&mut out, "Triggers", &catalog.triggers.iter().collect::<Vec<_>>(), |out, t| r.trigger(out, t));
-    section(&mut out, "Row-level security", &catalog.policies.iter().collect::<Vec<_>>(), |out, p| r.policy(out, p));
-    let revoked: Vec<&Function> = catalog.functions.iter().filter(|f| f.revoke_public).collect();
-    if !catalog.grants.is_empty() || !revoked.is_empty() {
+    let mut row_types = HashSet::new();
+    for catalog in catalogs {
+        row_types.extend(row_type_spellings(catalog));
+    }
+    let (late, early): (Vec<&InSchema<Function>>, Vec<&InSchema<Function>>) =
+        functions.iter().partition(|(_, f)| names_a_row_type(&row_types, f));
+    section(&mut out, "Functions", &early, |out, (r, f)| r.function(out, f));
+    let tables: Vec<(&Renderer, &Table)> = all().flat_map(|(c, r)| c.tables.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Tables", &tables.iter().collect::<Vec<_>>(), |out, (r, t)| r.table(out, t));
+    let keys: Vec<(&Renderer, &ForeignKey)> =
+        all().flat_map(|(c, r)| c.foreign_keys.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Foreign keys", &keys.iter().collect::<Vec<_>>(), |out, (r, fk)| r.foreign_key(out, fk));
+    let indexes: Vec<(&Renderer, &Index)> = all().flat_map(|(c, r)| c.indexes.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Indexes", &indexes.iter().collect::<Vec<_>>(), |out, (r, i)| r.index(out, i));
+    section(&mut out, "Functions on row types", &late, |out, (r, f)| r.function(out, f));
+    let views: Vec<(&Renderer, &View)> =
+        all().flat_map(|(c, r)| views_in_dependency_order(c).into_iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Views", &views.iter().collect::<Vec<_>>(), |out, (r, v)| r.view(out, v));
+    let triggers: Vec<(&Renderer, &Trigger)> =
+        all().flat_map(|(c, r)| c.triggers.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Triggers", &triggers.iter().collect::<Vec<_>>(), |out, (r, t)| r.trigger(out, t));
+    let policies: Vec<(&Renderer, &Policy)> = all().flat_map(|(c, r)| c.policies.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Row-level security", &policies.iter().collect::<Vec<_>>(), |out, (r, p)| r.policy(out, p));
+    let revoked: Vec<&InSchema<Function>> = every_function.iter().filter(|(_, f)| f.revoke_public).collect();
+    if catalogs.iter().any(|c| !c.grants.is_empty()) || !revoked.is_empty() {
         out.push_str("\n-- Privileges\n\n");
-        for f in revoked {
+        for (r, f) in revoked {
             let _ = writeln!(out, "{};", r.revoke_public(f));
         }
-        for role in schema_users(catalog) {
-            let _ = writeln!(out, "GRANT USAGE ON SCHEMA {} TO {};", ident(&catalog.schema), ident(role));
+        for catalog in catalogs {
+            for role in schema_users(catalog) {
+                let _ = writeln!(out, "GRANT USAGE ON SCHEMA {} TO {};", ident(&catalog.schema), ident(role));
+            }
         }
         // One statement per object and role: `GRANT SELECT, INSERT ON …`.
-        let mut i = 0;
-        while i < catalog.grants.len() {
-            let g = &catalog.grants[i];
-            let same = |o: &Grant| (&o.kind, &o.object, &o.params, &o.role) == (&g.kind, &g.object, &g.params, &g.role);
-            let group: Vec<&Grant> = catalog.grants[i..].iter().take_while(|o| same(o)).collect();
-            i += group.len();
-            let _ = writeln!(out, "{};", r.grants(&group));
+        for (catalog, r) in all() {
+            let mut i = 0;
+            while i < catalog.grants.len() {
+                let g = &catalog.grants[i];
+                let same =
+                    |o: &Grant| (&o.kind, &o.object, &o.params, &o.role) == (&g.kind, &g.object, &g.params, &g.role);
+                let group: Vec<&Grant> = catalog.grants[i..].iter().take_while(|o| same(o)).collect();
+                i += group.len();
+                let _ = writeln!(out, "{};", r.grants(&group));
+            }
         }
     }
     if transactional {
@@ -196,6 +232,16 @@ pub struct Renderer<'a> {
 impl Renderer<'_> {
     pub fn name(&self, name: &str) -> String {
         quote::qualified(self.schema, name)
+    }
+
+    /// A table or routine another object names: in this schema, or already
+    /// `schema.name` when it lives in another (`placement.rs`).
+    pub fn reference(&self, name: &str) -> String {
+        if quote::is_qualified(name) {
+            name.to_string()
+        } else {
+            self.name(name)
+        }
     }
 
     fn comment(&self, out: &mut String, on: &str, comment: &Option<String>) {
@@ -452,7 +498,7 @@ impl Renderer<'_> {
             "ALTER TABLE {table} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
             ident(&fk.name),
             ident_list(&fk.columns),
-            self.name(&fk.references),
+            self.reference(&fk.references),
             ident_list(&fk.referenced_columns)
         );
         if fk.on_update != "NO ACTION" {
@@ -555,7 +601,7 @@ impl Renderer<'_> {
             t.timing,
             t.events.join(" OR "),
             if t.for_each_row { "ROW" } else { "STATEMENT" },
-            self.name(&t.function)
+            self.reference(&t.function)
         );
         self.comment(out, &format!("TRIGGER {} ON {table}", ident(&t.name)), &t.comment);
     }

@@ -56,6 +56,20 @@ pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error>
     Ok(catalog)
 }
 
+/// The database's schemas but PostgreSQL's own (`pg_*`, `information_schema`)
+/// and those an extension made, by name.
+pub fn read_schemas(client: &mut Client) -> Result<Vec<String>, Error> {
+    let rows = client.query(
+        "SELECT n.nspname::text FROM pg_namespace n \
+         WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass \
+                           AND d.objid = n.oid AND d.deptype = 'e') \
+         ORDER BY convert_to(n.nspname, 'UTF8')",
+        &[],
+    )?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
 /// Byte order, not the server's collation: two reads on any server agree.
 fn sort(catalog: &mut Catalog) {
     catalog.extensions.sort();

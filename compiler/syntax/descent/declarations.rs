@@ -68,7 +68,7 @@ impl<'t> Descent<'t> {
     pub(super) fn declaration(&mut self) -> Option<Declaration> {
         let start = self.pos;
         type Rule<'t> = fn(&mut Descent<'t>, usize) -> Option<Declaration>;
-        let rules: [Rule<'t>; 15] = [
+        let rules: [Rule<'t>; 16] = [
             |p, s| p.use_decl(s).map(Declaration::Use),
             |p, s| p.enum_decl(s).map(Declaration::Enum),
             |p, s| p.type_alias(s).map(Declaration::TypeAlias),
@@ -84,6 +84,7 @@ impl<'t> Descent<'t> {
             |p, s| p.function(s).map(Declaration::Function),
             |p, s| p.trigger(s).map(Declaration::Trigger),
             |p, s| p.allow(s).map(Declaration::Allow),
+            |p, s| p.schema_decl(s).map(Declaration::Schema),
         ];
         for rule in rules {
             self.pos = start;
@@ -299,6 +300,12 @@ impl<'t> Descent<'t> {
             .unwrap_or_default();
         let login = self.keyword("login").is_some();
         Some(Role { docs, name, inherits, login, span: self.span(start, self.pos) })
+    }
+
+    pub(super) fn schema_decl(&mut self, start: usize) -> Option<SchemaDecl> {
+        self.keyword("schema")?;
+        let name = self.object_name()?;
+        Some(SchemaDecl { name, span: self.span(start, self.pos) })
     }
 
     pub(super) fn allow(&mut self, start: usize) -> Option<Allow> {
