@@ -199,7 +199,9 @@ pub fn lock_status(
         // migration to write, so the lock follows the sources directly.
         let sqlite_unchanged = !project.targets.iter().any(|t| t == "sqlite")
             || crate::migrate::sqlite::plan(base, ir, &Default::default()).is_empty();
-        if sqlite_unchanged && crate::migrate::plan(base, ir, &project.postgres).is_empty() {
+        let mysql_unchanged =
+            !project.targets.iter().any(|t| t == "mysql") || crate::migrate::mysql::plan(base, ir).is_empty();
+        if sqlite_unchanged && mysql_unchanged && crate::migrate::plan(base, ir, &project.postgres).is_empty() {
             if write_lock {
                 write(&project.lock, &crate::migrate::state::write(ir))?;
                 return Ok(LockStatus::Written);

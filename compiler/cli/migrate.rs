@@ -3,7 +3,8 @@
 //! hazard is unacknowledged. `schemac migrate apply --pg URL`: runs the
 //! migrations a database has not finished, resuming an interrupted one.
 //! With `sqlite` among the targets, each migration also gets its SQLite form,
-//! which `migrate apply --sqlite FILE` runs (`sqlite.rs`).
+//! which `migrate apply --sqlite FILE` runs (`sqlite.rs`); with `mysql`, its
+//! MySQL form, which `migrate apply --mysql URL` runs (`mysql.rs`).
 
 use std::path::PathBuf;
 
@@ -20,12 +21,16 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
     let Some(planned) = super::plan::compute(path, &allow, reporter)? else { return Ok(false) };
     let project = planned.loaded.project.as_ref().expect("computed with a project");
     let sqlite = super::sqlite::plan(&planned, &allow);
-    if planned.plan.is_empty() && sqlite.as_ref().is_none_or(|(p, _)| p.is_empty()) {
+    let mysql = super::mysql::plan(&planned, &allow);
+    if planned.plan.is_empty()
+        && sqlite.as_ref().is_none_or(|(p, _)| p.is_empty())
+        && mysql.as_ref().is_none_or(|(p, _)| p.is_empty())
+    {
         reporter.status("nothing to migrate: the sources match schema.lock");
         return Ok(true);
     }
     let mut unacknowledged = planned.unacknowledged.clone();
-    for key in sqlite.iter().flat_map(|(_, u)| u) {
+    for key in sqlite.iter().chain(&mysql).flat_map(|(_, u)| u) {
         if !unacknowledged.contains(key) {
             unacknowledged.push(key.clone());
         }
@@ -34,6 +39,10 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
         eprint!("{}", super::plan::human(&planned.plan, &planned.unacknowledged));
         if let Some((plan, keys)) = sqlite.as_ref().filter(|(_, keys)| !keys.is_empty()) {
             eprintln!("on SQLite:");
+            eprint!("{}", super::plan::human(plan, keys));
+        }
+        if let Some((plan, keys)) = mysql.as_ref().filter(|(_, keys)| !keys.is_empty()) {
+            eprintln!("on MySQL/MariaDB:");
             eprint!("{}", super::plan::human(plan, keys));
         }
         let flags: Vec<String> = unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
@@ -53,6 +62,9 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
     write(&dir.join("plan.json"), &script::plan_json(&stored))?;
     if let Some((plan, _)) = &sqlite {
         super::sqlite::write_migration(&dir, &dir_name, plan)?;
+    }
+    if let Some((plan, _)) = &mysql {
+        super::mysql::write_migration(&dir, &dir_name, plan)?;
     }
     write(&project.lock, &state::write(&planned.loaded.compilation.ir))?;
     reporter.status(&format!(

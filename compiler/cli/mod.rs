@@ -12,6 +12,7 @@ mod explain;
 mod fmt;
 mod import;
 mod migrate;
+mod mysql;
 mod plan;
 pub mod project;
 mod report;
@@ -104,6 +105,10 @@ pub enum Command {
         /// Print the up.sql the migration would have.
         #[arg(long)]
         sql: bool,
+        /// Whose plan: `postgres` (default), `sqlite` or `mysql` (the
+        /// latter two when they are among the project's targets).
+        #[arg(long, value_enum, default_value = "postgres")]
+        backend: plan::Backend,
         /// Acknowledge a hazard, like `--allow H0002:order.note` (repeatable).
         #[arg(long, value_name = "CODE:OBJECT")]
         allow: Vec<String>,
@@ -122,25 +127,30 @@ pub enum Command {
     Migrate(MigrateCommand),
     /// Prove the PostgreSQL schema on a real server: apply it to a scratch
     /// database, read the catalog back and compare it with the IR. With
-    /// `--sqlite FILE`, compare a live SQLite database with the compiled
-    /// state instead.
+    /// `--sqlite FILE` or `--mysql URL`, compare a live SQLite or
+    /// MySQL/MariaDB database with the compiled state instead.
     ///
     /// Example: `schemac verify examples/saas --pg postgres://postgres@127.0.0.1/test`.
     /// The scratch database is created next to the one the URL names and
     /// dropped afterwards. Exits with 1 on any difference or notice.
     ///
-    /// `schemac verify --sqlite app.db` reads app.db (read only) and compares
-    /// it with what schema.lock lowers to (the sources before the first
-    /// migration); it prints each difference and exits with 1 when there is one.
+    /// `schemac verify --sqlite app.db` (or `--mysql mysql://root@127.0.0.1/app`)
+    /// reads that database (read only) and compares it with what schema.lock
+    /// lowers to (the sources before the first migration); it prints each
+    /// difference and exits with 1 when there is one.
     Verify {
         /// A project directory, a path inside one, or a single .schema file.
         path: Option<PathBuf>,
         /// A connection string (URL or `host=… user=…`) for a user that may create databases.
-        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present = "sqlite")]
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present_any = ["sqlite", "mysql"])]
         pg: Option<String>,
         /// Verify this SQLite database file instead (read only; no server needed).
         #[arg(long, value_name = "FILE")]
         sqlite: Option<PathBuf>,
+        /// Verify this live MySQL/MariaDB database instead (read only):
+        /// `mysql://user@host:3306/DATABASE`.
+        #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
+        mysql: Option<String>,
         /// Keep the scratch database for inspection.
         #[arg(long)]
         keep: bool,
@@ -270,11 +280,15 @@ pub enum MigrateCommand {
         /// A project directory or a path inside one.
         path: Option<PathBuf>,
         /// A connection string (URL or `host=… user=… dbname=…`).
-        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present = "sqlite")]
+        #[arg(long, env = "SCHEMAC_PG", value_name = "URL", required_unless_present_any = ["sqlite", "mysql"])]
         pg: Option<String>,
         /// Apply to this SQLite database file instead of PostgreSQL.
         #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
         sqlite: Option<PathBuf>,
+        /// Apply to this MySQL/MariaDB database instead of PostgreSQL
+        /// (`mysql://user@host:3306/DATABASE`), step by step with a journal.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["baseline", "sqlite"])]
+        mysql: Option<String>,
         /// First record the migrations up to this one as applied without
         /// running them: for the database a project was imported from, whose
         /// schema the baseline migration describes (`schemac diff` shows any drift).
@@ -289,9 +303,15 @@ pub enum ImportCommand {
     Pg {
         /// A connection string (URL or `host=… user=… dbname=…`).
         url: String,
-        /// The schema (namespace) to import.
-        #[arg(long, default_value = "public")]
-        schema: String,
+        /// A schema (namespace) to import; repeat it for several (`--schema
+        /// sales --schema person`): the first is the project's, the others
+        /// are written after `schema NAME` lines. Default: public.
+        #[arg(long, value_name = "NAME")]
+        schema: Vec<String>,
+        /// Import every schema but PostgreSQL's own (pg_*, information_schema);
+        /// public, when it exists, is the project's.
+        #[arg(long, conflicts_with = "schema")]
+        all_schemas: bool,
         /// Write a new project here instead of printing the source.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -310,9 +330,14 @@ pub enum ImportCommand {
         /// The server to load it on (a user that may create databases).
         #[arg(long, env = "SCHEMAC_PG", value_name = "URL", default_value = "postgres://postgres@127.0.0.1/postgres")]
         pg: String,
-        /// The schema (namespace) to import.
-        #[arg(long, default_value = "public")]
-        schema: String,
+        /// A schema (namespace) to import; repeat it for several: the first
+        /// is the project's, the others are written after `schema NAME`
+        /// lines. Default: public.
+        #[arg(long, value_name = "NAME")]
+        schema: Vec<String>,
+        /// Import every schema the dump made but PostgreSQL's own.
+        #[arg(long, conflicts_with = "schema")]
+        all_schemas: bool,
         /// The dump's SQL dialect (only postgres for now).
         #[arg(long, default_value = "postgres")]
         dialect: String,
@@ -374,17 +399,19 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Build { path, emit, no_reorder } => build::run(path, emit, no_reorder, &reporter, cli.verbose),
         Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
         Command::Diff { path, pg } => diff::run(path, pg, &reporter),
-        Command::Plan { path, sql, allow } => plan::run(path, sql, allow, &reporter),
+        Command::Plan { path, sql, backend, allow } => plan::run(path, sql, backend, allow, &reporter),
         Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
-        Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, baseline }) => match (sqlite, pg) {
-            (Some(file), _) => sqlite::apply(path, file, &reporter),
-            (None, Some(pg)) => migrate::apply(path, pg, baseline, &reporter),
-            (None, None) => Err(UsageError("give --pg URL or --sqlite FILE".into())),
+        Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, mysql, baseline }) => match (sqlite, mysql, pg) {
+            (Some(file), _, _) => sqlite::apply(path, file, &reporter),
+            (None, Some(url), _) => mysql::apply(path, url, &reporter),
+            (None, None, Some(pg)) => migrate::apply(path, pg, baseline, &reporter),
+            (None, None, None) => Err(UsageError("give --pg URL, --sqlite FILE or --mysql URL".into())),
         },
-        Command::Verify { path, pg, sqlite, keep, no_reorder } => match (sqlite, pg) {
-            (Some(file), _) => sqlite::verify(path, file, no_reorder, &reporter),
-            (None, Some(pg)) => verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter),
-            (None, None) => Err(UsageError("give --pg URL or --sqlite FILE".into())),
+        Command::Verify { path, pg, sqlite, mysql, keep, no_reorder } => match (sqlite, mysql, pg) {
+            (Some(file), _, _) => sqlite::verify(path, file, no_reorder, &reporter),
+            (None, Some(url), _) => mysql::verify(path, url, no_reorder, &reporter),
+            (None, None, Some(pg)) => verify::run(verify::Args { path, pg, keep, no_reorder }, &reporter),
+            (None, None, None) => Err(UsageError("give --pg URL, --sqlite FILE or --mysql URL".into())),
         },
         Command::Analyze { path, pg, scale, max_rows, no_advice, keep } => {
             analyze::run(analyze::Args { path, pg, scale, max_rows, no_advice, keep }, &reporter)
@@ -395,11 +422,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Docs { path, out } => docs::run(path, out, &reporter),
         Command::Fmt { paths, check } => fmt::run(paths, check, &reporter),
         Command::Explain { code, list } => explain::run(code, list),
-        Command::Import(ImportCommand::Pg { url, schema, out, force }) => {
-            import::pg(url, schema, import::Output { out, force }, &reporter)
+        Command::Import(ImportCommand::Pg { url, schema, all_schemas, out, force }) => {
+            import::pg(url, import::Schemas::new(schema, all_schemas), import::Output { out, force }, &reporter)
         }
-        Command::Import(ImportCommand::Sql { files, pg, schema, dialect, out, force }) => {
-            import::sql(files, pg, schema, dialect, import::Output { out, force }, &reporter)
+        Command::Import(ImportCommand::Sql { files, pg, schema, all_schemas, dialect, out, force }) => {
+            let schemas = import::Schemas::new(schema, all_schemas);
+            import::sql(files, pg, schemas, dialect, import::Output { out, force }, &reporter)
         }
         Command::Import(ImportCommand::Prisma { path, out, force }) => {
             import::prisma(path, import::Output { out, force }, &reporter)

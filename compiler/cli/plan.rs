@@ -49,12 +49,24 @@ pub fn compute(path: Option<PathBuf>, allow: &[String], reporter: &Reporter) -> 
     let plan = migrate::plan_lowered(base, &loaded.compilation.ir, lowered, &project.postgres);
     // Acknowledged in schemac.toml, on the command line, or by `allow`
     // lines in the sources.
-    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&loaded.compilation.ir.allows).collect();
-    let mut unacknowledged: Vec<String> =
-        plan.hazards().map(|h| h.key()).filter(|k| !acknowledged.contains(&k)).collect();
-    unacknowledged.dedup();
+    let unacknowledged = unacknowledged(plan.hazards().map(|h| h.key()), &project, allow, &loaded.compilation.ir);
     loaded.project = Some(project);
     Ok(Some(Planned { loaded, plan, unacknowledged, had_base, diagnostics }))
+}
+
+/// The hazards (keys like `H0002:order.note`) that neither `--allow`, nor
+/// `[migrations] allow` in schemac.toml, nor an `allow` line in the sources
+/// acknowledges, in plan order without repeats in a row.
+pub fn unacknowledged(
+    hazards: impl Iterator<Item = String>,
+    project: &super::project::Project,
+    allow: &[String],
+    ir: &crate::semantic::ir::Ir,
+) -> Vec<String> {
+    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&ir.allows).collect();
+    let mut out: Vec<String> = hazards.filter(|k| !acknowledged.contains(&k)).collect();
+    out.dedup();
+    out
 }
 
 /// The plan as a reviewer reads it.
@@ -82,8 +94,25 @@ pub fn human(plan: &Plan, unacknowledged: &[String]) -> String {
     out
 }
 
-pub fn run(path: Option<PathBuf>, sql: bool, allow: Vec<String>, reporter: &Reporter) -> Result<bool, UsageError> {
+/// Whose plan `schemac plan` shows.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+    Mysql,
+}
+
+pub fn run(
+    path: Option<PathBuf>,
+    sql: bool,
+    backend: Backend,
+    allow: Vec<String>,
+    reporter: &Reporter,
+) -> Result<bool, UsageError> {
     let Some(planned) = compute(path, &allow, reporter)? else { return Ok(false) };
+    if backend != Backend::Postgres {
+        return run_other(planned, sql, backend, &allow, reporter);
+    }
     let project = planned.loaded.project.as_ref().expect("computed with a project");
     let stored = script::stored("next", &planned.plan, &project.timeouts);
     let from = if planned.had_base { "schema.lock" } else { "an empty database (no migrations yet)" };
@@ -112,6 +141,56 @@ pub fn run(path: Option<PathBuf>, sql: bool, allow: Vec<String>, reporter: &Repo
         reporter.status(&format!(
             "{} hazard(s) need acknowledgement before `schemac migrate new`: {}",
             planned.unacknowledged.len(),
+            flags.join(" ")
+        ));
+    }
+    std::mem::forget(planned);
+    Ok(true)
+}
+
+/// `schemac plan --backend sqlite|mysql`: that backend's plan, printed as
+/// the PostgreSQL one is (`--sql` its up.sql, `--format json` its stored form).
+fn run_other(
+    planned: Planned,
+    sql: bool,
+    backend: Backend,
+    allow: &[String],
+    reporter: &Reporter,
+) -> Result<bool, UsageError> {
+    let (name, computed, stored, up) = match backend {
+        Backend::Sqlite => {
+            let computed = super::sqlite::plan(&planned, allow);
+            let stored = computed.as_ref().map(|(p, _)| crate::migrate::sqlite::script::stored("next", p));
+            let up = stored.as_ref().map(crate::migrate::sqlite::script::up_sql);
+            ("sqlite", computed, stored.map(|s| serde_json::to_value(s).unwrap_or_default()), up)
+        }
+        Backend::Mysql | Backend::Postgres => {
+            let computed = super::mysql::plan(&planned, allow);
+            let stored = computed.as_ref().map(|(p, _)| crate::migrate::mysql::script::stored("next", p));
+            let up = stored.as_ref().map(crate::migrate::mysql::script::up_sql);
+            ("mysql", computed, stored.map(|s| serde_json::to_value(s).unwrap_or_default()), up)
+        }
+    };
+    let (Some((plan, unacknowledged)), Some(stored), Some(up)) = (computed, stored, up) else {
+        return Err(UsageError(format!("{name} is not a target of this project ([build] targets in schemac.toml)")));
+    };
+    let from = if planned.had_base { "schema.lock" } else { "an empty database (no migrations yet)" };
+    if reporter.format == Format::Json {
+        let document = serde_json::json!({ "backend": name, "plan": stored, "unacknowledged": unacknowledged });
+        super::out(&(serde_json::to_string_pretty(&document).expect("a plan serializes") + "\n"));
+    } else if sql {
+        super::out(&up);
+    } else if plan.is_empty() {
+        reporter.status(&format!("nothing to migrate on {name}: the sources match {from}"));
+    } else {
+        super::out(&format!("{name} plan from {from} to the sources: {} step(s)\n\n", plan.steps.len()));
+        super::out(&human(&plan, &unacknowledged));
+    }
+    if !unacknowledged.is_empty() {
+        let flags: Vec<String> = unacknowledged.iter().map(|k| format!("--allow {k}")).collect();
+        reporter.status(&format!(
+            "{} hazard(s) need acknowledgement before `schemac migrate new`: {}",
+            unacknowledged.len(),
             flags.join(" ")
         ));
     }

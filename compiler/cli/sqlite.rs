@@ -32,43 +32,24 @@ pub fn plan(planned: &Planned, allow: &[String]) -> Option<(Plan, Vec<String>)> 
     let base = planned.loaded.base.as_deref().unwrap_or(&empty);
     let ir = &planned.loaded.compilation.ir;
     let plan = migrate::plan(base, ir, &Default::default());
-    let acknowledged: Vec<&String> = project.allow.iter().chain(allow).chain(&ir.allows).collect();
-    let mut unacknowledged: Vec<String> =
-        plan.hazards().map(|h| h.key()).filter(|k| !acknowledged.contains(&k)).collect();
-    unacknowledged.dedup();
+    let unacknowledged = super::plan::unacknowledged(plan.hazards().map(|h| h.key()), project, allow, ir);
     Some((plan, unacknowledged))
-}
-
-fn write(path: &Path, text: &str) -> Result<(), UsageError> {
-    std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Writes `<dir>/sqlite/` for the migration `name`.
 pub fn write_migration(dir: &Path, name: &str, plan: &Plan) -> Result<(), UsageError> {
-    let out = dir.join("sqlite");
-    std::fs::create_dir_all(&out).map_err(|e| UsageError(format!("cannot create {}: {e}", out.display())))?;
     let stored = script::stored(name, plan);
-    write(&out.join("up.sql"), &script::up_sql(&stored))?;
-    write(&out.join("down.sql"), &script::down_sql(&stored))?;
-    write(&out.join("plan.json"), &script::plan_json(&stored))
+    let files = [
+        ("up.sql", script::up_sql(&stored)),
+        ("down.sql", script::down_sql(&stored)),
+        ("plan.json", script::plan_json(&stored)),
+    ];
+    super::state::write_backend_migration(dir, "sqlite", files)
 }
 
 /// Every migration's SQLite plan, in order.
 fn stored_migrations(project: &Project) -> Result<Vec<script::StoredMigration>, UsageError> {
-    super::state::migration_dirs(project)?
-        .iter()
-        .map(|dir| {
-            let path = dir.join("sqlite").join("plan.json");
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                UsageError(format!(
-                    "cannot read {}: {e}\n  help: SQLite migrations are written by `schemac migrate new` when [build] targets includes \"sqlite\"",
-                    path.display()
-                ))
-            })?;
-            serde_json::from_str(&text)
-                .map_err(|e| UsageError(format!("{} is not a schemac SQLite plan: {e}", path.display())))
-        })
-        .collect()
+    super::state::backend_plans(project, "sqlite", "SQLite")
 }
 
 /// `schemac migrate apply --sqlite FILE`.

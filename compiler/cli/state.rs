@@ -82,3 +82,38 @@ pub fn next_name(project: &Project, name: &str) -> Result<String, UsageError> {
         .map_or(1, |n| n + 1);
     Ok(format!("{next:04}_{clean}"))
 }
+
+/// Every migration's plan for another backend (`mysql/plan.json`,
+/// `sqlite/plan.json` in each migration's directory), in order.
+pub fn backend_plans<T: serde::de::DeserializeOwned>(
+    project: &Project,
+    directory: &str,
+    backend: &str,
+) -> Result<Vec<T>, UsageError> {
+    migration_dirs(project)?
+        .iter()
+        .map(|dir| {
+            let path = dir.join(directory).join("plan.json");
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                UsageError(format!(
+                    "cannot read {}: {e}\n  help: {backend} migrations are written by `schemac migrate new` when [build] targets includes \"{directory}\"",
+                    path.display()
+                ))
+            })?;
+            serde_json::from_str(&text)
+                .map_err(|e| UsageError(format!("{} is not a schemac {backend} plan: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// Writes a migration's files for another backend: `<dir>/<directory>/`
+/// with up.sql, down.sql and plan.json.
+pub fn write_backend_migration(dir: &Path, directory: &str, files: [(&str, String); 3]) -> Result<(), UsageError> {
+    let out = dir.join(directory);
+    std::fs::create_dir_all(&out).map_err(|e| UsageError(format!("cannot create {}: {e}", out.display())))?;
+    for (name, text) in files {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}

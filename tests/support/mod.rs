@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: the design's sample schema, and
 //! running a test body in a child process on a default-size stack with a time
 //! limit (so a stack overflow or a hang fails one test instead of the run).
-//! `pg` makes a throw-away PostgreSQL database per test.
+//! `pg` makes a throw-away PostgreSQL database per test; `edits` is the random
+//! schema and edit generator of the migration property tests.
 
 #![allow(dead_code)]
 
+pub mod edits;
 pub mod pg;
 pub mod scenario;
 
