@@ -115,7 +115,6 @@ fn example_saas_reports_what_mysql_cannot_honour_and_the_rest_matches() {
             "full-text `search` of entity `Post`",
             "`pii(encrypt)` on field `User.ssn`",
             "`pii(mask)` on field `User.phone`",
-            "pattern `soft_delete` (soft delete) on `Comment`, `Post`, `User`",
             "pattern `tenant_scoped` (tenant isolation) on `Comment`, `Membership`, `Post`, `Profile`, `Reaction`, \
              `Team`, `User`",
             "policy `own_posts`",
@@ -159,7 +158,6 @@ fn example_ecommerce_reports_what_mysql_cannot_honour_and_the_rest_matches() {
             "`using gin` on the index (tags) of entity `Product`",
             "`using gin` on the index (attributes) of entity `Product`",
             "trigger `order_item_reserves_stock`, whose function `reserve_stock` has no SQL for MySQL",
-            "pattern `soft_delete` (soft delete) on `Customer`",
         ],
     );
     // A generated column, a native enum, money as an exact decimal.

@@ -26,6 +26,24 @@ pub fn standard_string(text: &str) -> String {
     out
 }
 
+/// Whether raw SQL holds PostgreSQL's `::` cast outside quotes: SQL an
+/// import kept as written for PostgreSQL, which the other engines refuse.
+pub fn has_postgres_cast(text: &str) -> bool {
+    let mut quote = None;
+    let mut previous = ' ';
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => quote = Some(c),
+            None if c == ':' && previous == ':' => return true,
+            None => {}
+        }
+        previous = if quote.is_none() { c } else { ' ' };
+    }
+    false
+}
+
 /// One way a database (read back) is not what a backend lowered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
@@ -124,5 +142,17 @@ pub fn capabilities(target: &str) -> Option<Capabilities> {
         "sqlite" => Some(SQLITE),
         "mysql" => Some(MYSQL),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_postgres_cast;
+
+    #[test]
+    fn postgres_casts_are_found_outside_quotes_only() {
+        assert!(has_postgres_cast("('now'::text)::date"));
+        assert!(!has_postgres_cast("'a::b'"));
+        assert!(!has_postgres_cast("concat(a, ':', b)"));
     }
 }

@@ -2,7 +2,8 @@
 //! trailing keys, partial ones over every row), the index an AUTO_INCREMENT
 //! column needs, the one InnoDB makes itself for a foreign key no index
 //! serves, and the 3072-byte key limit. Index names are unique per table.
-//! Partial unique keys, expression keys and gin/gist are E0802 here.
+//! Keys soft delete made partial hold among live rows (`soft_delete.rs`);
+//! other partial unique keys, expression keys and gin/gist are E0802 here.
 //!
 //! Part of the lowering (`lower.rs`): it fills the model's tables and
 //! reports; it prints no statements.
@@ -33,13 +34,14 @@ impl<'a> Lowering<'a> {
         for unique in &entity.uniques {
             let columns = Self::columns_of(entity, &unique.columns);
             if let Some(predicate) = &unique.predicate {
-                // Made partial by soft delete, whose own E0802 covers it.
+                // Made partial by soft delete: unique among live rows (`soft_delete.rs`).
                 let deleted = entity.behaviours.iter().find(|b| b.kind == BehaviourKind::SoftDelete);
                 let marker = deleted.and_then(|b| match b.args.first() {
                     Some(Expr::Column { name }) => Some(name.clone()),
                     _ => None,
                 });
                 if marker.is_some_and(|m| predicate.columns() == [m]) {
+                    self.live_unique(entity, table, names, &columns);
                     continue;
                 }
                 self.unsupported(

@@ -562,9 +562,14 @@ impl<'a> Lowering<'a> {
                      dependency order instead",
                 );
             }
+            // SET NULL on a NOT NULL column can only fail on PostgreSQL (the
+            // delete is refused with a not-null violation); InnoDB refuses
+            // the constraint itself, so it is RESTRICT: the delete is refused too.
+            let required = fk.columns.iter().any(|c| entity.field(c).is_some_and(|f| !f.nullable));
             let mut actions = Vec::with_capacity(2);
             for (which, a) in [("on delete", fk.on_delete), ("on update", fk.on_update)] {
                 actions.push(match a {
+                    ir::RefAction::SetNull if required => "RESTRICT",
                     ir::RefAction::SetDefault => {
                         self.unsupported(
                             &format!("`{which} set default` on {owner}"),

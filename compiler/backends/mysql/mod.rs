@@ -17,6 +17,7 @@ pub mod names;
 pub mod quote;
 pub mod render;
 mod security;
+pub mod soft_delete;
 pub mod statements;
 mod temporal;
 mod triggers;

@@ -3,7 +3,8 @@
 //! `COLUMN_TYPE` spells it, NOT NULL, default, stored generated expression,
 //! AUTO_INCREMENT, comment), primary key, unique keys and indexes (one
 //! namespace per table), named CHECK constraints and foreign keys; views
-//! (their output columns) and triggers (timing, event and body).
+//! (their output columns), triggers (timing, event and body) and stored
+//! procedures (security and body).
 //!
 //! Produced two ways and compared: from the IR by `lower.rs`, and from a live
 //! database by `import/introspect/mysql.rs`. `render.rs` prints it. It holds
@@ -17,6 +18,8 @@ pub struct Schema {
     pub tables: Vec<Table>,
     pub views: Vec<View>,
     pub triggers: Vec<Trigger>,
+    /// Stored procedures (soft delete's marking and purging).
+    pub procedures: Vec<Procedure>,
     /// Roles (server-wide) and the privileges they hold on this database.
     pub roles: Vec<Role>,
 }
@@ -128,6 +131,19 @@ pub struct Trigger {
     pub event: String,
     /// The statement after `FOR EACH ROW`, as written (the server keeps it
     /// as written).
+    pub body: String,
+    pub comment: Option<String>,
+}
+
+/// A stored procedure: `CREATE PROCEDURE name(params) SQL SECURITY … body`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Procedure {
+    pub name: String,
+    /// Each parameter as written: `IN `p_id` bigint`.
+    pub parameters: Vec<String>,
+    /// `INVOKER` or `DEFINER`.
+    pub security: String,
+    /// The `BEGIN … END` block, as written (the server keeps it as written).
     pub body: String,
     pub comment: Option<String>,
 }

@@ -1,8 +1,8 @@
 //! Prints a [`Schema`] as one script for the `mysql`/`mariadb` client: the
 //! session settings, the tables (each with its keys, indexes, checks and
 //! foreign keys, foreign key checks off while they are made so tables may
-//! refer to tables created later), views, then triggers between
-//! `DELIMITER` lines (their bodies hold semicolons). Doc comments become
+//! refer to tables created later), views, then procedures and triggers
+//! between `DELIMITER` lines (their bodies hold semicolons). Doc comments become
 //! `COMMENT` on tables and columns and `--` lines before other statements.
 //! Names and literals are quoted by `quote.rs`; this module adds no user
 //! text of its own. Byte-identical for the same schema.
@@ -62,8 +62,14 @@ pub fn script(schema: &Schema, header: &str) -> String {
             }
         }
     }
-    if !schema.triggers.is_empty() {
-        let _ = writeln!(out, "\n-- Triggers\n\nDELIMITER {DELIMITER}");
+    if !schema.triggers.is_empty() || !schema.procedures.is_empty() {
+        let title = if schema.procedures.is_empty() { "Triggers" } else { "Procedures and triggers" };
+        let _ = writeln!(out, "\n-- {title}\n\nDELIMITER {DELIMITER}");
+        for p in &schema.procedures {
+            out.push('\n');
+            comment(&mut out, &p.comment);
+            let _ = writeln!(out, "{}{DELIMITER}", procedure_statement(p));
+        }
         for t in &schema.triggers {
             out.push('\n');
             comment(&mut out, &t.comment);
@@ -199,6 +205,17 @@ pub fn grant_statements(role: &Role) -> Vec<String> {
 /// `CREATE SQL SECURITY INVOKER VIEW `name` AS …`, without the semicolon.
 pub fn view_statement(v: &View) -> String {
     format!("CREATE SQL SECURITY {} VIEW {} AS {}", v.security, ident(&v.name), v.query)
+}
+
+/// `CREATE PROCEDURE `name`(…) MODIFIES SQL DATA SQL SECURITY … BEGIN … END`, without a delimiter.
+pub fn procedure_statement(p: &Procedure) -> String {
+    format!(
+        "CREATE PROCEDURE {}({})\nMODIFIES SQL DATA SQL SECURITY {}\n{}",
+        ident(&p.name),
+        p.parameters.join(", "),
+        p.security,
+        p.body
+    )
 }
 
 /// `CREATE TRIGGER `name` BEFORE UPDATE ON `t` FOR EACH ROW …`, without a delimiter.

@@ -72,17 +72,24 @@ impl Lowering<'_> {
                 }
             };
             let Some(role) = roles.get_mut(&grant.role) else { continue };
-            match &grant.columns {
-                Some(columns) => role.privileges.extend(columns.iter().map(|c| Privilege {
-                    privilege: privilege.into(),
-                    table: entity.table.clone(),
-                    column: Some(entity.column_of(c)),
-                })),
-                None => role.privileges.push(Privilege {
-                    privilege: privilege.into(),
-                    table: entity.table.clone(),
-                    column: None,
-                }),
+            // Soft delete's live view gets the privileges its table's grants give.
+            let live = format!("{}_live", entity.table);
+            let mut tables = vec![entity.table.clone()];
+            if super::soft_delete::marker(entity).is_some()
+                && matches!(privilege, "SELECT" | "INSERT" | "UPDATE" | "DELETE")
+                && self.schema.views.iter().any(|v| v.name == live)
+            {
+                tables.push(live);
+            }
+            for table in tables {
+                match &grant.columns {
+                    Some(columns) => role.privileges.extend(columns.iter().map(|c| Privilege {
+                        privilege: privilege.into(),
+                        table: table.clone(),
+                        column: Some(entity.column_of(c)),
+                    })),
+                    None => role.privileges.push(Privilege { privilege: privilege.into(), table, column: None }),
+                }
             }
         }
         for role in roles.values_mut() {

@@ -1,8 +1,8 @@
 //! Triggers on MySQL/MariaDB: source `trigger`s with a `mysql` body (one
 //! trigger per event), and the one BEFORE UPDATE trigger per table that does
 //! what the `immutable`, `optimistic_lock`, `touch` and `temporal`
-//! behaviours need. Soft delete and tenant isolation are E0802 here; the
-//! audit log is `audit.rs`, history tables `temporal.rs`.
+//! behaviours need. Tenant isolation is E0802 here; soft delete is
+//! `soft_delete.rs`, the audit log `audit.rs`, history tables `temporal.rs`.
 //!
 //! Part of the lowering (`lower.rs`): it fills the model and reports; it
 //! prints no statements.
@@ -157,7 +157,10 @@ impl<'a> Lowering<'a> {
                 });
             }
             for b in &entity.behaviours {
-                if matches!(b.kind, BehaviourKind::SoftDelete | BehaviourKind::TenantIsolation) {
+                if b.kind == BehaviourKind::SoftDelete {
+                    self.lower_soft_delete(entity, &b.pattern);
+                }
+                if b.kind == BehaviourKind::TenantIsolation {
                     match rejected.iter_mut().find(|r| r.kind == b.kind && r.pattern == b.pattern) {
                         Some(r) => r.entities.push(entity),
                         None => {
@@ -169,18 +172,11 @@ impl<'a> Lowering<'a> {
         }
         self.lower_audit(&audited);
         for r in rejected {
-            let (kind, help) = match r.kind {
-                BehaviourKind::SoftDelete => (
-                    "soft delete",
-                    "a MySQL trigger cannot turn a DELETE into an UPDATE, and the partial unique keys it needs do not \
-                     exist there: leave the pattern out for a MySQL target",
-                ),
-                _ => (
-                    "tenant isolation",
-                    "MySQL/MariaDB have no row-level security: a schema that looked isolated would not be; filter \
-                     by tenant in the application, or keep this schema on PostgreSQL",
-                ),
-            };
+            let (kind, help) = (
+                "tenant isolation",
+                "MySQL/MariaDB have no row-level security: a schema that looked isolated would not be; filter by \
+                 tenant in the application, or keep this schema on PostgreSQL",
+            );
             let names: Vec<String> = r.entities.iter().map(|e| format!("`{}`", e.name)).collect();
             let construct = format!("pattern `{}` ({kind}) on {}", r.pattern, names.join(", "));
             self.unsupported(&construct, &r.entities[0].id, help);

@@ -87,9 +87,48 @@ pub fn map(ty: &Type, ir: &Ir, keyed: bool) -> Result<Mapped, String> {
             Some(domain) if !matches!(domain.base, Type::Domain { .. }) => map(&domain.base, ir, keyed),
             _ => Err(format!("type `{name}` is not a type MySQL can store")),
         },
-        Type::Sql { sql } => plain(&sql.trim().to_ascii_lowercase()),
+        Type::Sql { sql } => {
+            let declared = sql.trim().to_ascii_lowercase();
+            let name = declared.split(|c: char| c == '(' || c.is_whitespace()).next().unwrap_or_default();
+            if POSTGRES_ONLY.contains(&name) || declared.ends_with("[]") {
+                return Err(format!("`{declared}` is a PostgreSQL type MySQL/MariaDB do not have"));
+            }
+            plain(&declared)
+        }
     }
 }
+
+/// Types an import from PostgreSQL may keep as `sql("…")` that MySQL and
+/// MariaDB do not have (the server would refuse the table).
+const POSTGRES_ONLY: &[&str] = &[
+    "tsvector",
+    "tsquery",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "hstore",
+    "citext",
+    "ltree",
+    "xml",
+    "oid",
+    "regclass",
+    "bytea",
+    "jsonb",
+    "box",
+    "circle",
+    "lseg",
+    "path",
+    "polygon",
+    "txid_snapshot",
+    "pg_lsn",
+];
 
 /// The longest key InnoDB indexes (DYNAMIC rows, 16 KiB pages), in bytes.
 pub const MAX_KEY_BYTES: usize = 3072;

@@ -205,6 +205,13 @@ fn write_expr(out: &mut String, expr: &Expr, scope: &Scope, nested: bool) -> Pri
             out.push_str(close);
         }
         Expr::Sql { text } => {
+            if crate::backends::has_postgres_cast(text) {
+                return Err(unsupported(
+                    format!("PostgreSQL's `::` cast in `sql(\"{text}\")`"),
+                    "this SQL was written for PostgreSQL (an import keeps what it cannot read as SQL), and SQLite \
+                     has no `::`: write the expression in the language, or use `CAST(… AS …)`",
+                ));
+            }
             out.push('(');
             out.push_str(text);
             out.push(')');

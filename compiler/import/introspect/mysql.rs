@@ -4,7 +4,7 @@
 //!
 //! Everything comes from `information_schema` (TABLES, COLUMNS, STATISTICS,
 //! TABLE_CONSTRAINTS, CHECK_CONSTRAINTS, KEY_COLUMN_USAGE,
-//! REFERENTIAL_CONSTRAINTS, VIEWS, TRIGGERS) and, for roles, the grant
+//! REFERENTIAL_CONSTRAINTS, VIEWS, TRIGGERS, ROUTINES) and, for roles, the grant
 //! tables (`mysql.tables_priv`, `columns_priv`, `roles_mapping` on MariaDB,
 //! `role_edges` on MySQL), with the database name bound as a parameter. What the two engines report differently is normalised to
 //! the model's spelling: integer display widths (`int(11)`) are dropped,
@@ -23,7 +23,10 @@ use crate::backends::mysql::lower::key_column;
 use crate::backends::mysql::model::*;
 use crate::backends::mysql::quote::ident;
 
-/// Reads every table, view and trigger of `database`.
+/// A procedure's parameter: routine, mode, name, type.
+type ParameterRow = (String, Option<String>, Option<String>, Option<String>);
+
+/// Reads every table, view, trigger and procedure of `database`.
 pub fn read_schema(conn: &mut Conn, database: &str) -> Result<Schema> {
     let version: String = conn.query_first("SELECT version()")?.unwrap_or_default();
     let mariadb = version.contains("MariaDB");
@@ -93,6 +96,27 @@ pub fn read_schema(conn: &mut Conn, database: &str) -> Result<Schema> {
     )?;
     for (name, table, timing, event, body) in triggers {
         schema.triggers.push(Trigger { name, table, timing, event, body, comment: None });
+    }
+    let procedures: Vec<(String, String, Option<String>)> = conn.exec(
+        "SELECT ROUTINE_NAME, SECURITY_TYPE, ROUTINE_DEFINITION FROM information_schema.ROUTINES \
+         WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'PROCEDURE' ORDER BY ROUTINE_NAME",
+        (database,),
+    )?;
+    let mut parameters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let listed: Vec<ParameterRow> = conn.exec(
+        "SELECT SPECIFIC_NAME, PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER FROM information_schema.PARAMETERS \
+         WHERE SPECIFIC_SCHEMA = ? AND ROUTINE_TYPE = 'PROCEDURE' ORDER BY SPECIFIC_NAME, ORDINAL_POSITION",
+        (database,),
+    )?;
+    for (routine, mode, name, ty) in listed {
+        let (mode, name, ty) = (mode.unwrap_or_default(), name.unwrap_or_default(), ty.unwrap_or_default());
+        let ty = column_type(ty.split(" CHARSET").next().unwrap_or_default());
+        parameters.entry(routine).or_default().push(format!("{mode} {} {ty}", ident(&name)));
+    }
+    for (name, security, body) in procedures {
+        let body = body.unwrap_or_default();
+        let parameters = parameters.remove(&name).unwrap_or_default();
+        schema.procedures.push(Procedure { name, parameters, security, body, comment: None });
     }
     schema.roles = read_roles(conn, database, mariadb)?;
     Ok(schema)
