@@ -1,9 +1,11 @@
 //! Migrations: the compiled state (`state.rs`), the declared renames
 //! (`rename.rs`), the diff of two states (`diff.rs`), the ordered, lock-aware
 //! plan (`plan.rs`) and its scripts (`script.rs`); `apply.rs` runs a plan on
-//! PostgreSQL with a journal so an interrupted run resumes.
+//! PostgreSQL with a journal so an interrupted run resumes. `mysql/` and
+//! `sqlite/` plan for those backends, over their own models, with the
+//! renames by storage names they share (`storage_renames.rs`).
 //!
-//! Speaks IR and the PostgreSQL model; never syntax, never the CLI.
+//! Speaks IR and the backends' models; never syntax, never the CLI.
 
 pub mod apply;
 pub mod diff;
@@ -14,6 +16,7 @@ pub mod rename;
 pub mod script;
 pub mod sqlite;
 pub mod state;
+pub mod storage_renames;
 
 use crate::backends::postgres;
 use crate::semantic::ir::Ir;

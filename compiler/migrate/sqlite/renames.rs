@@ -12,81 +12,19 @@
 //! that mentions a renamed table. Text and model in, model out; no SQL is
 //! run here.
 
-use std::collections::BTreeMap;
-
 use crate::backends::sqlite::model::*;
 use crate::backends::sqlite::quote::ident;
-use crate::migrate::rename;
+use crate::migrate::storage_renames::Tables;
 
-/// The renames of one migration, by storage names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Renames {
-    /// Old table → new table.
-    pub tables: BTreeMap<String, String>,
-    /// (new table, old column) → new column.
-    pub columns: BTreeMap<(String, String), String>,
-}
+pub use crate::migrate::storage_renames::StorageRenames as Renames;
 
-impl Renames {
-    /// The storage renames of the IR's declared ones.
-    pub fn from_declared(declared: &rename::Renames) -> Renames {
-        Renames {
-            tables: declared.tables.values().map(|(old, new)| (old.clone(), new.clone())).collect(),
-            columns: declared
-                .columns
-                .values()
-                .map(|(table, old, new)| ((table.clone(), old.clone()), new.clone()))
-                .collect(),
-        }
+impl Tables for Schema {
+    fn has_table(&self, table: &str) -> bool {
+        self.table(table).is_some()
     }
 
-    /// The renames that undo these (for the down script).
-    pub fn inverse(&self) -> Renames {
-        let old_table = |new: &str| {
-            self.tables.iter().find(|(_, n)| n.as_str() == new).map_or_else(|| new.to_string(), |(o, _)| o.clone())
-        };
-        Renames {
-            tables: self.tables.iter().map(|(old, new)| (new.clone(), old.clone())).collect(),
-            columns: self
-                .columns
-                .iter()
-                .map(|((table, old), new)| ((old_table(table), new.clone()), old.clone()))
-                .collect(),
-        }
-    }
-
-    /// The name table `old` has after the renames.
-    pub fn table(&self, old: &str) -> String {
-        self.tables.get(old).cloned().unwrap_or_else(|| old.to_string())
-    }
-
-    /// The name column `old` of the table now named `table` has after the renames.
-    pub fn column(&self, table: &str, old: &str) -> String {
-        self.columns.get(&(table.to_string(), old.to_string())).cloned().unwrap_or_else(|| old.to_string())
-    }
-
-    /// Only the renames whose old objects exist in `old` and whose new
-    /// names exist in `new` (what can be run in place).
-    pub fn restricted(&self, old: &Schema, new: &Schema) -> Renames {
-        let tables: BTreeMap<String, String> = self
-            .tables
-            .iter()
-            .filter(|(o, n)| o != n && old.table(o).is_some() && new.table(n).is_some() && old.table(n).is_none())
-            .map(|(o, n)| (o.clone(), n.clone()))
-            .collect();
-        let mut kept = Renames { tables, columns: BTreeMap::new() };
-        for ((table, from), to) in &self.columns {
-            let old_name = kept.tables.iter().find(|(_, n)| *n == table).map_or(table.as_str(), |(o, _)| o.as_str());
-            let (Some(old_table), Some(new_table)) = (old.table(old_name), new.table(table)) else { continue };
-            if from != to
-                && old_table.column(from).is_some()
-                && old_table.column(to).is_none()
-                && new_table.column(to).is_some()
-            {
-                kept.columns.insert((table.clone(), from.clone()), to.clone());
-            }
-        }
-        kept
+    fn has_column(&self, table: &str, column: &str) -> bool {
+        self.table(table).is_some_and(|t| t.column(column).is_some())
     }
 }
 
