@@ -440,3 +440,45 @@ fn a_workload_change_moves_the_lock_without_a_migration() {
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert_eq!(std::fs::read_dir(dir.join("migrations")).unwrap().count(), 1, "no migration was written");
 }
+
+#[test]
+fn a_table_renamed_with_a_view_is_applied_in_two_runs_around_the_deploy() {
+    let dir = project("rename_with_view", &[("app.schema", "entity Customer {\n  id int primary\n  name text\n}\n")]);
+    std::fs::write(
+        dir.join("schemac.toml"),
+        "[project]\nname = \"t\"\n\n[migrations]\nrename_tables = \"with_view\"\n",
+    )
+    .unwrap();
+    assert!(schemac(&["migrate", "new", "init"], &dir).status.success());
+    std::fs::write(
+        dir.join("app.schema"),
+        "entity Client {\n  renamed_from Customer\n  id int primary\n  name text\n}\n",
+    )
+    .unwrap();
+    let new = schemac(&["migrate", "new", "rename"], &dir);
+    assert!(new.status.success(), "no H0005 to acknowledge: {}", text(&new.stderr));
+    let mut db = TestDb::new("cli_rename_view");
+    let url = db.url();
+    let expand = schemac(&["migrate", "apply", "--pg", &url, "--expand-only"], &dir);
+    assert!(expand.status.success(), "{}", text(&expand.stderr));
+    assert!(
+        text(&expand.stderr).contains("stopped before the contract phase of 0002_rename"),
+        "{}",
+        text(&expand.stderr)
+    );
+    db.apply("INSERT INTO customer VALUES (1, 'written by the old application')");
+    let contract = schemac(&["migrate", "apply", "--pg", &url], &dir);
+    assert!(contract.status.success(), "{}", text(&contract.stderr));
+    let count: i64 = db.client.query_one("SELECT count(*) FROM client", &[]).unwrap().get(0);
+    assert_eq!(count, 1);
+    let view: bool = db.client.query_one("SELECT to_regclass('public.customer') IS NULL", &[]).unwrap().get(0);
+    assert!(view, "the view is gone after the contract");
+    let drift = schemac(&["diff", "--pg", &url], &dir);
+    assert!(drift.status.success(), "{}{}", text(&drift.stdout), text(&drift.stderr));
+
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[migrations]\nrename_tables = \"view\"\n")
+        .unwrap();
+    let bad = schemac(&["check"], &dir);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("E0900") && text(&bad.stderr).contains("with_view"), "{}", text(&bad.stderr));
+}

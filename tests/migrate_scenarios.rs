@@ -14,7 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use schemac::backends::postgres::compare::compare;
+use schemac::backends::postgres::{Options, RenameTables};
+use schemac::diagnostics::codes;
 use schemac::driver;
+use schemac::migrate::apply::Until;
 use schemac::migrate::{self, apply};
 use schemac::pipeline;
 use support::scenario::{build, snapshot, Scenario};
@@ -133,6 +136,74 @@ fn rename_an_entity_keeps_its_rows_and_renames_its_constraints() {
     let after = ORDERS.replace("entity Customer {\n", "entity Client {\n  renamed_from Customer\n");
     let mut s = Scenario::new("rename_table", ORDERS, ORDER_ROWS, &after);
     snapshot("rename_table_declared", &s);
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT count(*) FROM client"), "50");
+}
+
+#[test]
+fn rename_an_entity_behind_a_view_keeps_old_clients_working_until_the_contract() {
+    let after = ORDERS.replace("entity Customer {\n", "entity Client {\n  renamed_from Customer\n");
+    let options = Options { rename_tables: RenameTables::WithView, ..Default::default() };
+    let mut s = Scenario::with_options("rename_view", ORDERS, ORDER_ROWS, &after, &options);
+    snapshot("rename_table_with_view", &s);
+    assert!(s.plan.hazards().all(|h| h.code != codes::H0005), "old clients keep working: no H0005");
+    assert!(s.plan.reversible());
+    // A reader whose rows row-level security filters, granted before the plan.
+    let reader = format!("{}_reader", s.db.name);
+    s.db.apply(&format!(
+        "DROP ROLE IF EXISTS {reader}; CREATE ROLE {reader}; GRANT SELECT ON customer TO {reader};
+         ALTER TABLE customer ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY first_ten ON customer FOR SELECT TO {reader} USING (id <= 10);"
+    ));
+    let stored = s.stored();
+    let report = apply::apply_until(&mut s.db.client, "public", std::slice::from_ref(&stored), Until::Contract)
+        .unwrap_or_else(|e| panic!("expand: {e}\n{}", s.readable()));
+    let contract = stored.steps.iter().position(|step| step.phase == "contract").expect("a contract step") + 1;
+    assert_eq!(report.paused, Some(("m".to_string(), contract)));
+    // Old clients read and write through the view; new ones use the table.
+    assert_eq!(s.scalar("SELECT count(*) FROM customer"), "50");
+    s.db.apply("INSERT INTO customer (name) VALUES ('old client')");
+    s.db.apply("UPDATE customer SET name = 'renamed' WHERE id = 1");
+    s.db.apply("DELETE FROM customer WHERE id = 2");
+    s.db.apply("INSERT INTO client (name) VALUES ('new client')");
+    assert_eq!(s.scalar("SELECT count(*) FROM client"), "51");
+    assert_eq!(s.scalar("SELECT name FROM client WHERE id = 1"), "renamed");
+    assert_eq!(s.scalar("SELECT count(*) FROM customer WHERE name IN ('old client', 'new client')"), "2");
+    // The reader keeps its privilege and its policy applies through the view.
+    s.db.apply(&format!("SET ROLE {reader}"));
+    assert_eq!(s.scalar("SELECT count(*) FROM customer"), "9");
+    s.db.apply("RESET ROLE");
+    // The contract drops the view and ends in the new state.
+    let report = apply::apply(&mut s.db.client, "public", std::slice::from_ref(&stored)).unwrap();
+    assert_eq!(report.applied, vec![("m".to_string(), stored.steps.len() + 1 - contract)]);
+    assert_eq!(s.scalar("SELECT to_regclass('public.customer') IS NULL"), "true");
+    s.db.apply(&format!(
+        "ALTER TABLE client DISABLE ROW LEVEL SECURITY; DROP POLICY first_ten ON client; REVOKE SELECT ON client FROM {reader}"
+    ));
+    s.assert_matches_after();
+    // Down: the view comes back, then the old name.
+    apply::revert(&mut s.db.client, "public", &stored).unwrap_or_else(|e| panic!("down: {e}"));
+    assert_eq!(s.scalar("SELECT count(*) FROM customer"), "51");
+    assert_eq!(s.scalar("SELECT to_regclass('public.client') IS NULL"), "true");
+    s.db.apply(&format!("DROP OWNED BY {reader}; DROP ROLE {reader}"));
+}
+
+#[test]
+fn a_view_kept_under_the_old_name_does_not_stand_in_the_way_of_column_changes() {
+    // The view pins the types of the columns it reads and depends on them:
+    // it is made after the type change and dropped before the column drop.
+    let options = Options { rename_tables: RenameTables::WithView, ..Default::default() };
+    let changed = ORDERS
+        .replace("entity Customer {\n", "entity Client {\n  renamed_from Customer\n")
+        .replace("  name text\n}", "  name varchar(200)\n  email text?\n}");
+    let mut s = Scenario::with_options("rename_view_types", ORDERS, ORDER_ROWS, &changed, &options);
+    s.migrate();
+    s.assert_matches_after();
+    let dropped = ORDERS
+        .replace("entity Customer {\n", "entity Client {\n  renamed_from Customer\n")
+        .replace("  name text\n", "");
+    let mut s = Scenario::with_options("rename_view_drop", ORDERS, ORDER_ROWS, &dropped, &options);
     s.migrate();
     s.assert_matches_after();
     assert_eq!(s.scalar("SELECT count(*) FROM client"), "50");

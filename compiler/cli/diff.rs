@@ -34,7 +34,7 @@ pub fn run(path: Option<PathBuf>, pg: String, reporter: &Reporter) -> Result<boo
         .map_err(|e| UsageError(format!("cannot read the database's catalog: {e}")))?;
     let live = drift::reconcile(&live, &expected);
     let changes = diff::catalogs(&live, &expected);
-    let plan = plan::plan(&changes, &options.schema);
+    let plan = plan::plan(&changes, &options);
     if plan.is_empty() {
         reporter.status(&format!("no drift: the database matches {from}"));
         return Ok(true);

@@ -82,6 +82,7 @@ pub fn apply(
     path: Option<PathBuf>,
     pg: String,
     baseline: Option<String>,
+    expand_only: bool,
     reporter: &Reporter,
 ) -> Result<bool, UsageError> {
     let loaded = super::workspace::load(path)?;
@@ -111,10 +112,18 @@ pub fn apply(
             }
         }
     }
-    match apply::apply(&mut client, &project.postgres.schema, &plans) {
+    let until = if expand_only { apply::Until::Contract } else { apply::Until::End };
+    match apply::apply_until(&mut client, &project.postgres.schema, &plans, until) {
         Ok(report) => {
             for (name, steps) in &report.applied {
                 reporter.status(&format!("applied {name}: {steps} step(s)"));
+            }
+            if let Some((name, step)) = &report.paused {
+                reporter.status(&format!(
+                    "stopped before the contract phase of {name} (step {step}): deploy the application that uses \
+                     the new schema, then run `schemac migrate apply` again to finish"
+                ));
+                return Ok(true);
             }
             reporter.status(&format!(
                 "database is up to date: {} migration(s) applied now, {} already",

@@ -294,6 +294,12 @@ pub enum MigrateCommand {
         /// schema the baseline migration describes (`schemac diff` shows any drift).
         #[arg(long, value_name = "MIGRATION")]
         baseline: Option<String>,
+        /// Stop before the first contract step (drops, the views kept under
+        /// renamed tables' old names): run the expand and backfill phases
+        /// while the old application is still deployed, deploy the new one,
+        /// then run `migrate apply` again to contract. PostgreSQL only.
+        #[arg(long, conflicts_with_all = ["sqlite", "mysql"])]
+        expand_only: bool,
     },
 }
 
@@ -401,12 +407,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff { path, pg } => diff::run(path, pg, &reporter),
         Command::Plan { path, sql, backend, allow } => plan::run(path, sql, backend, allow, &reporter),
         Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
-        Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, mysql, baseline }) => match (sqlite, mysql, pg) {
-            (Some(file), _, _) => sqlite::apply(path, file, &reporter),
-            (None, Some(url), _) => mysql::apply(path, url, &reporter),
-            (None, None, Some(pg)) => migrate::apply(path, pg, baseline, &reporter),
-            (None, None, None) => Err(UsageError("give --pg URL, --sqlite FILE or --mysql URL".into())),
-        },
+        Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, mysql, baseline, expand_only }) => {
+            match (sqlite, mysql, pg) {
+                (Some(file), _, _) => sqlite::apply(path, file, &reporter),
+                (None, Some(url), _) => mysql::apply(path, url, &reporter),
+                (None, None, Some(pg)) => migrate::apply(path, pg, baseline, expand_only, &reporter),
+                (None, None, None) => Err(UsageError("give --pg URL, --sqlite FILE or --mysql URL".into())),
+            }
+        }
         Command::Verify { path, pg, sqlite, mysql, keep, no_reorder } => match (sqlite, mysql, pg) {
             (Some(file), _, _) => sqlite::verify(path, file, no_reorder, &reporter),
             (None, Some(url), _) => mysql::verify(path, url, no_reorder, &reporter),

@@ -35,6 +35,7 @@ struct MigrationsSection {
     allow: Option<Vec<String>>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
+    rename_tables: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -155,11 +156,22 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
         reorder_columns: manifest.passes.reorder_columns.unwrap_or(defaults.reorder_columns),
         existing_fields: Default::default(),
     };
+    use crate::backends::postgres::RenameTables;
     let pg = crate::backends::postgres::Options::default();
     let postgres = crate::backends::postgres::Options {
         schema: manifest.postgres.schema.unwrap_or(pg.schema),
         partitions_ahead: manifest.postgres.partitions_ahead.unwrap_or(pg.partitions_ahead),
         hash_partitions: manifest.postgres.hash_partitions.unwrap_or(pg.hash_partitions),
+        rename_tables: match manifest.migrations.rename_tables.as_deref() {
+            None | Some("in_place") => RenameTables::InPlace,
+            Some("with_view") => RenameTables::WithView,
+            Some(other) => {
+                let offset = text.find("rename_tables").unwrap_or(0);
+                return Err(Diagnostic::new(codes::E0900, format!("unknown `rename_tables = \"{other}\"`"))
+                    .at(Span::new(file, offset, offset + "rename_tables".len()), "here")
+                    .help("`rename_tables` under [migrations] is \"in_place\" (the default: ALTER TABLE … RENAME) or \"with_view\" (rename, and keep a view under the old name until the contract phase)"));
+            }
+        },
     };
     let reserved = postgres.schema.starts_with("pg_") || postgres.schema == "information_schema";
     if postgres.schema.is_empty() || reserved || !(1..=1024).contains(&postgres.hash_partitions) {

@@ -44,6 +44,20 @@ pub struct Report {
     /// (migration, steps run now).
     pub applied: Vec<(String, usize)>,
     pub already: usize,
+    /// With [`Until::Contract`]: the migration that stopped before its
+    /// contract phase, and the step (1-based) that phase starts at.
+    pub paused: Option<(String, usize)>,
+}
+
+/// How far a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Every pending step of every pending migration.
+    End,
+    /// Up to the first contract step (drops, the views kept for old
+    /// clients): the expand and backfill phases run while the old
+    /// application is still deployed; a later run does the rest.
+    Contract,
 }
 
 fn message(e: &postgres::Error) -> String {
@@ -123,12 +137,32 @@ pub fn apply(client: &mut Client, schema: &str, migrations: &[StoredPlan]) -> Re
     apply_observed(client, schema, migrations, &mut |_, _, _| {})
 }
 
+/// [`apply`], stopping where `until` says.
+pub fn apply_until(
+    client: &mut Client,
+    schema: &str,
+    migrations: &[StoredPlan],
+    until: Until,
+) -> Result<Report, ApplyError> {
+    run(client, schema, migrations, until, &mut |_, _, _| {})
+}
+
 /// [`apply`], calling `before_step(client, migration, step index)` before
 /// each step runs (tests use it to kill the connection between steps).
 pub fn apply_observed(
     client: &mut Client,
     schema: &str,
     migrations: &[StoredPlan],
+    before_step: &mut dyn FnMut(&mut Client, &str, usize),
+) -> Result<Report, ApplyError> {
+    run(client, schema, migrations, Until::End, before_step)
+}
+
+fn run(
+    client: &mut Client,
+    schema: &str,
+    migrations: &[StoredPlan],
+    until: Until,
     before_step: &mut dyn FnMut(&mut Client, &str, usize),
 ) -> Result<Report, ApplyError> {
     let db = |migration: &str, step: usize, summary: &str| {
@@ -174,6 +208,13 @@ pub fn apply_observed(
         };
         let record = |n: usize| format!("UPDATE {table} SET steps_done = {n} WHERE name = {}", literal(&plan.name));
         for (i, step) in plan.steps.iter().enumerate().skip(done) {
+            if until == Until::Contract && step.phase == "contract" {
+                if i > done {
+                    report.applied.push((plan.name.clone(), i - done));
+                }
+                report.paused = Some((plan.name.clone(), i + 1));
+                return Ok(report);
+            }
             before_step(client, &plan.name, i);
             let fail = db(&plan.name, i + 1, &step.summary);
             if step.transactional {

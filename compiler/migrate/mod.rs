@@ -8,6 +8,7 @@
 //! Speaks IR and the backends' models; never syntax, never the CLI.
 
 pub mod apply;
+pub mod compatibility_view;
 pub mod diff;
 pub mod drift;
 pub mod mysql;
@@ -32,7 +33,7 @@ pub fn plan(old: &Ir, new: &Ir, options: &postgres::Options) -> Plan {
 /// catalog is used instead of lowering it again.
 pub fn plan_lowered(old: &Ir, new: &Ir, lowered: Option<postgres::Catalog>, options: &postgres::Options) -> Plan {
     let changes = diff::diff_lowered(old, new, lowered, options);
-    let mut plan = plan::plan(&changes, &options.schema);
+    let mut plan = plan::plan(&changes, options);
     several_schemas(&mut plan, old, new, options);
     plan
 }

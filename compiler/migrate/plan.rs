@@ -13,10 +13,12 @@
 
 use serde::Serialize;
 
+use super::compatibility_view;
 use super::diff::Change;
 use crate::backends::postgres::model::*;
 use crate::backends::postgres::quote::{ident, ident_list, literal};
 use crate::backends::postgres::render::Renderer;
+use crate::backends::postgres::{Options, RenameTables};
 use crate::diagnostics::{codes, Code};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -134,6 +136,9 @@ enum Order {
     /// Roles before anything names them; privileges once every object exists.
     Grant,
     Comment,
+    /// The views kept under renamed tables' old names, before the columns
+    /// they read can be dropped.
+    DropCompatibilityView,
     DropRoutine,
     DropForeignKey,
     DropIndex,
@@ -157,11 +162,31 @@ struct Planner<'a> {
     /// The add half re-creates a foreign key over the same columns: the rows
     /// satisfied it already, so validation cannot fail (no H0004).
     revalidating: bool,
+    /// Tables renamed behind a compatibility view (`[migrations] rename_tables`).
+    rename_tables: RenameTables,
+    /// Names that the new state gives to tables and views created by this
+    /// plan: a renamed table's old name among them cannot be a view too.
+    created: std::collections::BTreeSet<&'a str>,
 }
 
-/// Plans the changes between two states (`schema` is the PostgreSQL schema).
-pub fn plan(changes: &[Change], schema: &str) -> Plan {
-    let mut planner = Planner { r: Renderer { schema }, steps: Vec::new(), replacing: None, revalidating: false };
+/// Plans the changes between two states with the project's PostgreSQL settings.
+pub fn plan(changes: &[Change], options: &Options) -> Plan {
+    let created = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable(t) => Some(t.name.as_str()),
+            Change::CreateView(v) => Some(v.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut planner = Planner {
+        r: Renderer { schema: &options.schema },
+        steps: Vec::new(),
+        replacing: None,
+        revalidating: false,
+        rename_tables: options.rename_tables,
+        created,
+    };
     for change in changes {
         planner.change(change);
     }
@@ -382,6 +407,11 @@ impl Planner<'_> {
                         "none",
                     ),
                 );
+            }
+            Change::RenameTable { old, new }
+                if self.rename_tables == RenameTables::WithView && !self.created.contains(old.as_str()) =>
+            {
+                self.rename_with_view(old, new)
             }
             Change::RenameTable { old, new } => {
                 let mut s = step(
@@ -1003,6 +1033,47 @@ impl Planner<'_> {
             add.lock = ACCESS_EXCLUSIVE.into();
         }
         add.hazards.extend(drop.hazards);
+    }
+
+    /// Renames `old` to `new` and keeps a view called `old` over it until
+    /// the contract phase: the view is made after every column change of
+    /// the plan (a view pins the types of its columns) and dropped before
+    /// any column is (it depends on them).
+    fn rename_with_view(&mut self, old: &str, new: &str) {
+        let (old_t, new_t) = (self.t(old), self.t(new));
+        let rename = |from: &str, to: &str| format!("ALTER TABLE {} RENAME TO {}", self.t(from), ident(to));
+        self.push(
+            Order::Rename,
+            step(
+                format!("rename table {old} to {new}"),
+                Phase::Expand,
+                vec![rename(old, new)],
+                Some(vec![rename(new, old)]),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+        let create = compatibility_view::create(&old_t, &new_t);
+        let drop = compatibility_view::drop(&old_t);
+        self.push(
+            Order::View,
+            step(
+                format!("keep `{old}` as a view over {new} for clients that still use the old name"),
+                Phase::Expand,
+                create.clone(),
+                Some(drop.clone()),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+        self.push(
+            Order::DropCompatibilityView,
+            step(
+                format!("drop the view `{old}` kept for old clients"),
+                Phase::Contract,
+                drop,
+                Some(create),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
     }
 
     fn add_column(&mut self, table: &str, column: &Column) {

@@ -3,7 +3,7 @@
 //! `migrate::apply`, then the catalog compared with what `after` lowers to.
 
 use schemac::backends::postgres::compare::compare;
-use schemac::backends::postgres::Catalog;
+use schemac::backends::postgres::{Catalog, Options};
 use schemac::migrate::{self, apply, plan::Timeouts, script, Plan};
 use schemac::semantic::ir::Ir;
 
@@ -25,12 +25,17 @@ pub struct Scenario {
 impl Scenario {
     /// Creates `before` in a fresh database, runs `rows`, plans to `after`.
     pub fn new(label: &str, before: &str, rows: &str, after: &str) -> Scenario {
+        Scenario::with_options(label, before, rows, after, &Default::default())
+    }
+
+    /// [`Scenario::new`] planned with the given PostgreSQL settings.
+    pub fn with_options(label: &str, before: &str, rows: &str, after: &str, options: &Options) -> Scenario {
         let (before_ir, _, sql) = build(before, None);
         let (after_ir, expected, _) = build(after, Some(&before_ir));
         let mut db = TestDb::new(label);
         db.apply(&sql);
         db.apply(rows);
-        let plan = migrate::plan(&before_ir, &after_ir, &Default::default());
+        let plan = migrate::plan(&before_ir, &after_ir, options);
         Scenario { db, before: before_ir, after: after_ir, expected, plan }
     }
 

@@ -34,11 +34,31 @@ pub struct Options {
     pub partitions_ahead: u32,
     /// Hash partitions when `into N partitions` is not given.
     pub hash_partitions: u32,
+    /// How a migration renames a table (`[migrations] rename_tables`):
+    /// in place, or behind a view under the old name until the contract
+    /// phase, so clients that still use the old name keep working.
+    pub rename_tables: RenameTables,
+}
+
+/// `[migrations] rename_tables` in schemac.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RenameTables {
+    /// `ALTER TABLE … RENAME`: clients using the old name fail (H0005).
+    #[default]
+    InPlace,
+    /// Rename, then a view under the old name (expand), dropped in the
+    /// contract phase.
+    WithView,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { schema: "public".into(), partitions_ahead: 3, hash_partitions: 4 }
+        Options {
+            schema: "public".into(),
+            partitions_ahead: 3,
+            hash_partitions: 4,
+            rename_tables: RenameTables::InPlace,
+        }
     }
 }
 
