@@ -199,7 +199,9 @@ impl<'a> Analyzer<'a> {
                     .at(function.span, "no such function");
                 d = match did_you_mean(&function.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("declare it: `function {}() returns … language sql {{ … }}`", function.name)),
+                    None => {
+                        d.help(format!("declare it: `function {}() returns … language sql {{ … }}`", function.name))
+                    }
                 };
                 self.report(d);
                 continue;

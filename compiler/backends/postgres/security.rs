@@ -168,15 +168,28 @@ impl Lowering<'_> {
                     if !views.contains(name.as_str()) {
                         continue;
                     }
-                    let columns =
-                        grant.columns.iter().flatten().map(|c| ir.view_column(&grant.object, c)).collect();
-                    grants.insert(Grant { kind: "TABLE".into(), object: name, params: Vec::new(), role, privilege, columns });
+                    let columns = grant.columns.iter().flatten().map(|c| ir.view_column(&grant.object, c)).collect();
+                    grants.insert(Grant {
+                        kind: "TABLE".into(),
+                        object: name,
+                        params: Vec::new(),
+                        role,
+                        privilege,
+                        columns,
+                    });
                 }
                 GrantedObject::Function => {
                     let Some(f) = routines.get(grant.object.as_str()) else { continue };
                     let params = f.params.iter().map(|(_, t)| t.clone()).collect();
                     let object = grant.object.clone();
-                    grants.insert(Grant { kind: "FUNCTION".into(), object, params, role, privilege, columns: Vec::new() });
+                    grants.insert(Grant {
+                        kind: "FUNCTION".into(),
+                        object,
+                        params,
+                        role,
+                        privilege,
+                        columns: Vec::new(),
+                    });
                 }
             }
         }
