@@ -465,7 +465,7 @@ fn supabase_slack_clone_and_basejump() {
         files: &["_stubs/supabase-stub.sql", "supabase-slack-clone/full-schema.fixed.sql"],
         schema: "public",
         // The foreign key to auth.users in the stub's `auth` schema (W1046);
-        // grants on routines and the pgcrypto extension (W1047).
+        // the pgcrypto extension and what else is not carried (W1047).
         warnings: &["W1046", "W1047"],
         known: &["foreign key users_id_fkey"],
         renamed: &[],
@@ -475,7 +475,8 @@ fn supabase_slack_clone_and_basejump() {
         label: "basejump",
         files: &["_stubs/supabase-stub.sql", "basejump/migrations"],
         schema: "basejump",
-        // Foreign keys to auth.users (W1046), grants on routines (W1047),
+        // Foreign keys to auth.users (W1046), what is not carried (W1047:
+        // EXECUTE revoked from PUBLIC, extensions),
         // `config` has no key (W1048).
         warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],
