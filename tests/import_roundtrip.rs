@@ -6,9 +6,10 @@
 //! What the import carries (tables, columns, types, defaults, identity and
 //! serial columns, keys, checks, foreign keys, indexes, enums, domains,
 //! functions, triggers, views, partitions, roles, grants, policies,
-//! comments) must be equal, up to a list of differences written at each
-//! case with its reason. What it does not carry yet (exclusion constraints,
-//! privileges on views and routines, tables without a key) is counted and
+//! comments, privileges on tables, views and routines) must be equal, up to
+//! a list of differences written at each case with its reason. What it does
+//! not carry yet (exclusion constraints, EXECUTE revoked from PUBLIC, tables
+//! without a key) is counted and
 //! left out of A's side, and each warning that says so is asserted, so
 //! nothing is dropped in silence.
 //!
@@ -178,15 +179,21 @@ fn carried(mut catalog: Catalog) -> (Catalog, usize) {
         dropped += table.exclusions.len();
         table.exclusions.clear();
     }
-    // Privileges on routines and views are not imported yet (EXECUTE revoked
-    // from PUBLIC is one); those on tables are.
+    // EXECUTE revoked from PUBLIC is not imported (W1047): the language
+    // keeps PostgreSQL's default. Privileges granted on tables, views and
+    // routines are, and are compared.
     dropped += catalog.functions.iter().filter(|f| f.revoke_public).count();
     for function in &mut catalog.functions {
         function.revoke_public = false;
     }
-    let tables: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
+    let relations: Vec<String> =
+        catalog.tables.iter().map(|t| t.name.clone()).chain(catalog.views.iter().map(|v| v.name.clone())).collect();
+    let routines: Vec<String> = catalog.functions.iter().map(|f| f.name.clone()).collect();
     let before = catalog.grants.len();
-    catalog.grants.retain(|g| g.kind == "TABLE" && tables.contains(&g.object));
+    catalog.grants.retain(|g| match g.kind.as_str() {
+        "TABLE" => relations.contains(&g.object),
+        _ => routines.contains(&g.object),
+    });
     dropped += before - catalog.grants.len();
     catalog.extensions.clear();
     (catalog, dropped)
@@ -458,7 +465,7 @@ fn supabase_slack_clone_and_basejump() {
         files: &["_stubs/supabase-stub.sql", "supabase-slack-clone/full-schema.fixed.sql"],
         schema: "public",
         // The foreign key to auth.users in the stub's `auth` schema (W1046);
-        // grants on routines and the pgcrypto extension (W1047).
+        // the pgcrypto extension and what else is not carried (W1047).
         warnings: &["W1046", "W1047"],
         known: &["foreign key users_id_fkey"],
         renamed: &[],
@@ -468,7 +475,8 @@ fn supabase_slack_clone_and_basejump() {
         label: "basejump",
         files: &["_stubs/supabase-stub.sql", "basejump/migrations"],
         schema: "basejump",
-        // Foreign keys to auth.users (W1046), grants on routines (W1047),
+        // Foreign keys to auth.users (W1046), what is not carried (W1047:
+        // EXECUTE revoked from PUBLIC, extensions),
         // `config` has no key (W1048).
         warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],

@@ -98,3 +98,51 @@ fn a_live_view_made_again_gets_its_privileges_back() {
     s.assert_matches_after();
     assert_eq!(as_role(&mut s, "mig_reader", "SELECT count(*) FROM note_live").unwrap(), 2);
 }
+
+const NOTE_VIEW: &str = "\nview PublicNote = Note where not secret select (id, owner, body)\n\n\
+function note_count() returns bigint language sql stable {\n  sql \"SELECT count(*) FROM note\"\n}\n\
+grant select on Note to mig_reader\n";
+
+#[test]
+fn grants_on_views_and_functions_added_then_revoked() {
+    let before = format!("{NOTE}{NOTE_VIEW}");
+    let after = format!(
+        "{before}grant select on PublicNote to mig_reader\ngrant select (id) on PublicNote to mig_writer\n\
+         grant execute on function note_count to mig_reader\n"
+    );
+    let mut s = Scenario::new("grant_view_fn", &before, ROWS, &after);
+    let grant_steps: Vec<&String> =
+        s.plan.steps.iter().map(|step| &step.summary).filter(|summary| summary.starts_with("grant")).collect();
+    assert_eq!(grant_steps.len(), 1, "privileges are granted in one step: {grant_steps:?}");
+    assert!(denied(as_role(&mut s, "mig_reader", "SELECT count(*) FROM public_note")), "not yet granted");
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(as_role(&mut s, "mig_reader", "SELECT count(*) FROM public_note").unwrap(), 1);
+    assert_eq!(s.scalar("SELECT has_function_privilege('mig_reader', 'public.note_count()', 'EXECUTE')::text"), "true");
+    assert_eq!(
+        s.scalar("SELECT has_column_privilege('mig_writer', 'public.public_note', 'id', 'SELECT')::text"),
+        "true"
+    );
+    assert_eq!(
+        s.scalar("SELECT has_column_privilege('mig_writer', 'public.public_note', 'body', 'SELECT')::text"),
+        "false"
+    );
+    let acl = s.scalar("SELECT array_to_string(proacl, ',') FROM pg_proc WHERE proname = 'note_count'");
+    assert!(acl.contains("mig_reader=X/"), "EXECUTE granted to mig_reader in the catalog: {acl}");
+
+    let mut back = Scenario::new("grant_view_fn_revoke", &after, ROWS, &before);
+    let readable = back.readable();
+    for revoke in [
+        "REVOKE SELECT ON TABLE public.public_note FROM mig_reader",
+        "REVOKE SELECT (id) ON TABLE public.public_note FROM mig_writer",
+        "REVOKE EXECUTE ON FUNCTION public.note_count() FROM mig_reader",
+    ] {
+        assert!(readable.contains(revoke), "{revoke} planned:\n{readable}");
+    }
+    back.migrate();
+    back.assert_matches_after();
+    assert!(denied(as_role(&mut back, "mig_reader", "SELECT count(*) FROM public_note")), "revoked");
+    let acl =
+        back.scalar("SELECT coalesce(array_to_string(proacl, ','), '') FROM pg_proc WHERE proname = 'note_count'");
+    assert!(!acl.contains("mig_reader"), "EXECUTE revoked from mig_reader: {acl}");
+}

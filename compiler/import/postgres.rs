@@ -692,6 +692,14 @@ impl Importer<'_> {
         }
         self.ir.grants.sort();
         self.ir.grants.dedup();
+        for grant in c.grants.iter().filter(|g| known_role(&g.role)) {
+            let Some((kind, object)) = self.granted_object(grant) else { continue };
+            let Some(privilege) = object_privilege(&grant.privilege) else { continue };
+            let columns = (!grant.columns.is_empty()).then(|| grant.columns.clone());
+            self.ir.object_grants.push(ir::ObjectGrant { role: grant.role.clone(), kind, object, privilege, columns });
+        }
+        self.ir.object_grants.sort();
+        self.ir.object_grants.dedup();
         for policy in &c.policies {
             let Some((entity, fields)) = self.tables.get(&policy.table).cloned() else { continue };
             let field_of = |column: &str| fields.get(column).cloned();
@@ -724,10 +732,39 @@ impl Importer<'_> {
         }
     }
 
+    /// The view or imported function a grant is on, as the language names
+    /// it; `None` for a table or an object not imported.
+    fn granted_object(&self, grant: &model::Grant) -> Option<(ir::GrantedObject, String)> {
+        if grant.kind == "FUNCTION" {
+            // One imported function per name: the grant must be on that one
+            // (an overload left out keeps its grants out too).
+            let declared = self.ir.functions.iter().any(|f| f.name == grant.object);
+            let mut same_name = self.catalog.functions.iter().filter(|f| f.name == grant.object);
+            let only = same_name.next().filter(|_| same_name.next().is_none())?;
+            let params: Vec<&String> = only.params.iter().map(|(_, t)| t).collect();
+            let same = params.len() == grant.params.len() && params.iter().zip(&grant.params).all(|(a, b)| *a == b);
+            return (declared && same).then(|| (ir::GrantedObject::Function, grant.object.clone()));
+        }
+        let view = self.ir.views.iter().find(|v| snake_case(&v.name) == grant.object)?;
+        Some((ir::GrantedObject::View, view.name.clone()))
+    }
+
     fn unsupported(&mut self) {
         let c = self.catalog;
-        let carried = |g: &&model::Grant| g.kind == "TABLE" && self.tables.contains_key(&g.object);
-        let counts = [(c.grants.iter().filter(|g| !carried(g)).count(), "grants on views and routines")];
+        let carried = |g: &&model::Grant| {
+            let table = g.kind == "TABLE" && self.tables.contains_key(&g.object);
+            let role = is_identifier(&g.role) && c.roles.iter().any(|r| r.name == g.role);
+            table || (role && self.granted_object(g).is_some() && object_privilege(&g.privilege).is_some())
+        };
+        let revoked =
+            self.ir.functions.iter().filter(|f| c.functions.iter().any(|cf| cf.name == f.name && cf.revoke_public));
+        let counts = [
+            (c.grants.iter().filter(|g| !carried(g)).count(), "grants on objects not imported"),
+            (
+                revoked.count(),
+                "functions whose EXECUTE is revoked from PUBLIC (the language keeps PostgreSQL's default)",
+            ),
+        ];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,
@@ -920,6 +957,21 @@ fn sanitize(name: &str) -> String {
 }
 
 /// `film_actor` → `FilmActor`; `_AToB` → `AToB`.
+/// A privilege PostgreSQL lists on a view or routine, as the IR's.
+fn object_privilege(privilege: &str) -> Option<ir::Privilege> {
+    Some(match privilege {
+        "SELECT" => ir::Privilege::Select,
+        "INSERT" => ir::Privilege::Insert,
+        "UPDATE" => ir::Privilege::Update,
+        "DELETE" => ir::Privilege::Delete,
+        "REFERENCES" => ir::Privilege::References,
+        "TRUNCATE" => ir::Privilege::Truncate,
+        "TRIGGER" => ir::Privilege::Trigger,
+        "EXECUTE" => ir::Privilege::Execute,
+        _ => return None,
+    })
+}
+
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::new();
     for part in sanitize(name).split('_').filter(|p| !p.is_empty()) {

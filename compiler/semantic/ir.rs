@@ -21,6 +21,10 @@ pub struct Ir {
     pub context: Vec<ContextValue>,
     pub roles: Vec<Role>,
     pub grants: Vec<Grant>,
+    /// Privileges on views and declared functions (left out of the JSON
+    /// when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub object_grants: Vec<ObjectGrant>,
     pub policies: Vec<Policy>,
     pub views: Vec<View>,
     pub functions: Vec<Function>,
@@ -40,6 +44,18 @@ pub struct Ir {
 impl Ir {
     pub fn entity(&self, name: &str) -> Option<&Entity> {
         self.entities.binary_search_by(|e| e.name.as_str().cmp(name)).ok().map(|i| &self.entities[i])
+    }
+
+    /// The database column a column grant on `view` names: a query view's
+    /// field's column, an `sql` view's column as written.
+    pub fn view_column(&self, view: &str, column: &str) -> String {
+        let definition = self.views.iter().find(|v| v.name == view).map(|v| &v.definition);
+        match definition {
+            Some(ViewDefinition::Query { entity, .. }) => {
+                self.entity(entity).map_or_else(|| column.to_string(), |e| e.column_of(column))
+            }
+            _ => column.to_string(),
+        }
     }
 }
 
@@ -605,6 +621,31 @@ pub enum Privilege {
     References,
     Truncate,
     Trigger,
+    /// Calling a function (only on functions).
+    Execute,
+}
+
+/// One privilege of one role on one view or declared function, flattened
+/// like [`Grant`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectGrant {
+    pub role: String,
+    pub kind: GrantedObject,
+    /// The view's or function's name.
+    pub object: String,
+    pub privilege: Privilege,
+    /// Column privileges on a view: its fields (a query view) or its
+    /// columns (an `sql` view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+}
+
+/// What an [`ObjectGrant`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantedObject {
+    View,
+    Function,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

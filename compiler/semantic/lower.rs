@@ -93,7 +93,6 @@ impl<'a> Analyzer<'a> {
         for unit in self.units {
             for declaration in &unit.ast.declarations {
                 match declaration {
-                    Declaration::Grant(g) => self.lower_grant(g),
                     Declaration::Allow(a) => self.lower_allow(a),
                     Declaration::Policy(p) => self.lower_policy(p),
                     Declaration::Workload(w) => {
@@ -111,6 +110,12 @@ impl<'a> Analyzer<'a> {
         for (_, declaration) in self.declarations() {
             if let Declaration::Trigger(t) = declaration {
                 self.lower_trigger(t);
+            }
+        }
+        // Grants may name views and functions, declared anywhere.
+        for (_, declaration) in self.declarations() {
+            if let Declaration::Grant(g) = declaration {
+                self.lower_grant(g);
             }
         }
         // Later phases read the builds; the finished entities move into the IR last.
@@ -152,6 +157,8 @@ impl<'a> Analyzer<'a> {
         ir.allows.sort();
         ir.allows.dedup();
         ir.grants.dedup();
+        ir.object_grants.sort();
+        ir.object_grants.dedup();
         ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
         ir.views.sort_by(|a, b| a.name.cmp(&b.name));
         ir.functions.sort_by(|a, b| a.name.cmp(&b.name));

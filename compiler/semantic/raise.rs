@@ -169,6 +169,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
             ir::Privilege::References => PrivilegeKind::References,
             ir::Privilege::Truncate => PrivilegeKind::Truncate,
             ir::Privilege::Trigger => PrivilegeKind::Trigger,
+            ir::Privilege::Execute => PrivilegeKind::Execute,
         };
         match grants.iter_mut().find(|(r, e, c, _)| *r == g.role && *e == g.entity && *c == g.columns.as_ref()) {
             Some(group) => group.3.push(kind),
@@ -185,11 +186,13 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
                     span: NO_SPAN,
                 })
                 .collect(),
-            entities: vec![ident(entity)],
+            on_functions: false,
+            objects: vec![ident(entity)],
             roles: vec![ident(role)],
             span: NO_SPAN,
         }));
     }
+    out.extend(object_grants(ir));
     for p in &ir.policies {
         let Some(entity) = ir.entity(&p.entity) else { continue };
         let mut items = Vec::new();
@@ -658,4 +661,47 @@ pub fn fresh_name(taken: &BTreeSet<String>, base: &str) -> String {
         return base.to_string();
     }
     (2..).map(|n| format!("{base}_{n}")).find(|n| !taken.contains(n)).expect("some number is free")
+}
+
+/// One `grant` per role, view or function and column list:
+/// `grant select on CustomerView to r`, `grant execute on function f to r`.
+fn object_grants(ir: &ir::Ir) -> Vec<Declaration> {
+    type ObjectGroup<'i> = (&'i str, ir::GrantedObject, &'i str, Option<&'i Vec<String>>, Vec<PrivilegeKind>);
+    let mut groups: Vec<ObjectGroup> = Vec::new();
+    for g in &ir.object_grants {
+        let kind = match g.privilege {
+            ir::Privilege::Select => PrivilegeKind::Select,
+            ir::Privilege::Insert => PrivilegeKind::Insert,
+            ir::Privilege::Update => PrivilegeKind::Update,
+            ir::Privilege::Delete => PrivilegeKind::Delete,
+            ir::Privilege::References => PrivilegeKind::References,
+            ir::Privilege::Truncate => PrivilegeKind::Truncate,
+            ir::Privilege::Trigger => PrivilegeKind::Trigger,
+            ir::Privilege::Execute => PrivilegeKind::Execute,
+        };
+        let key = (g.role.as_str(), g.kind, g.object.as_str(), g.columns.as_ref());
+        match groups.iter_mut().find(|(r, k, o, c, _)| (*r, *k, *o, *c) == key) {
+            Some(group) => group.4.push(kind),
+            None => groups.push((key.0, key.1, key.2, key.3, vec![kind])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(role, kind, object, columns, kinds)| {
+            Declaration::Grant(ast::Grant {
+                privileges: kinds
+                    .into_iter()
+                    .map(|kind| Privilege {
+                        kind,
+                        columns: columns.map(|c| c.iter().map(|c| ident(c)).collect()),
+                        span: NO_SPAN,
+                    })
+                    .collect(),
+                on_functions: kind == ir::GrantedObject::Function,
+                objects: vec![ident(object)],
+                roles: vec![ident(role)],
+                span: NO_SPAN,
+            })
+        })
+        .collect()
 }

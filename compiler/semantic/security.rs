@@ -80,9 +80,31 @@ impl<'a> Analyzer<'a> {
     }
 
     pub(super) fn lower_grant(&mut self, grant: &ast::Grant) {
-        let entities: Vec<&ast::Ident> = grant.entities.iter().filter(|e| self.known_entity(e)).collect();
         let roles: Vec<&ast::Ident> = grant.roles.iter().filter(|r| self.known_role(r)).collect();
+        if grant.on_functions {
+            self.lower_function_grant(grant, &roles);
+            return;
+        }
+        let mut entities = Vec::new();
+        let mut views = Vec::new();
+        for object in &grant.objects {
+            if self.entities.contains_key(&object.name) {
+                entities.push(object);
+            } else if self.ir.views.iter().any(|v| v.name == object.name) {
+                views.push(object);
+            } else {
+                self.unknown_relation(object);
+            }
+        }
         for privilege in &grant.privileges {
+            if privilege.kind == PrivilegeKind::Execute {
+                self.report(
+                    Diagnostic::new(codes::E0601, "execute is granted on functions, not on entities or views")
+                        .at(privilege.span, "not a privilege of entities or views")
+                        .help("name the functions: `grant execute on function name to role`"),
+                );
+                continue;
+            }
             if privilege.columns.is_some()
                 && !matches!(
                     privilege.kind,
@@ -107,6 +129,7 @@ impl<'a> Analyzer<'a> {
                 PrivilegeKind::References => &[ir::Privilege::References],
                 PrivilegeKind::Truncate => &[ir::Privilege::Truncate],
                 PrivilegeKind::Trigger => &[ir::Privilege::Trigger],
+                PrivilegeKind::Execute => &[],
                 PrivilegeKind::All => {
                     &[ir::Privilege::Select, ir::Privilege::Insert, ir::Privilege::Update, ir::Privilege::Delete]
                 }
@@ -135,7 +158,99 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
+            for view in &views {
+                let columns = match &privilege.columns {
+                    None => None,
+                    Some(cols) => match self.view_columns(view, cols) {
+                        Some(c) => Some(c),
+                        None => continue,
+                    },
+                };
+                for role in &roles {
+                    for kind in kinds {
+                        self.ir.object_grants.push(ir::ObjectGrant {
+                            role: role.name.clone(),
+                            kind: ir::GrantedObject::View,
+                            object: view.name.clone(),
+                            privilege: *kind,
+                            columns: columns.clone(),
+                        });
+                    }
+                }
+            }
         }
+    }
+
+    /// `grant execute on function f, … to r`: only `execute`, only on
+    /// declared functions.
+    fn lower_function_grant(&mut self, grant: &ast::Grant, roles: &[&ast::Ident]) {
+        let mut valid = true;
+        for privilege in grant.privileges.iter().filter(|p| p.kind != PrivilegeKind::Execute || p.columns.is_some()) {
+            valid = false;
+            self.report(
+                Diagnostic::new(codes::E0601, "only execute can be granted on functions")
+                    .at(privilege.span, "not a privilege of functions")
+                    .help("grant `execute` on the function, or the other privileges on the entities or views it reads"),
+            );
+        }
+        for function in &grant.objects {
+            if !self.ir.functions.iter().any(|f| f.name == function.name) {
+                let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", function.name))
+                    .at(function.span, "no such function");
+                d = match did_you_mean(&function.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => {
+                        d.help(format!("declare it: `function {}() returns … language sql {{ … }}`", function.name))
+                    }
+                };
+                self.report(d);
+                continue;
+            }
+            if !valid {
+                continue;
+            }
+            for role in roles {
+                self.ir.object_grants.push(ir::ObjectGrant {
+                    role: role.name.clone(),
+                    kind: ir::GrantedObject::Function,
+                    object: function.name.clone(),
+                    privilege: ir::Privilege::Execute,
+                    columns: None,
+                });
+            }
+        }
+    }
+
+    /// E0102 for a grant's object that is neither an entity nor a view.
+    fn unknown_relation(&mut self, ident: &ast::Ident) {
+        let label = if self.ir.views.is_empty() { "no such entity" } else { "no such entity or view" };
+        let mut d = Diagnostic::new(codes::E0102, format!("unknown entity `{}`", ident.name)).at(ident.span, label);
+        let candidates = self.entities.keys().map(String::as_str).chain(self.ir.views.iter().map(|v| v.name.as_str()));
+        if let Some(s) = did_you_mean(&ident.name, candidates) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.report(d);
+    }
+
+    /// A column grant's columns on a view: the fields a query view selects
+    /// (E0103 for others), an `sql` view's columns as written.
+    fn view_columns(&mut self, view: &ast::Ident, names: &[ast::Ident]) -> Option<Vec<String>> {
+        let definition = &self.ir.views.iter().find(|v| v.name == view.name)?.definition;
+        let ir::ViewDefinition::Query { columns, .. } = definition else {
+            return Some(names.iter().map(|n| n.name.clone()).collect());
+        };
+        let columns = columns.clone();
+        let mut ok = true;
+        for name in names.iter().filter(|n| !columns.contains(&n.name)) {
+            ok = false;
+            let mut d = Diagnostic::new(codes::E0103, format!("view `{}` has no column `{}`", view.name, name.name))
+                .at(name.span, "not a column of the view");
+            if let Some(s) = did_you_mean(&name.name, columns.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            self.report(d);
+        }
+        ok.then(|| names.iter().map(|n| n.name.clone()).collect())
     }
 
     pub(super) fn lower_policy(&mut self, policy: &ast::Policy) {

@@ -501,7 +501,10 @@ pub struct Role {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     pub privileges: Vec<Privilege>,
-    pub entities: Vec<Ident>,
+    /// `on function f, …`: the objects are declared functions.
+    pub on_functions: bool,
+    /// Entities or views, or functions when `on_functions`.
+    pub objects: Vec<Ident>,
     pub roles: Vec<Ident>,
     pub span: Span,
 }
@@ -523,6 +526,8 @@ pub enum PrivilegeKind {
     Truncate,
     /// Creating triggers on the table.
     Trigger,
+    /// Calling a function.
+    Execute,
     All,
 }
 

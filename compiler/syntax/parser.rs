@@ -1077,7 +1077,8 @@ impl<'t> Converter<'t> {
 
     fn grant(&mut self, pair: Pair<Rule>) -> Grant {
         let span = self.span(&pair);
-        let mut grant = Grant { privileges: Vec::new(), entities: Vec::new(), roles: Vec::new(), span };
+        let mut grant =
+            Grant { privileges: Vec::new(), on_functions: false, objects: Vec::new(), roles: Vec::new(), span };
         let mut lists = 0;
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -1092,15 +1093,17 @@ impl<'t> Converter<'t> {
                         "references" => PrivilegeKind::References,
                         "truncate" => PrivilegeKind::Truncate,
                         "trigger" => PrivilegeKind::Trigger,
+                        "execute" => PrivilegeKind::Execute,
                         _ => PrivilegeKind::All,
                     };
                     let columns = pi.next().map(|c| self.column_list(c));
                     grant.privileges.push(Privilege { kind, columns, span: pspan });
                 }
+                Rule::grant_on_functions => grant.on_functions = true,
                 Rule::ident_list => {
                     let names = p.into_inner().map(|i| self.ident(i)).collect();
                     if lists == 0 {
-                        grant.entities = names;
+                        grant.objects = names;
                     } else {
                         grant.roles = names;
                     }

@@ -866,6 +866,7 @@ fn grant_text(g: &Grant) -> String {
                 PrivilegeKind::References => "references",
                 PrivilegeKind::Truncate => "truncate",
                 PrivilegeKind::Trigger => "trigger",
+                PrivilegeKind::Execute => "execute",
                 PrivilegeKind::All => "all",
             };
             match &p.columns {
@@ -874,7 +875,8 @@ fn grant_text(g: &Grant) -> String {
             }
         })
         .collect();
-    format!("grant {} on {} to {}", privileges.join(", "), ident_list(&g.entities), ident_list(&g.roles))
+    let on = if g.on_functions { "on function" } else { "on" };
+    format!("grant {} {on} {} to {}", privileges.join(", "), ident_list(&g.objects), ident_list(&g.roles))
 }
 
 fn policy_item_span(item: &PolicyItem) -> Span {

@@ -8,6 +8,9 @@
 //!   reads every column as its reader), its history and as-of function are
 //!   readable by whoever may read the entity. Generated routines are not
 //!   executable by PUBLIC; the purge function by nobody but the owner.
+//! - `grant … on View` → the view's table or column privileges; `grant
+//!   execute on function f` → EXECUTE on the function (PUBLIC keeps the
+//!   EXECUTE PostgreSQL gives it by default).
 //! - `policy` → one PostgreSQL policy per command (named `<policy>` for one
 //!   command, `<policy>_<command>` for several) and FORCE ROW LEVEL SECURITY
 //!   on the table; a history table gets the policies that filter reading.
@@ -19,9 +22,9 @@ use std::collections::BTreeSet;
 
 use super::lower::Lowering;
 use super::model::{Grant, Policy, Role, RowSecurity};
-use super::{expr, lower};
+use super::{expr, lower, types};
 use crate::diagnostics::{codes, Diagnostic};
-use crate::semantic::ir::{PolicyCommand, Privilege};
+use crate::semantic::ir::{GrantedObject, PolicyCommand, Privilege};
 
 impl Lowering<'_> {
     pub(super) fn lower_security(&mut self) {
@@ -156,6 +159,40 @@ impl Lowering<'_> {
                 }
             }
         }
+        for grant in &ir.object_grants {
+            let privilege = privilege(grant.privilege).to_string();
+            let role = grant.role.clone();
+            match grant.kind {
+                GrantedObject::View => {
+                    let name = types::type_name(&grant.object);
+                    if !views.contains(name.as_str()) {
+                        continue;
+                    }
+                    let columns = grant.columns.iter().flatten().map(|c| ir.view_column(&grant.object, c)).collect();
+                    grants.insert(Grant {
+                        kind: "TABLE".into(),
+                        object: name,
+                        params: Vec::new(),
+                        role,
+                        privilege,
+                        columns,
+                    });
+                }
+                GrantedObject::Function => {
+                    let Some(f) = routines.get(grant.object.as_str()) else { continue };
+                    let params = f.params.iter().map(|(_, t)| t.clone()).collect();
+                    let object = grant.object.clone();
+                    grants.insert(Grant {
+                        kind: "FUNCTION".into(),
+                        object,
+                        params,
+                        role,
+                        privilege,
+                        columns: Vec::new(),
+                    });
+                }
+            }
+        }
         // Generated routines run for whoever the grants above allow, never PUBLIC.
         let names: BTreeSet<String> = ir
             .entities
@@ -193,6 +230,7 @@ fn commands(commands: &[PolicyCommand]) -> Vec<&'static str> {
 
 fn privilege(privilege: Privilege) -> &'static str {
     match privilege {
+        Privilege::Execute => "EXECUTE",
         Privilege::Select => "SELECT",
         Privilege::Insert => "INSERT",
         Privilege::Update => "UPDATE",

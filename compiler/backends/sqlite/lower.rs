@@ -764,7 +764,8 @@ impl<'a> Lowering<'a> {
     fn reject_security(&mut self) {
         let ir = self.ir;
         for role in &ir.roles {
-            let grants = ir.grants.iter().filter(|g| g.role == role.name).count();
+            let grants = ir.grants.iter().filter(|g| g.role == role.name).count()
+                + ir.object_grants.iter().filter(|g| g.role == role.name).count();
             let construct = if grants == 0 {
                 format!("role `{}`", role.name)
             } else {

@@ -178,5 +178,6 @@ fn privilege_name(p: Privilege) -> &'static str {
         Privilege::References => "references",
         Privilege::Truncate => "truncate",
         Privilege::Trigger => "trigger",
+        Privilege::Execute => "execute",
     }
 }

@@ -334,10 +334,11 @@ impl<'t> Descent<'t> {
             privileges.push(privilege);
         }
         self.keyword("on")?;
-        let entities = self.ident_list()?;
+        let on_functions = self.keyword("function").is_some();
+        let objects = self.ident_list()?;
         self.keyword("to")?;
         let roles = self.ident_list()?;
-        Some(Grant { privileges, entities, roles, span: self.span(start, self.pos) })
+        Some(Grant { privileges, on_functions, objects, roles, span: self.span(start, self.pos) })
     }
 
     pub(super) fn privilege(&mut self) -> Option<Privilege> {
@@ -351,6 +352,7 @@ impl<'t> Descent<'t> {
             ("references", PrivilegeKind::References),
             ("truncate", PrivilegeKind::Truncate),
             ("trigger", PrivilegeKind::Trigger),
+            ("execute", PrivilegeKind::Execute),
             ("all", PrivilegeKind::All),
         ];
         let kind = kinds.iter().find(|(word, _)| self.keyword_here(word).is_some())?.1;
