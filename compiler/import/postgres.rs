@@ -673,15 +673,8 @@ impl Importer<'_> {
             else {
                 continue;
             };
-            let privilege = match grant.privilege.as_str() {
-                "SELECT" => ir::Privilege::Select,
-                "INSERT" => ir::Privilege::Insert,
-                "UPDATE" => ir::Privilege::Update,
-                "DELETE" => ir::Privilege::Delete,
-                "REFERENCES" => ir::Privilege::References,
-                "TRUNCATE" => ir::Privilege::Truncate,
-                "TRIGGER" => ir::Privilege::Trigger,
-                _ => continue,
+            let Some(privilege) = object_privilege(&grant.privilege).filter(|p| *p != ir::Privilege::Execute) else {
+                continue;
             };
             if !known_role(&grant.role) {
                 continue;
@@ -956,8 +949,7 @@ fn sanitize(name: &str) -> String {
     out
 }
 
-/// `film_actor` → `FilmActor`; `_AToB` → `AToB`.
-/// A privilege PostgreSQL lists on a view or routine, as the IR's.
+/// A privilege PostgreSQL lists on a table, view or routine, as the IR's.
 fn object_privilege(privilege: &str) -> Option<ir::Privilege> {
     Some(match privilege {
         "SELECT" => ir::Privilege::Select,
@@ -972,6 +964,7 @@ fn object_privilege(privilege: &str) -> Option<ir::Privilege> {
     })
 }
 
+/// `film_actor` → `FilmActor`; `_AToB` → `AToB`.
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::new();
     for part in sanitize(name).split('_').filter(|p| !p.is_empty()) {

@@ -161,16 +161,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
     type GrantGroup<'i> = (&'i str, &'i str, Option<&'i Vec<String>>, Vec<PrivilegeKind>);
     let mut grants: Vec<GrantGroup> = Vec::new();
     for g in &ir.grants {
-        let kind = match g.privilege {
-            ir::Privilege::Select => PrivilegeKind::Select,
-            ir::Privilege::Insert => PrivilegeKind::Insert,
-            ir::Privilege::Update => PrivilegeKind::Update,
-            ir::Privilege::Delete => PrivilegeKind::Delete,
-            ir::Privilege::References => PrivilegeKind::References,
-            ir::Privilege::Truncate => PrivilegeKind::Truncate,
-            ir::Privilege::Trigger => PrivilegeKind::Trigger,
-            ir::Privilege::Execute => PrivilegeKind::Execute,
-        };
+        let kind = privilege_kind(g.privilege);
         match grants.iter_mut().find(|(r, e, c, _)| *r == g.role && *e == g.entity && *c == g.columns.as_ref()) {
             Some(group) => group.3.push(kind),
             None => grants.push((&g.role, &g.entity, g.columns.as_ref(), vec![kind])),
@@ -669,16 +660,7 @@ fn object_grants(ir: &ir::Ir) -> Vec<Declaration> {
     type ObjectGroup<'i> = (&'i str, ir::GrantedObject, &'i str, Option<&'i Vec<String>>, Vec<PrivilegeKind>);
     let mut groups: Vec<ObjectGroup> = Vec::new();
     for g in &ir.object_grants {
-        let kind = match g.privilege {
-            ir::Privilege::Select => PrivilegeKind::Select,
-            ir::Privilege::Insert => PrivilegeKind::Insert,
-            ir::Privilege::Update => PrivilegeKind::Update,
-            ir::Privilege::Delete => PrivilegeKind::Delete,
-            ir::Privilege::References => PrivilegeKind::References,
-            ir::Privilege::Truncate => PrivilegeKind::Truncate,
-            ir::Privilege::Trigger => PrivilegeKind::Trigger,
-            ir::Privilege::Execute => PrivilegeKind::Execute,
-        };
+        let kind = privilege_kind(g.privilege);
         let key = (g.role.as_str(), g.kind, g.object.as_str(), g.columns.as_ref());
         match groups.iter_mut().find(|(r, k, o, c, _)| (*r, *k, *o, *c) == key) {
             Some(group) => group.4.push(kind),
@@ -704,4 +686,18 @@ fn object_grants(ir: &ir::Ir) -> Vec<Declaration> {
             })
         })
         .collect()
+}
+
+/// The source's spelling of an IR privilege.
+fn privilege_kind(privilege: ir::Privilege) -> PrivilegeKind {
+    match privilege {
+        ir::Privilege::Select => PrivilegeKind::Select,
+        ir::Privilege::Insert => PrivilegeKind::Insert,
+        ir::Privilege::Update => PrivilegeKind::Update,
+        ir::Privilege::Delete => PrivilegeKind::Delete,
+        ir::Privilege::References => PrivilegeKind::References,
+        ir::Privilege::Truncate => PrivilegeKind::Truncate,
+        ir::Privilege::Trigger => PrivilegeKind::Trigger,
+        ir::Privilege::Execute => PrivilegeKind::Execute,
+    }
 }

@@ -54,16 +54,11 @@ impl Lowering<'_> {
         }
         for grant in &ir.grants {
             let Some(entity) = ir.entity(&grant.entity) else { continue };
-            let privilege = match grant.privilege {
-                ir::Privilege::Select => "SELECT",
-                ir::Privilege::Insert => "INSERT",
-                ir::Privilege::Update => "UPDATE",
-                ir::Privilege::Delete => "DELETE",
-                ir::Privilege::References => "REFERENCES",
-                ir::Privilege::Trigger => "TRIGGER",
+            let privilege = match table_privilege(grant.privilege) {
+                Some(privilege) => privilege,
                 // Only on functions, which `object_grants` holds.
-                ir::Privilege::Execute => continue,
-                ir::Privilege::Truncate => {
+                None if grant.privilege == ir::Privilege::Execute => continue,
+                None => {
                     let id = ir.roles.iter().find(|r| r.name == grant.role).map_or("", |r| r.id.as_str());
                     self.unsupported(
                         &format!("`grant truncate on {}` to role `{}`", entity.name, grant.role),
@@ -98,14 +93,9 @@ impl Lowering<'_> {
         for grant in &ir.object_grants {
             let Some(role) = roles.get_mut(&grant.role) else { continue };
             let view = snake_case(&grant.object);
-            let privilege = match grant.privilege {
-                ir::Privilege::Select => "SELECT",
-                ir::Privilege::Insert => "INSERT",
-                ir::Privilege::Update => "UPDATE",
-                ir::Privilege::Delete => "DELETE",
-                ir::Privilege::References => "REFERENCES",
-                ir::Privilege::Trigger => "TRIGGER",
-                ir::Privilege::Truncate | ir::Privilege::Execute => {
+            let privilege = match table_privilege(grant.privilege) {
+                Some(privilege) => privilege,
+                None => {
                     let on = match grant.kind {
                         ir::GrantedObject::View => "view",
                         ir::GrantedObject::Function => "function",
@@ -151,4 +141,18 @@ impl Lowering<'_> {
             );
         }
     }
+}
+
+/// The MySQL privilege a grant on a table or view gives; `None` for
+/// truncate (MySQL ties it to DROP) and execute (functions only).
+fn table_privilege(privilege: ir::Privilege) -> Option<&'static str> {
+    Some(match privilege {
+        ir::Privilege::Select => "SELECT",
+        ir::Privilege::Insert => "INSERT",
+        ir::Privilege::Update => "UPDATE",
+        ir::Privilege::Delete => "DELETE",
+        ir::Privilege::References => "REFERENCES",
+        ir::Privilege::Trigger => "TRIGGER",
+        ir::Privilege::Truncate | ir::Privilege::Execute => return None,
+    })
 }
