@@ -10,7 +10,10 @@
 //! `SCHEMAC_BENCH_MEMORY=N` compiles N entities once and prints peak RSS;
 //! `SCHEMAC_BENCH_TABLE=1` times each stage itself (median of a few runs) at
 //! 100, 1,000, 5,000 and 10,000 entities and prints the Markdown table of the
-//! README's performance section (`scripts/bench --readme` puts it there).
+//! README's performance section (`scripts/bench --readme` puts it there);
+//! `SCHEMAC_BENCH_PROFILE=STAGE:N[:RUNS]` runs one stage (parse, check, build,
+//! plan) on N entities RUNS times (default 10) and nothing else, for a
+//! profiler (`perf record`) or a counter (`perf stat -e instructions:u`).
 
 #[path = "synthetic.rs"]
 mod synthetic;
@@ -20,9 +23,43 @@ use schemac::driver::{self, Input};
 use schemac::performance::storage::thousands;
 use schemac::pipeline;
 
-/// The allocator the `schemac` binary uses, so the numbers are the CLI's.
+/// The allocator the `schemac` binary uses, so the numbers are the CLI's,
+/// counting the bytes live and their peak for `SCHEMAC_BENCH_PROFILE=memory:N`.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Counting = Counting;
+
+struct Counting;
+
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static ALLOCATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+            let live = LIVE.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, std::sync::atomic::Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        if COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        }
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+            let live = LIVE.fetch_add(new_size, std::sync::atomic::Ordering::Relaxed) + new_size;
+            PEAK.fetch_max(live, std::sync::atomic::Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+    }
+}
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
@@ -159,7 +196,84 @@ fn main() {
         table();
         return;
     }
+    if let Ok(spec) = std::env::var("SCHEMAC_BENCH_PROFILE") {
+        profile(&spec);
+        return;
+    }
     divan::main();
+}
+
+/// `SCHEMAC_BENCH_PROFILE=STAGE:N[:RUNS]`: one stage, nothing else timed.
+fn profile(spec: &str) {
+    let mut parts = spec.split(':');
+    let stage = parts.next().unwrap_or_default();
+    let entities: usize = parts.next().and_then(|n| n.parse().ok()).expect("SCHEMAC_BENCH_PROFILE=STAGE:N[:RUNS]");
+    let runs: usize = parts.next().and_then(|n| n.parse().ok()).unwrap_or(10);
+    let inputs = inputs(entities);
+    let started = std::time::Instant::now();
+    match stage {
+        "parse" => (0..runs).for_each(|_| {
+            let mut sources = Sources::new();
+            divan::black_box(
+                inputs.iter().map(|i| driver::parse_file(&mut sources, i).0.declarations.len()).sum::<usize>(),
+            );
+        }),
+        "check" => (0..runs).for_each(|_| {
+            divan::black_box(driver::compile(&inputs));
+        }),
+        "memory" => {
+            use std::sync::atomic::Ordering::Relaxed;
+            let mib = |bytes: usize| bytes as f64 / 1048576.0;
+            LIVE.store(0, Relaxed);
+            COUNTING.store(true, Relaxed);
+            let mut sources = Sources::new();
+            let trees: Vec<_> = inputs.iter().map(|i| driver::parse_file(&mut sources, i).0).collect();
+            eprintln!(
+                "syntax trees: {:.1} MiB live, {} allocations",
+                mib(LIVE.load(Relaxed)),
+                ALLOCATIONS.load(Relaxed)
+            );
+            drop(trees);
+            drop(sources);
+            LIVE.store(0, Relaxed);
+            PEAK.store(0, Relaxed);
+            ALLOCATIONS.store(0, Relaxed);
+            let compilation = driver::compile(&inputs);
+            eprintln!(
+                "check: {:.1} MiB live after, {:.1} MiB peak, {} allocations",
+                mib(LIVE.load(Relaxed)),
+                mib(PEAK.load(Relaxed)),
+                ALLOCATIONS.load(Relaxed)
+            );
+            use schemac::semantic::ir;
+            use schemac::syntax::ast;
+            eprintln!("sizes: ast Member {} Field {} Expr {} Ident {} TypeRef {} Declaration {} Entity {}; ir Entity {} Field {} Expr {} Type {} Relation {} Index {} Check {}",
+                size_of::<ast::Member>(), size_of::<ast::Field>(), size_of::<ast::Expr>(), size_of::<ast::Ident>(), size_of::<ast::TypeRef>(), size_of::<ast::Declaration>(), size_of::<ast::Entity>(),
+                size_of::<ir::Entity>(), size_of::<ir::Field>(), size_of::<ir::Expr>(), size_of::<ir::Type>(), size_of::<ir::Relation>(), size_of::<ir::Index>(), size_of::<ir::Check>());
+            let ir_json = serde_json::to_vec(&compilation.ir).map_or(0, |j| j.len());
+            eprintln!("IR as compact JSON: {:.1} MiB", mib(ir_json));
+            return;
+        }
+        "build" => {
+            let options = pipeline::Options::default();
+            (0..runs).for_each(|_| {
+                divan::black_box(full_build(&inputs, &options));
+            })
+        }
+        "plan" => {
+            let before = state(&inputs, None);
+            let after = state(&changed_inputs(entities), Some(&before));
+            let options = schemac::backends::postgres::Options::default();
+            let started = std::time::Instant::now();
+            (0..runs).for_each(|_| {
+                divan::black_box(schemac::migrate::plan(&before, &after, &options));
+            });
+            eprintln!("plan: {:.1} ms per run", started.elapsed().as_secs_f64() * 1e3 / runs as f64);
+            return;
+        }
+        other => panic!("SCHEMAC_BENCH_PROFILE: unknown stage `{other}` (parse, check, build, plan)"),
+    }
+    eprintln!("{stage}: {:.1} ms per run", started.elapsed().as_secs_f64() * 1e3 / runs as f64);
 }
 
 /// The table's sizes and how many runs each stage's median is taken over.

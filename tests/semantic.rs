@@ -454,7 +454,7 @@ fn denormalized_fields_name_their_source_through_a_navigation_to_one_row() {
     let note = c.ir.entity("Note").unwrap();
     assert_eq!(
         note.field("author_email").unwrap().denormalized_from,
-        Some(ir::Denormalized { navigation: "author".into(), entity: "User".into(), field: "email".into() })
+        Some(Box::new(ir::Denormalized { navigation: "author".into(), entity: "User".into(), field: "email".into() }))
     );
     // A typo in the navigation, a missing field, another type, a navigation to many rows.
     for (field, message, pointed) in [

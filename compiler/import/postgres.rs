@@ -220,7 +220,7 @@ impl Importer<'_> {
                 identity: column.identity,
                 identity_always: column.identity_always,
                 serial: column.serial,
-                generated,
+                generated: generated.map(Box::new),
                 pii: None,
                 doc: column.comment.clone(),
                 renamed_from: None,

@@ -104,7 +104,7 @@ pub fn apply(old: &Ir, renames: &Renames) -> Ir {
                 field.column = column.clone();
             }
             field.id = format!("field:{name}.{}", field.name);
-            for e in field.default.iter_mut().chain(field.generated.iter_mut()) {
+            for e in field.default.iter_mut().chain(field.generated.as_deref_mut()) {
                 rename_columns(e, &f);
             }
         }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::expr::{self, ColumnRef, ExprEnv};
 use super::ir::{self, Origin, Type};
@@ -18,7 +19,9 @@ pub struct EntityBuild<'a> {
     pub name_span: Span,
     /// Attributes waiting for the relations phase to finish.
     pub pending: Vec<Pending<'a>>,
-    pub field_spans: BTreeMap<String, Span>,
+    /// Where each field of `entity.fields` was declared, in the same order
+    /// (fields are only ever pushed while the entity is built).
+    pub field_spans: Vec<Span>,
     /// Fields whose type did not resolve: referenced silently, never re-reported.
     pub broken_fields: BTreeSet<String>,
     /// Navigation names: relation fields on this entity.
@@ -32,6 +35,9 @@ pub struct EntityBuild<'a> {
     /// `denormalized from navigation.field` on fields, resolved once the
     /// relations exist: (field, navigation, source field).
     pub denormalized: Vec<(String, ast::Ident, ast::Ident)>,
+    /// [`EntityBuild::columns`] as the entity was finished: what policies,
+    /// queries and views on it may name (shared, not rebuilt for each).
+    pub finished_columns: Rc<BTreeMap<String, ColumnRef>>,
 }
 
 /// A member and where it came from: the file whose names it uses, its origin,
@@ -65,13 +71,14 @@ impl<'a> EntityBuild<'a> {
             entity: ir::Entity::new(name, &snake_case(name), docs, origin),
             name_span,
             pending: Vec::new(),
-            field_spans: BTreeMap::new(),
+            field_spans: Vec::new(),
             broken_fields: BTreeSet::new(),
             navigations: BTreeMap::new(),
             primary_fields: Vec::new(),
             pattern_relations: Vec::new(),
             implicit_key: None,
             denormalized: Vec::new(),
+            finished_columns: Rc::default(),
         }
     }
 
@@ -95,6 +102,17 @@ impl<'a> EntityBuild<'a> {
             }
         }
         columns
+    }
+
+    /// Where the field `name` was declared, if the entity has it.
+    pub fn field_span(&self, name: &str) -> Option<Span> {
+        self.entity.fields.iter().position(|f| f.name == name).map(|i| self.field_spans[i])
+    }
+
+    /// Adds a field and where it was declared.
+    pub fn push_field(&mut self, field: ir::Field, span: Span) {
+        self.entity.fields.push(field);
+        self.field_spans.push(span);
     }
 }
 
@@ -165,7 +183,7 @@ impl<'a> Analyzer<'a> {
     fn lower_field(&mut self, build: &mut EntityBuild, field: &ast::Field, pending: &Pending) {
         let name = &field.name.name;
         let span = pending.blame.unwrap_or(field.name.span);
-        if let Some(first) = build.field_spans.get(name).copied() {
+        if let Some(first) = build.field_span(name) {
             let d = match (&pending.origin, pending.blame) {
                 (Origin::Pattern { pattern }, Some(apply)) => Diagnostic::new(
                     codes::E0401,
@@ -185,7 +203,6 @@ impl<'a> Analyzer<'a> {
             self.naming(&field.name, Case::Snake, "field");
         }
         self.not_reserved(&field.name);
-        build.field_spans.insert(name.clone(), span);
         let id = format!("field:{}.{name}", build.entity.name);
         self.source_map.spans.insert(id.clone(), span);
         let ty = match self.resolve_type(pending.file, &field.ty) {
@@ -321,7 +338,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        build.entity.fields.push(lowered);
+        build.push_field(lowered, span);
     }
 
     fn lower_default(&mut self, build: &EntityBuild, field: &ast::Field, e: &ast::Expr, ty: &Type) -> Option<ir::Expr> {
@@ -479,11 +496,11 @@ impl<'a> Analyzer<'a> {
                 }
                 let build = self.entities.get_mut(&name).expect("entity exists");
                 if let Some(f) = build.entity.fields.iter_mut().find(|f| f.name == field) {
-                    f.denormalized_from = Some(ir::Denormalized {
+                    f.denormalized_from = Some(Box::new(ir::Denormalized {
                         navigation: navigation.name.clone(),
                         entity: target,
                         field: source.name.clone(),
-                    });
+                    }));
                 }
             }
         }
@@ -499,7 +516,8 @@ impl<'a> Analyzer<'a> {
     }
 
     fn finish_entity(&mut self, build: &mut EntityBuild) {
-        let columns = build.columns(|t| self.value_type(t));
+        let columns = Rc::new(build.columns(|t| self.value_type(t)));
+        build.finished_columns = Rc::clone(&columns);
         let enums = self.enum_values.clone();
         let pending = std::mem::take(&mut build.pending);
         let mut primaries: Vec<(Vec<String>, Span)> =
@@ -721,7 +739,7 @@ impl<'a> Analyzer<'a> {
                 );
             }
             if let Some(field) = build.entity.fields.iter_mut().find(|f| f.name == generated) {
-                field.generated = Some(lowered.expr);
+                field.generated = Some(Box::new(lowered.expr));
             }
             return;
         }

@@ -311,8 +311,10 @@ pub struct Field {
     /// default (PostgreSQL's `serial`; what Prisma's `autoincrement()` makes).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub serial: bool,
+    /// Boxed, like `denormalized_from`: rare, and a field is one of the
+    /// most numerous objects of the IR (its size is the IR's size).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub generated: Option<Expr>,
+    pub generated: Option<Box<Expr>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pii: Option<Pii>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -321,7 +323,7 @@ pub struct Field {
     pub renamed_from: Option<String>,
     /// A copy of another entity's field (`denormalized from customer.email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub denormalized_from: Option<Denormalized>,
+    pub denormalized_from: Option<Box<Denormalized>>,
     pub origin: Origin,
 }
 

@@ -408,7 +408,7 @@ impl<'a> Analyzer<'a> {
         let Some(build) = self.entities.get_mut(entity) else { return false };
         let existing = build.navigations.get(&name.name).map(|n| n.span).or_else(|| {
             // A field of the same name is fine only if it is this relation's own key column.
-            build.field_spans.get(&name.name).copied()
+            build.field_span(&name.name)
         });
         if let Some(first) = existing {
             self.report(
@@ -518,7 +518,7 @@ impl<'a> Analyzer<'a> {
             let build = self.entities.get_mut(from).expect("entity checked");
             if let Some(existing) = build.entity.fields.iter_mut().find(|f| f.name == column) {
                 if existing.ty != *ty {
-                    let first = build.field_spans.get(&column).copied().unwrap_or(at);
+                    let first = build.field_span(&column).unwrap_or(at);
                     self.report(
                         Diagnostic::new(
                             codes::E0300,
@@ -534,24 +534,26 @@ impl<'a> Analyzer<'a> {
             } else {
                 let field_id = format!("field:{from}.{column}");
                 self.source_map.spans.insert(field_id.clone(), at);
-                build.field_spans.insert(column.clone(), at);
-                build.entity.fields.push(ir::Field {
-                    id: field_id,
-                    serial: false,
-                    name: column.clone(),
-                    column: column.clone(),
-                    ty: ty.clone(),
-                    nullable: !options.required,
-                    default: None,
-                    identity: false,
-                    identity_always: false,
-                    generated: None,
-                    pii: None,
-                    doc: None,
-                    renamed_from: None,
-                    denormalized_from: None,
-                    origin: Origin::Relation { relation: id.to_string() },
-                });
+                build.push_field(
+                    ir::Field {
+                        id: field_id,
+                        serial: false,
+                        name: column.clone(),
+                        column: column.clone(),
+                        ty: ty.clone(),
+                        nullable: !options.required,
+                        default: None,
+                        identity: false,
+                        identity_always: false,
+                        generated: None,
+                        pii: None,
+                        doc: None,
+                        renamed_from: None,
+                        denormalized_from: None,
+                        origin: Origin::Relation { relation: id.to_string() },
+                    },
+                    at,
+                );
             }
             columns.push(column);
         }
@@ -633,7 +635,7 @@ impl<'a> Analyzer<'a> {
         if let Some(build) = self.entities.get_mut(&name) {
             // The junction can be navigated to both ends: Membership.user, Membership.team.
             for (navigation, cols) in [(from_prefix, from_columns), (to_prefix, to_columns)] {
-                if !build.field_spans.contains_key(&navigation) {
+                if build.field_span(&navigation).is_none() {
                     build.navigations.entry(navigation).or_insert(Navigation { columns: cols, span: relation.span });
                 }
             }

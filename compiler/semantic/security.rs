@@ -344,7 +344,7 @@ impl<'a> Analyzer<'a> {
             if !self.claim_id(&id, policy.name.span, duplicate, "declared again") {
                 continue;
             }
-            let columns = self.entities[&entity.name].columns(|t| self.value_type(t));
+            let columns = std::rc::Rc::clone(&self.entities[&entity.name].finished_columns);
             let env = ExprEnv {
                 columns: Some(&columns),
                 entity: &entity.name,

@@ -23,7 +23,7 @@ impl<'a> Analyzer<'a> {
         if !self.known_entity(&query.entity) {
             return;
         }
-        let columns = self.entities[&query.entity.name].columns(|t| self.value_type(t));
+        let columns = std::rc::Rc::clone(&self.entities[&query.entity.name].finished_columns);
         let enums = self.enum_values.clone();
         let env = ExprEnv {
             columns: Some(&columns),
@@ -174,7 +174,7 @@ impl<'a> Analyzer<'a> {
                     return;
                 }
                 let build = self.entities.remove(&entity.name).expect("entity checked");
-                let available = build.columns(|t| self.value_type(t));
+                let available = std::rc::Rc::clone(&build.finished_columns);
                 let selected = match columns {
                     Some(cols) => self.resolve_columns(&build, cols, None),
                     None => Some(build.entity.fields.iter().map(|f| f.name.clone()).collect()),

@@ -888,7 +888,7 @@ impl<'a> Lowering<'a> {
     /// Helper routines, only when something uses them.
     fn add_helpers(&mut self) {
         let uses_v7 = self.ir.entities.iter().flat_map(|e| &e.fields).any(|f| {
-            f.default.as_ref().is_some_and(expr::uses_uuid_v7) || f.generated.as_ref().is_some_and(expr::uses_uuid_v7)
+            f.default.as_ref().is_some_and(expr::uses_uuid_v7) || f.generated.as_deref().is_some_and(expr::uses_uuid_v7)
         });
         let mut helpers = Vec::new();
         if uses_v7 {

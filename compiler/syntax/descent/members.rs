@@ -22,10 +22,14 @@ impl<'t> Descent<'t> {
 
     /// The members of an entity, junction or pattern body, up to its `}`.
     pub(super) fn members(&mut self, item: fn(&mut Self) -> Option<Member>) -> Option<Vec<Member>> {
-        let mut members = Vec::new();
-        for member in self.block(item)? {
+        let block = self.block(item)?;
+        let mut members = Vec::with_capacity(block.len());
+        for member in block {
             push_member(self.text, &mut members, member);
         }
+        // Members are large (a field is ~300 bytes) and a syntax tree lives
+        // through analysis: no growth slack.
+        members.shrink_to_fit();
         Some(members)
     }
 
