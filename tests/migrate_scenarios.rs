@@ -20,7 +20,7 @@ use schemac::driver;
 use schemac::migrate::apply::Until;
 use schemac::migrate::{self, apply};
 use schemac::pipeline;
-use support::scenario::{assert_same_but_column_last, build, snapshot, Scenario};
+use support::scenario::{assert_same_but_columns_last, build, snapshot, Scenario};
 
 const ORDERS: &str = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
 entity Order {\n  id bigint = identity primary\n  total int\n  customer_id bigint\n  code varchar(20)\n}\n";
@@ -221,12 +221,12 @@ fn expand_only(s: &mut Scenario, stored: &migrate::script::StoredPlan) -> usize 
 
 /// The catalog after undoing the whole plan: `before`'s, but for `moved`
 /// (made again by the undo, so last).
-fn assert_reverted(s: &mut Scenario, before: &str, stored: &migrate::script::StoredPlan, moved: &str) {
+fn assert_reverted(s: &mut Scenario, before: &str, stored: &migrate::script::StoredPlan, moved: &[&str]) {
     apply::revert(&mut s.db.client, "public", stored).unwrap_or_else(|e| panic!("down: {e}\n{}", s.readable()));
     let (_, before_catalog, _) = build(before, None);
     let mut actual = s.db.catalog("public");
     actual.tables.retain(|t| t.name != apply::JOURNAL);
-    assert_same_but_column_last(&before_catalog, &actual, "order", moved, &s.readable());
+    assert_same_but_columns_last(&before_catalog, &actual, "order", moved, &s.readable());
 }
 
 fn with_shadow() -> Options {
@@ -259,7 +259,7 @@ fn int_to_bigint_through_a_shadow_column_rewrites_nothing_and_keeps_old_clients_
     assert_eq!(s.scalar("SELECT total || '/' || total_new FROM \"order\" WHERE id = 2"), "12/12");
     let report = apply::apply(&mut s.db.client, "public", std::slice::from_ref(&stored)).unwrap();
     assert_eq!(report.applied, vec![("m".to_string(), stored.steps.len() + 1 - contract)]);
-    s.assert_matches_after_with_column_last("order", "total");
+    s.assert_matches_after_with_columns_last("order", &["total"]);
     assert_eq!(s.relfilenode("order"), node, "no rewrite at the contract either");
     assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2002");
     assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), (2_001_000 + 10 + 10 + 7 + 9).to_string());
@@ -270,7 +270,7 @@ fn int_to_bigint_through_a_shadow_column_rewrites_nothing_and_keeps_old_clients_
         "CREATE INDEX order_total_idx ON public.\"order\" USING btree (total)"
     );
     // Down: the integer column again, with every value.
-    assert_reverted(&mut s, &before, &stored, "total");
+    assert_reverted(&mut s, &before, &stored, &["total"]);
     assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), (2_001_000 + 36).to_string());
     assert_eq!(s.scalar("SELECT pg_typeof(total) FROM \"order\" LIMIT 1"), "integer");
 }
@@ -303,7 +303,7 @@ fn a_declared_rename_through_a_shadow_column_keeps_both_names_working_until_the_
     assert!(duplicate.is_err(), "the unique index on reference refuses a duplicate");
     let report = apply::apply(&mut s.db.client, "public", std::slice::from_ref(&stored)).unwrap();
     assert_eq!(report.applied, vec![("m".to_string(), stored.steps.len() + 1 - contract)]);
-    s.assert_matches_after_with_column_last("order", "reference");
+    s.assert_matches_after_with_columns_last("order", &["reference"]);
     assert_eq!(s.relfilenode("order"), node);
     assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2002");
     assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE reference LIKE 'o%'"), "1999");
@@ -311,7 +311,7 @@ fn a_declared_rename_through_a_shadow_column_keeps_both_names_working_until_the_
         s.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'order' AND column_name = 'code'"),
         "0"
     );
-    assert_reverted(&mut s, &before, &stored, "code");
+    assert_reverted(&mut s, &before, &stored, &["code"]);
     assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE code LIKE 'o%'"), "1999");
 }
 
@@ -336,6 +336,44 @@ fn a_shadow_column_is_not_used_where_the_column_is_a_key_and_the_plan_says_why()
     assert!(readable.contains("(in place: it is part of the primary key)"), "{readable}");
     assert!(!readable.contains("_new"), "{readable}");
     assert!(!in_place.contains("_new"), "the default stays in place: {in_place}");
+}
+
+/// The backfill and the index builds run outside a transaction: a plan with
+/// a type change and a rename through shadows, killed before any step,
+/// resumes to the same end state with every row.
+#[test]
+fn a_shadow_column_plan_killed_after_any_step_resumes_to_the_same_end_state() {
+    let before = ORDERS.replace("  code varchar(20)\n", "  code varchar(20) unique\n  index (total)\n");
+    let after = before
+        .replace("  total int\n", "  total bigint\n")
+        .replace("  code varchar(20) unique\n", "  reference varchar(20) unique renamed_from code\n");
+    let steps =
+        Scenario::with_options("shadow_resume_probe", &before, ORDER_ROWS, &after, &with_shadow()).plan.steps.len();
+    assert!(steps >= 8, "two shadows, each with its steps");
+    for kill_before in 1..steps {
+        let mut s = Scenario::with_options(
+            &format!("shadow_resume_{kill_before}"),
+            &before,
+            ORDER_ROWS,
+            &after,
+            &with_shadow(),
+        );
+        let stored = s.stored();
+        let outcome =
+            apply::apply_observed(&mut s.db.client, "public", std::slice::from_ref(&stored), &mut |client, _, step| {
+                if step == kill_before {
+                    let _ = client.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                }
+            });
+        assert!(outcome.is_err(), "the run was interrupted before step {}", kill_before + 1);
+        s.db.reconnect();
+        let resumed = apply::apply(&mut s.db.client, "public", &[stored]).unwrap_or_else(|e| panic!("resume: {e}"));
+        assert_eq!(resumed.applied, vec![("m".to_string(), steps - kill_before)]);
+        s.assert_matches_after_with_columns_last("order", &["reference", "total"]);
+        assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2000");
+        assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), "2001000");
+        assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE reference = 'o' || total"), "2000");
+    }
 }
 
 #[test]

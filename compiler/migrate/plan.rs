@@ -1153,7 +1153,14 @@ impl Planner<'_> {
         }
         self.push(Order::Column, backfill);
         if s.new.not_null {
+            let first = self.steps.len();
             self.set_not_null(table, &s.shadow);
+            if s.old.not_null {
+                // Filled from a required column: the validation cannot fail.
+                for (_, _, step) in &mut self.steps[first..] {
+                    step.hazards.retain(|h| h.code != codes::H0004);
+                }
+            }
         }
         for (index, temporary) in &s.indexes {
             self.create_index(&Index { name: temporary.clone(), ..index.clone() }, false, false);
