@@ -1141,15 +1141,21 @@ impl Planner<'_> {
         );
         backfill.transactional = false;
         backfill.scan = true;
-        if !s.rename && !widening(&s.old.ty, &s.new.ty) {
-            backfill.hazards.push(hazard(
-                codes::H0004,
-                &format!("{table}.{}", s.new.name),
+        if s.old.ty != s.new.ty && !widening(&s.old.ty, &s.new.ty) {
+            // An explicit cast to a length-limited string type cuts longer
+            // values instead of failing (PostgreSQL 15 checked).
+            let message = if s.new.ty.starts_with("character varying(") || s.new.ty.starts_with("character(") {
                 format!(
-                    "values of `{table}.{}` that do not fit {} make the step fail (and the writes of old clients, once the trigger is there)",
+                    "longer values of `{table}.{}` are cut to fit {} (an explicit cast truncates)",
                     s.old.name, s.new.ty
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "values of `{table}.{}` that do not fit {} make the step fail (and, once the trigger is there, the writes that hold them)",
+                    s.old.name, s.new.ty
+                )
+            };
+            backfill.hazards.push(hazard(codes::H0004, &format!("{table}.{}", s.new.name), message));
         }
         self.push(Order::Column, backfill);
         if s.new.not_null {
