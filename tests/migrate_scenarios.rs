@@ -338,6 +338,25 @@ fn a_shadow_column_is_not_used_where_the_column_is_a_key_and_the_plan_says_why()
     assert!(!in_place.contains("_new"), "the default stays in place: {in_place}");
 }
 
+/// text → varchar(n) rewrites in place (checked on 15); through a shadow it
+/// does not, and the plan says that longer values are cut, as the explicit
+/// cast does (in place too).
+#[test]
+fn text_to_varchar_through_a_shadow_column_says_longer_values_are_cut() {
+    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
+    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
+    let mut s = Scenario::with_options("shadow_varchar", ORDERS, &rows, &after, &with_shadow());
+    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
+    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite));
+    let node = s.relfilenode("customer");
+    s.migrate();
+    s.assert_matches_after_with_columns_last("customer", &["name"]);
+    assert_eq!(s.relfilenode("customer"), node, "no rewrite");
+    assert_eq!(s.scalar("SELECT name FROM customer WHERE id = 51"), "a very l");
+    assert_eq!(s.scalar("SELECT count(*) FROM customer WHERE name = 'c' || id"), "50");
+}
+
 /// The backfill and the index builds run outside a transaction: a plan with
 /// a type change and a rename through shadows, killed before any step,
 /// resumes to the same end state with every row.

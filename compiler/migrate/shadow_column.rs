@@ -269,6 +269,9 @@ fn shadow_for(states: &States, table: &str, old: &Column, new: &Column, rename: 
     if rename && old_table.column(n).is_some() {
         return Err(format!("`{n}` is already a column of the table"));
     }
+    if rename && new_table.column(o).is_some() {
+        return Err(format!("a new column takes the name `{o}`"));
+    }
     let relations: BTreeSet<String> = [before, after]
         .iter()
         .flat_map(|c| {
