@@ -117,16 +117,20 @@ pub fn choose(states: &States, changes: Vec<Change>) -> Vec<Change> {
             _ => None,
         })
         .collect();
+    let renamed_columns: BTreeSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameColumn { table, new, .. } => Some((table.as_str(), new.as_str())),
+            _ => None,
+        })
+        .collect();
     let mut shadows: Vec<Shadow> = Vec::new();
-    let mut in_place: Vec<(usize, String)> = Vec::new();
+    let mut in_place: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
     for (i, change) in changes.iter().enumerate() {
         let chosen = match change {
             Change::ChangeColumnType { table, old, new } if !binary_coercible(&old.ty, &new.ty) => {
                 // Renamed in the same plan: the rename takes the type change along.
-                if changes
-                    .iter()
-                    .any(|c| matches!(c, Change::RenameColumn { table: t, new: n, .. } if t == table && *n == new.name))
-                {
+                if renamed_columns.contains(&(table.as_str(), new.name.as_str())) {
                     continue;
                 }
                 shadow_for(states, table, old, new, false)
@@ -142,13 +146,15 @@ pub fn choose(states: &States, changes: Vec<Change>) -> Vec<Change> {
         };
         match chosen {
             Ok(shadow) => shadows.push(shadow),
-            Err(why) => in_place.push((i, why)),
+            Err(why) => {
+                in_place.insert(i, why);
+            }
         }
     }
     let mut out = Vec::with_capacity(changes.len());
     for (i, change) in changes.into_iter().enumerate() {
-        if let Some((_, why)) = in_place.iter().find(|(j, _)| *j == i) {
-            out.push(Change::InPlace { change: Box::new(change), why: why.clone() });
+        if let Some(why) = in_place.remove(&i) {
+            out.push(Change::InPlace { change: Box::new(change), why });
             continue;
         }
         if shadows.iter().any(|s| absorbs(s, &change)) {
