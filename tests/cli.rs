@@ -482,3 +482,61 @@ fn a_table_renamed_with_a_view_is_applied_in_two_runs_around_the_deploy() {
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
     assert!(text(&bad.stderr).contains("E0900") && text(&bad.stderr).contains("with_view"), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn a_column_type_change_with_a_shadow_is_applied_in_two_runs_around_the_deploy() {
+    let source = "entity Item {\n  id int primary\n  qty int\n  label text\n  index (qty)\n}\n";
+    let dir = project("type_with_shadow", &[("app.schema", source)]);
+    std::fs::write(
+        dir.join("schemac.toml"),
+        "[project]\nname = \"t\"\n\n[migrations]\ncolumn_changes = \"with_shadow\"\n",
+    )
+    .unwrap();
+    assert!(schemac(&["migrate", "new", "init"], &dir).status.success());
+    let mut db = TestDb::new("cli_shadow");
+    let url = db.url();
+    let init = schemac(&["migrate", "apply", "--pg", &url], &dir);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    db.apply("INSERT INTO item (id, qty, label) VALUES (1, 5, 'written by the old application')");
+    std::fs::write(
+        dir.join("app.schema"),
+        source.replace("  qty int\n  label text\n", "  qty bigint\n  title text renamed_from label\n"),
+    )
+    .unwrap();
+    let new = schemac(&["migrate", "new", "widen"], &dir);
+    assert!(new.status.success(), "no H0003 or H0005 to acknowledge: {}", text(&new.stderr));
+    let expand = schemac(&["migrate", "apply", "--pg", &url, "--expand-only"], &dir);
+    assert!(expand.status.success(), "{}", text(&expand.stderr));
+    assert!(
+        text(&expand.stderr).contains("stopped before the contract phase of 0002_widen"),
+        "{}",
+        text(&expand.stderr)
+    );
+    db.apply("INSERT INTO item (id, qty, label) VALUES (2, 6, 'old client, after the expand')");
+    db.apply("INSERT INTO item (id, qty_new, title) VALUES (3, 7, 'new client')");
+    let contract = schemac(&["migrate", "apply", "--pg", &url], &dir);
+    assert!(contract.status.success(), "{}", text(&contract.stderr));
+    let rows: Vec<(i32, i64, String)> = db
+        .client
+        .query("SELECT id, qty, title FROM item ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, 5, "written by the old application".to_string()),
+            (2, 6, "old client, after the expand".to_string()),
+            (3, 7, "new client".to_string())
+        ]
+    );
+    let drift = schemac(&["diff", "--pg", &url], &dir);
+    assert!(drift.status.success(), "{}{}", text(&drift.stdout), text(&drift.stderr));
+
+    std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[migrations]\ncolumn_changes = \"shadow\"\n")
+        .unwrap();
+    let bad = schemac(&["check"], &dir);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("E0900") && text(&bad.stderr).contains("with_shadow"), "{}", text(&bad.stderr));
+}

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use schemac::backends::postgres::compare::compare;
-use schemac::backends::postgres::{Options, RenameTables};
+use schemac::backends::postgres::{ColumnChanges, Options, RenameTables};
 use schemac::diagnostics::codes;
 use schemac::driver;
 use schemac::migrate::apply::Until;
 use schemac::migrate::{self, apply};
 use schemac::pipeline;
-use support::scenario::{build, snapshot, Scenario};
+use support::scenario::{assert_same_but_columns_last, build, snapshot, Scenario};
 
 const ORDERS: &str = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
 entity Order {\n  id bigint = identity primary\n  total int\n  customer_id bigint\n  code varchar(20)\n}\n";
@@ -207,6 +207,192 @@ fn a_view_kept_under_the_old_name_does_not_stand_in_the_way_of_column_changes() 
     s.migrate();
     s.assert_matches_after();
     assert_eq!(s.scalar("SELECT count(*) FROM client"), "50");
+}
+
+/// Applies the expand and backfill phases; returns the 1-based step the
+/// contract starts at.
+fn expand_only(s: &mut Scenario, stored: &migrate::script::StoredPlan) -> usize {
+    let report = apply::apply_until(&mut s.db.client, "public", std::slice::from_ref(stored), Until::Contract)
+        .unwrap_or_else(|e| panic!("expand: {e}\n{}", s.readable()));
+    let contract = stored.steps.iter().position(|step| step.phase == "contract").expect("a contract step") + 1;
+    assert_eq!(report.paused, Some(("m".to_string(), contract)), "stopped before the contract");
+    contract
+}
+
+/// The catalog after undoing the whole plan: `before`'s, but for `moved`
+/// (made again by the undo, so last).
+fn assert_reverted(s: &mut Scenario, before: &str, stored: &migrate::script::StoredPlan, moved: &[&str]) {
+    apply::revert(&mut s.db.client, "public", stored).unwrap_or_else(|e| panic!("down: {e}\n{}", s.readable()));
+    let (_, before_catalog, _) = build(before, None);
+    let mut actual = s.db.catalog("public");
+    actual.tables.retain(|t| t.name != apply::JOURNAL);
+    assert_same_but_columns_last(&before_catalog, &actual, "order", moved, &s.readable());
+}
+
+fn with_shadow() -> Options {
+    Options { column_changes: ColumnChanges::WithShadow, ..Default::default() }
+}
+
+#[test]
+fn int_to_bigint_through_a_shadow_column_rewrites_nothing_and_keeps_old_clients_working() {
+    let before = ORDERS.replace("  code varchar(20)\n", "  code varchar(20)\n  index (total)\n");
+    let after = before.replace("  total int\n", "  total bigint\n");
+    let mut s = Scenario::with_options("shadow_type", &before, ORDER_ROWS, &after, &with_shadow());
+    snapshot("int_to_bigint_with_shadow", &s);
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite), "{}", s.readable());
+    assert!(s.plan.hazards().all(|h| h.code != codes::H0003), "no rewrite hazard: {}", s.readable());
+    assert!(s.plan.reversible());
+    let node = s.relfilenode("order");
+    let stored = s.stored();
+    let contract = expand_only(&mut s, &stored);
+    assert_eq!(s.relfilenode("order"), node, "the claim: expand and backfill rewrite nothing");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE total_new IS DISTINCT FROM total"), "0", "backfilled");
+    // An old client writes `total`; a new one may write the shadow.
+    s.db.apply("INSERT INTO \"order\" (total, customer_id, code) VALUES (7, 1, 'old client')");
+    s.db.apply("UPDATE \"order\" SET total = 11 WHERE id = 1");
+    s.db.apply("INSERT INTO \"order\" (total_new, customer_id, code) VALUES (9, 1, 'new client')");
+    s.db.apply("UPDATE \"order\" SET total_new = 12 WHERE id = 2");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE total_new IS DISTINCT FROM total"), "0", "in step");
+    assert_eq!(s.scalar("SELECT total || '/' || total_new FROM \"order\" WHERE code = 'old client'"), "7/7");
+    assert_eq!(s.scalar("SELECT total || '/' || total_new FROM \"order\" WHERE code = 'new client'"), "9/9");
+    assert_eq!(s.scalar("SELECT total || '/' || total_new FROM \"order\" WHERE id = 1"), "11/11");
+    assert_eq!(s.scalar("SELECT total || '/' || total_new FROM \"order\" WHERE id = 2"), "12/12");
+    let report = apply::apply(&mut s.db.client, "public", std::slice::from_ref(&stored)).unwrap();
+    assert_eq!(report.applied, vec![("m".to_string(), stored.steps.len() + 1 - contract)]);
+    s.assert_matches_after_with_columns_last("order", &["total"]);
+    assert_eq!(s.relfilenode("order"), node, "no rewrite at the contract either");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2002");
+    assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), (2_001_000 + 10 + 10 + 7 + 9).to_string());
+    assert_eq!(s.scalar("SELECT pg_typeof(total) FROM \"order\" LIMIT 1"), "bigint");
+    // The index is the new state's, on the new column, under its own name.
+    assert_eq!(
+        s.scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'order_total_idx'"),
+        "CREATE INDEX order_total_idx ON public.\"order\" USING btree (total)"
+    );
+    // Down: the integer column again, with every value.
+    assert_reverted(&mut s, &before, &stored, &["total"]);
+    assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), (2_001_000 + 36).to_string());
+    assert_eq!(s.scalar("SELECT pg_typeof(total) FROM \"order\" LIMIT 1"), "integer");
+}
+
+#[test]
+fn a_declared_rename_through_a_shadow_column_keeps_both_names_working_until_the_contract() {
+    let before = ORDERS.replace("  code varchar(20)\n", "  code varchar(20) unique\n");
+    let after = before.replace("  code varchar(20) unique\n", "  reference varchar(20) unique renamed_from code\n");
+    let mut s = Scenario::with_options("shadow_rename", &before, ORDER_ROWS, &after, &with_shadow());
+    snapshot("rename_column_with_shadow", &s);
+    assert!(s.plan.hazards().all(|h| h.code != codes::H0005), "old clients keep working: {}", s.readable());
+    assert!(s.plan.reversible());
+    let node = s.relfilenode("order");
+    let stored = s.stored();
+    let contract = expand_only(&mut s, &stored);
+    assert_eq!(s.relfilenode("order"), node, "the claim: expand and backfill rewrite nothing");
+    // Old clients use `code`, new ones `reference`: each sees the other's writes.
+    s.db.apply("INSERT INTO \"order\" (total, customer_id, code) VALUES (1, 1, 'old-client')");
+    s.db.apply("UPDATE \"order\" SET code = 'x1' WHERE id = 1");
+    s.db.apply("INSERT INTO \"order\" (total, customer_id, reference) VALUES (1, 1, 'new-client')");
+    s.db.apply("UPDATE \"order\" SET reference = 'y2' WHERE id = 2");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE code IS DISTINCT FROM reference"), "0");
+    assert_eq!(s.scalar("SELECT reference FROM \"order\" WHERE code = 'old-client'"), "old-client");
+    assert_eq!(s.scalar("SELECT code FROM \"order\" WHERE reference = 'new-client'"), "new-client");
+    assert_eq!(s.scalar("SELECT reference FROM \"order\" WHERE id = 1"), "x1");
+    assert_eq!(s.scalar("SELECT code FROM \"order\" WHERE id = 2"), "y2");
+    // Uniqueness holds on the new column already.
+    let duplicate =
+        s.db.client.batch_execute("INSERT INTO \"order\" (total, customer_id, reference) VALUES (1, 1, 'x1')");
+    assert!(duplicate.is_err(), "the unique index on reference refuses a duplicate");
+    let report = apply::apply(&mut s.db.client, "public", std::slice::from_ref(&stored)).unwrap();
+    assert_eq!(report.applied, vec![("m".to_string(), stored.steps.len() + 1 - contract)]);
+    s.assert_matches_after_with_columns_last("order", &["reference"]);
+    assert_eq!(s.relfilenode("order"), node);
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2002");
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE reference LIKE 'o%'"), "1999");
+    assert_eq!(
+        s.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'order' AND column_name = 'code'"),
+        "0"
+    );
+    assert_reverted(&mut s, &before, &stored, &["code"]);
+    assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE code LIKE 'o%'"), "1999");
+}
+
+#[test]
+fn a_shadow_column_is_not_used_where_the_column_is_a_key_and_the_plan_says_why() {
+    let after = ORDERS.replace(
+        "entity Order {\n  id bigint = identity primary\n  total int\n",
+        "entity Order {\n  id bigint = identity primary\n  total bigint\n",
+    );
+    let s = Scenario::with_options("shadow_default", ORDERS, ORDER_ROWS, &after, &Default::default());
+    let in_place = s.readable();
+    let t = Scenario::with_options("shadow_on", ORDERS, ORDER_ROWS, &after, &with_shadow());
+    assert!(t.readable().contains("total_new"), "{}", t.readable());
+    drop((s, t));
+    // A key column (the referenced side of a foreign key) stays in place, and says so.
+    let keyed =
+        "entity Customer {\n  code int primary\n  name text\n}\nentity Order {\n  id bigint = identity primary\n}\n\
+                 relation Order.customer -> Customer.orders {\n  required\n}\n";
+    let widened = keyed.replace("code int primary", "code bigint primary");
+    let k = Scenario::with_options("shadow_key", keyed, "", &widened, &with_shadow());
+    let readable = k.readable();
+    assert!(readable.contains("(in place: it is part of the primary key)"), "{readable}");
+    assert!(!readable.contains("_new"), "{readable}");
+    assert!(!in_place.contains("_new"), "the default stays in place: {in_place}");
+}
+
+/// text → varchar(n) rewrites in place (checked on 15); through a shadow it
+/// does not, and the plan says that longer values are cut, as the explicit
+/// cast does (in place too).
+#[test]
+fn text_to_varchar_through_a_shadow_column_says_longer_values_are_cut() {
+    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
+    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
+    let mut s = Scenario::with_options("shadow_varchar", ORDERS, &rows, &after, &with_shadow());
+    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
+    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    assert!(s.plan.steps.iter().all(|step| !step.rewrite));
+    let node = s.relfilenode("customer");
+    s.migrate();
+    s.assert_matches_after_with_columns_last("customer", &["name"]);
+    assert_eq!(s.relfilenode("customer"), node, "no rewrite");
+    assert_eq!(s.scalar("SELECT name FROM customer WHERE id = 51"), "a very l");
+    assert_eq!(s.scalar("SELECT count(*) FROM customer WHERE name = 'c' || id"), "50");
+}
+
+/// The backfill and the index builds run outside a transaction: a plan with
+/// a type change and a rename through shadows, killed before any step,
+/// resumes to the same end state with every row.
+#[test]
+fn a_shadow_column_plan_killed_after_any_step_resumes_to_the_same_end_state() {
+    let before = ORDERS.replace("  code varchar(20)\n", "  code varchar(20) unique\n  index (total)\n");
+    let after = before
+        .replace("  total int\n", "  total bigint\n")
+        .replace("  code varchar(20) unique\n", "  reference varchar(20) unique renamed_from code\n");
+    let steps =
+        Scenario::with_options("shadow_resume_probe", &before, ORDER_ROWS, &after, &with_shadow()).plan.steps.len();
+    assert!(steps >= 8, "two shadows, each with its steps");
+    for kill_before in 1..steps {
+        let mut s = Scenario::with_options(
+            &format!("shadow_resume_{kill_before}"),
+            &before,
+            ORDER_ROWS,
+            &after,
+            &with_shadow(),
+        );
+        let stored = s.stored();
+        let outcome =
+            apply::apply_observed(&mut s.db.client, "public", std::slice::from_ref(&stored), &mut |client, _, step| {
+                if step == kill_before {
+                    let _ = client.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                }
+            });
+        assert!(outcome.is_err(), "the run was interrupted before step {}", kill_before + 1);
+        s.db.reconnect();
+        let resumed = apply::apply(&mut s.db.client, "public", &[stored]).unwrap_or_else(|e| panic!("resume: {e}"));
+        assert_eq!(resumed.applied, vec![("m".to_string(), steps - kill_before)]);
+        s.assert_matches_after_with_columns_last("order", &["reference", "total"]);
+        assert_eq!(s.scalar("SELECT count(*) FROM \"order\""), "2000");
+        assert_eq!(s.scalar("SELECT sum(total) FROM \"order\""), "2001000");
+        assert_eq!(s.scalar("SELECT count(*) FROM \"order\" WHERE reference = 'o' || total"), "2000");
+    }
 }
 
 #[test]

@@ -36,6 +36,7 @@ struct MigrationsSection {
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
     rename_tables: Option<String>,
+    column_changes: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,7 +157,7 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
         reorder_columns: manifest.passes.reorder_columns.unwrap_or(defaults.reorder_columns),
         existing_fields: Default::default(),
     };
-    use crate::backends::postgres::RenameTables;
+    use crate::backends::postgres::{ColumnChanges, RenameTables};
     let pg = crate::backends::postgres::Options::default();
     let postgres = crate::backends::postgres::Options {
         schema: manifest.postgres.schema.unwrap_or(pg.schema),
@@ -170,6 +171,16 @@ pub fn load(path: &Path, text: &str, sources: &mut Sources, display: String) -> 
                 return Err(Diagnostic::new(codes::E0900, format!("unknown `rename_tables = \"{other}\"`"))
                     .at(Span::new(file, offset, offset + "rename_tables".len()), "here")
                     .help("`rename_tables` under [migrations] is \"in_place\" (the default: ALTER TABLE … RENAME) or \"with_view\" (rename, and keep a view under the old name until the contract phase)"));
+            }
+        },
+        column_changes: match manifest.migrations.column_changes.as_deref() {
+            None | Some("in_place") => ColumnChanges::InPlace,
+            Some("with_shadow") => ColumnChanges::WithShadow,
+            Some(other) => {
+                let offset = text.find("column_changes").unwrap_or(0);
+                return Err(Diagnostic::new(codes::E0900, format!("unknown `column_changes = \"{other}\"`"))
+                    .at(Span::new(file, offset, offset + "column_changes".len()), "here")
+                    .help("`column_changes` under [migrations] is \"in_place\" (the default: ALTER COLUMN … TYPE, RENAME COLUMN) or \"with_shadow\" (a new column kept in sync by a trigger and filled in batches, swapped in at the contract phase)"));
             }
         },
     };

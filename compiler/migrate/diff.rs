@@ -235,6 +235,17 @@ pub enum Change {
         drop: Box<Change>,
         add: Box<Change>,
     },
+    /// A rewriting type change or a declared rename made through a shadow
+    /// column (`[migrations] column_changes = "with_shadow"`); it stands
+    /// for the column's other changes too (default, NOT NULL, comment, its
+    /// indexes and uniques).
+    ShadowColumn(Box<super::shadow_column::Shadow>),
+    /// A change made in place although the project asked for a shadow
+    /// column, and why (`why` ends up in the step's summary).
+    InPlace {
+        change: Box<Change>,
+        why: String,
+    },
     /// A change this planner cannot make safely by itself.
     Unsupported {
         object: String,
@@ -299,10 +310,15 @@ pub fn diff(old: &Ir, new: &Ir, options: &postgres::Options) -> Vec<Change> {
 
 /// [`diff`], with `new` already lowered when `lowered` is given.
 pub fn diff_lowered(old: &Ir, new: &Ir, lowered: Option<Catalog>, options: &postgres::Options) -> Vec<Change> {
+    diff_states(old, new, lowered, options).1
+}
+
+/// [`diff_lowered`], with the two states it compared.
+pub fn diff_states(old: &Ir, new: &Ir, lowered: Option<Catalog>, options: &postgres::Options) -> (States, Vec<Change>) {
     let states = lower_with(old, new, lowered, options);
     let mut changes = renames(old, &states);
     changes.extend(catalogs(states.renamed(), &states.new));
-    changes
+    (states, changes)
 }
 
 /// The rename steps that turn the old database into the renamed state:

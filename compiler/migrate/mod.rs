@@ -1,6 +1,7 @@
 //! Migrations: the compiled state (`state.rs`), the declared renames
-//! (`rename.rs`), the diff of two states (`diff.rs`), the ordered, lock-aware
-//! plan (`plan.rs`) and its scripts (`script.rs`); `apply.rs` runs a plan on
+//! (`rename.rs`), the diff of two states (`diff.rs`), the column changes
+//! made through a shadow column (`shadow_column.rs`), the ordered,
+//! lock-aware plan (`plan.rs`) and its scripts (`script.rs`); `apply.rs` runs a plan on
 //! PostgreSQL with a journal so an interrupted run resumes. `mysql/` and
 //! `sqlite/` plan for those backends, over their own models, with the
 //! renames by storage names they share (`storage_renames.rs`).
@@ -15,6 +16,7 @@ pub mod mysql;
 pub mod plan;
 pub mod rename;
 pub mod script;
+pub mod shadow_column;
 pub mod sqlite;
 pub mod state;
 pub mod storage_renames;
@@ -32,7 +34,10 @@ pub fn plan(old: &Ir, new: &Ir, options: &postgres::Options) -> Plan {
 /// [`plan`] when the caller has lowered `new` already (a build has): that
 /// catalog is used instead of lowering it again.
 pub fn plan_lowered(old: &Ir, new: &Ir, lowered: Option<postgres::Catalog>, options: &postgres::Options) -> Plan {
-    let changes = diff::diff_lowered(old, new, lowered, options);
+    let (states, mut changes) = diff::diff_states(old, new, lowered, options);
+    if options.column_changes == postgres::ColumnChanges::WithShadow {
+        changes = shadow_column::choose(&states, changes);
+    }
     let mut plan = plan::plan(&changes, options);
     several_schemas(&mut plan, old, new, options);
     plan

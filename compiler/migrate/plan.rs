@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::compatibility_view;
 use super::diff::Change;
+use super::shadow_column::Shadow;
 use crate::backends::postgres::model::*;
 use crate::backends::postgres::quote::{ident, ident_list, literal};
 use crate::backends::postgres::render::Renderer;
@@ -111,6 +112,10 @@ const SHARE_ROW_EXCLUSIVE: &str = "SHARE ROW EXCLUSIVE";
 /// Rows updated per transaction by a backfill.
 const BACKFILL_BATCH: u32 = 5_000;
 
+/// Pages of the table (8 kB each) filled per transaction by a shadow
+/// column's backfill.
+const BACKFILL_PAGES: u32 = 100;
+
 /// Ordering of steps: creation forward in dependency order, drops backward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Order {
@@ -143,6 +148,9 @@ enum Order {
     DropForeignKey,
     DropIndex,
     DropConstraint,
+    /// A shadow column takes the place of the old one (after the drops of
+    /// the column's constraints and indexes, which go with it).
+    SwapColumn,
     DropColumn,
     DropTable,
     /// Trigger functions after the tables whose triggers use them.
@@ -997,6 +1005,14 @@ impl Planner<'_> {
                 self.revalidating = false;
                 self.merge_replacement(first_add);
             }
+            Change::ShadowColumn(shadow) => self.shadow_column(shadow),
+            Change::InPlace { change, why } => {
+                let first = self.steps.len();
+                self.change(change);
+                for (_, _, s) in &mut self.steps[first..] {
+                    s.summary = format!("{} (in place: {why})", s.summary);
+                }
+            }
             Change::Unsupported { object, why } => {
                 let mut s = step(
                     format!("{object}: manual migration needed"),
@@ -1071,6 +1087,197 @@ impl Planner<'_> {
                 Phase::Contract,
                 drop,
                 Some(create),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+    }
+
+    /// A column type change or rename through a shadow column
+    /// (`shadow_column.rs`): add it with the sync trigger, fill it, require
+    /// it, build its indexes (expand, backfill); swap it in (contract).
+    fn shadow_column(&mut self, s: &Shadow) {
+        let (table, t) = (s.table.as_str(), self.t(&s.table));
+        let (o, sh, c) = (ident(&s.old.name), ident(&s.shadow), ident(&s.new.name));
+        let function = self.t(&s.trigger);
+        let trigger = ident(&s.trigger);
+        let what = if s.rename {
+            format!("the rename of {table}.{} to {}", s.old.name, s.new.name)
+        } else {
+            format!("the type change of {table}.{} from {} to {}", s.old.name, s.old.ty, s.new.ty)
+        };
+        let sync = vec![
+            s.sync_function(&function),
+            format!(
+                "CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {function}()"
+            ),
+        ];
+        let unsync = vec![format!("DROP TRIGGER {trigger} ON {t}"), format!("DROP FUNCTION {function}()")];
+        let mut up = vec![format!("ALTER TABLE {t} ADD COLUMN {sh} {}", s.new.ty)];
+        up.extend(sync.clone());
+        let mut down = unsync.clone();
+        down.push(format!("ALTER TABLE {t} DROP COLUMN {sh}"));
+        self.push(
+            Order::Column,
+            step(
+                format!(
+                    "add {table}.{} ({}), kept in step with {table}.{} by a trigger, for {what}",
+                    s.shadow, s.new.ty, s.old.name
+                ),
+                Phase::Expand,
+                up,
+                Some(down),
+                ACCESS_EXCLUSIVE,
+            ),
+        );
+        let mut backfill = step(
+            format!(
+                "fill {table}.{} from {table}.{} for existing rows, {BACKFILL_PAGES} pages at a time",
+                s.shadow, s.old.name
+            ),
+            Phase::Backfill,
+            vec![s.backfill(&t, BACKFILL_PAGES)],
+            Some(Vec::new()),
+            "ROW EXCLUSIVE",
+        );
+        backfill.transactional = false;
+        backfill.scan = true;
+        if s.old.ty != s.new.ty && !widening(&s.old.ty, &s.new.ty) {
+            // An explicit cast to a length-limited string type cuts longer
+            // values instead of failing (PostgreSQL 15 checked).
+            let message = if s.new.ty.starts_with("character varying(") || s.new.ty.starts_with("character(") {
+                format!(
+                    "longer values of `{table}.{}` are cut to fit {} (an explicit cast truncates)",
+                    s.old.name, s.new.ty
+                )
+            } else {
+                format!(
+                    "values of `{table}.{}` that do not fit {} make the step fail (and, once the trigger is there, the writes that hold them)",
+                    s.old.name, s.new.ty
+                )
+            };
+            backfill.hazards.push(hazard(codes::H0004, &format!("{table}.{}", s.new.name), message));
+        }
+        self.push(Order::Column, backfill);
+        if s.new.not_null {
+            let first = self.steps.len();
+            self.set_not_null(table, &s.shadow);
+            if s.old.not_null {
+                // Filled from a required column: the validation cannot fail.
+                for (_, _, step) in &mut self.steps[first..] {
+                    step.hazards.retain(|h| h.code != codes::H0004);
+                }
+            }
+        }
+        for (index, temporary) in &s.indexes {
+            self.create_index(&Index { name: temporary.clone(), ..index.clone() }, false, false);
+        }
+        for (key, temporary) in &s.uniques {
+            let columns: Vec<String> =
+                key.columns.iter().map(|k| if *k == s.new.name { s.shadow.clone() } else { k.clone() }).collect();
+            let mut build = step(
+                format!("build the index of unique {} concurrently (on {table}.{})", key.name, s.shadow),
+                Phase::Expand,
+                {
+                    let mut up = self.drop_leftover_index(temporary);
+                    up.push(format!(
+                        "CREATE UNIQUE INDEX CONCURRENTLY {} ON {t} USING btree ({})",
+                        ident(temporary),
+                        ident_list(&columns)
+                    ));
+                    up
+                },
+                Some(vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {}", self.t(temporary))]),
+                SHARE_UPDATE_EXCLUSIVE,
+            );
+            build.transactional = false;
+            build.scan = true;
+            build.hazards.push(hazard(
+                codes::H0004,
+                &format!("{table}.{}", key.name),
+                format!("duplicate ({}) in `{table}` make the step fail", key.columns.join(", ")),
+            ));
+            self.push(Order::Index, build);
+        }
+        // The contract, in one transaction: no moment without the column.
+        let mut up = unsync;
+        up.push(format!("ALTER TABLE {t} DROP COLUMN {o}"));
+        if !s.rename {
+            up.push(format!("ALTER TABLE {t} RENAME COLUMN {sh} TO {c}"));
+        }
+        if let Some(default) = &s.new.default {
+            up.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}"));
+        }
+        for (index, temporary) in &s.indexes {
+            up.push(format!("ALTER INDEX {} RENAME TO {}", self.t(temporary), ident(&index.name)));
+        }
+        for (key, temporary) in &s.uniques {
+            up.push(format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                ident(&key.name),
+                ident(temporary)
+            ));
+        }
+        if let Some(comment) = &s.new.comment {
+            up.push(format!("COMMENT ON COLUMN {t}.{c} IS {}", literal(comment)));
+        }
+        // Undone: the old column made again and filled from the new one in
+        // this transaction (a full update), its indexes built again.
+        let mut down = Vec::new();
+        for (key, _) in &s.uniques {
+            down.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&key.name)));
+        }
+        for (index, temporary) in &s.indexes {
+            down.push(format!("ALTER INDEX {} RENAME TO {}", self.t(&index.name), ident(temporary)));
+        }
+        if s.new.default.is_some() {
+            down.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+        }
+        if s.new.comment.is_some() {
+            down.push(format!("COMMENT ON COLUMN {t}.{c} IS NULL"));
+        }
+        if !s.rename {
+            down.push(format!("ALTER TABLE {t} RENAME COLUMN {c} TO {sh}"));
+        }
+        for (key, temporary) in &s.uniques {
+            let columns: Vec<String> =
+                key.columns.iter().map(|k| if *k == s.new.name { s.shadow.clone() } else { k.clone() }).collect();
+            down.push(format!(
+                "CREATE UNIQUE INDEX {} ON {t} USING btree ({})",
+                ident(temporary),
+                ident_list(&columns)
+            ));
+        }
+        let mut column = String::new();
+        self.r.column(&mut column, &Column { not_null: false, ..s.old.clone() });
+        down.push(format!("ALTER TABLE {t} ADD COLUMN {column}"));
+        down.push(format!("UPDATE {t} SET {o} = {}", s.to_old(&sh)));
+        if s.old.not_null {
+            down.push(format!("ALTER TABLE {t} ALTER COLUMN {o} SET NOT NULL"));
+        }
+        for key in &s.old_uniques {
+            down.push(format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {} UNIQUE ({})",
+                ident(&key.name),
+                ident_list(&key.columns)
+            ));
+        }
+        for index in &s.old_indexes {
+            down.push(self.r.index_statement(index));
+        }
+        if let Some(comment) = &s.old.comment {
+            down.push(format!("COMMENT ON COLUMN {t}.{o} IS {}", literal(comment)));
+        }
+        down.extend(sync);
+        self.push(
+            Order::SwapColumn,
+            step(
+                format!(
+                    "drop {table}.{} and its trigger, the shadow {} becomes the column, for {what}",
+                    s.old.name, s.shadow
+                ),
+                Phase::Contract,
+                up,
+                Some(down),
                 ACCESS_EXCLUSIVE,
             ),
         );

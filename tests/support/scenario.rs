@@ -87,6 +87,17 @@ impl Scenario {
         );
     }
 
+    /// [`Scenario::assert_matches_after`], except for the order of the
+    /// columns of `table`: a column made through a shadow column
+    /// (`column_changes = "with_shadow"`) is added, so it ends up last. The
+    /// order must be the expected one with `moved` taken out and put last
+    /// (in the order given).
+    pub fn assert_matches_after_with_columns_last(&mut self, table: &str, moved: &[&str]) {
+        let mut actual = self.db.catalog("public");
+        actual.tables.retain(|t| t.name != apply::JOURNAL);
+        assert_same_but_columns_last(&self.expected, &actual, table, moved, &self.readable());
+    }
+
     pub fn scalar(&mut self, sql: &str) -> String {
         self.db.client.query_one(&format!("SELECT ({sql})::text"), &[]).unwrap().get(0)
     }
@@ -94,6 +105,25 @@ impl Scenario {
     pub fn relfilenode(&mut self, table: &str) -> String {
         self.scalar(&format!("SELECT relfilenode FROM pg_class WHERE oid = 'public.{table}'::regclass"))
     }
+}
+
+/// `actual` equals `expected` but for the order of `table`'s columns, where
+/// `moved` come last (and the others keep their order).
+pub fn assert_same_but_columns_last(expected: &Catalog, actual: &Catalog, table: &str, moved: &[&str], context: &str) {
+    let order = format!("column order of table {table}");
+    let (reordered, rest): (Vec<_>, Vec<_>) = compare(expected, actual).into_iter().partition(|d| d.object == order);
+    assert!(
+        rest.is_empty(),
+        "the catalog differs from the expected one:\n{}\n\n{context}",
+        rest.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    );
+    let columns = |c: &Catalog| -> Vec<String> {
+        c.table(table).expect("the table").columns.iter().map(|c| c.name.clone()).collect()
+    };
+    let mut wanted: Vec<String> = columns(expected).into_iter().filter(|c| !moved.contains(&c.as_str())).collect();
+    wanted.extend(moved.iter().map(|m| m.to_string()));
+    assert_eq!(columns(actual), wanted, "only {moved:?} moved, to the end");
+    assert!(reordered.len() <= 1);
 }
 
 pub fn snapshot(name: &str, scenario: &Scenario) {

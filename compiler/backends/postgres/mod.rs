@@ -38,6 +38,11 @@ pub struct Options {
     /// in place, or behind a view under the old name until the contract
     /// phase, so clients that still use the old name keep working.
     pub rename_tables: RenameTables,
+    /// How a migration changes a column's type (when PostgreSQL would
+    /// rewrite the table) or renames a column (`[migrations]
+    /// column_changes`): in place, or through a shadow column kept in sync
+    /// by a trigger until the contract phase swaps it in.
+    pub column_changes: ColumnChanges,
 }
 
 /// `[migrations] rename_tables` in schemac.toml.
@@ -51,6 +56,19 @@ pub enum RenameTables {
     WithView,
 }
 
+/// `[migrations] column_changes` in schemac.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColumnChanges {
+    /// `ALTER COLUMN … TYPE` (a rewrite under an exclusive lock, H0003) and
+    /// `RENAME COLUMN` (clients using the old name fail, H0005).
+    #[default]
+    InPlace,
+    /// A new column kept in sync by a trigger and filled in batches
+    /// (expand, backfill); the old column is dropped in the contract phase
+    /// (`migrate/shadow_column.rs`).
+    WithShadow,
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
@@ -58,6 +76,7 @@ impl Default for Options {
             partitions_ahead: 3,
             hash_partitions: 4,
             rename_tables: RenameTables::InPlace,
+            column_changes: ColumnChanges::InPlace,
         }
     }
 }
