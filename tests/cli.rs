@@ -533,6 +533,17 @@ fn a_column_type_change_with_a_shadow_is_applied_in_two_runs_around_the_deploy()
     );
     let drift = schemac(&["diff", "--pg", &url], &dir);
     assert!(drift.status.success(), "{}{}", text(&drift.stdout), text(&drift.stderr));
+    // schema.lock says the re-created columns are now last, so a fresh
+    // build's DDL has the migrated database's column order: verify applies
+    // both and compares them, order included.
+    let build = schemac(&["build"], &dir);
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let ddl = std::fs::read_to_string(dir.join("build/postgres/schema.sql")).unwrap();
+    let (id, qty, title) = (ddl.find("\"id\"").or(ddl.find(" id ")), ddl.find(" qty "), ddl.find(" title "));
+    assert!(id.is_some() && id < title && title < qty, "columns id, title, qty in this order:\n{ddl}");
+    let verify = schemac(&["verify", "--pg", &pg_url()], &dir);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(text(&verify.stderr).contains("verified migrations/"), "{}", text(&verify.stderr));
 
     std::fs::write(dir.join("schemac.toml"), "[project]\nname = \"t\"\n\n[migrations]\ncolumn_changes = \"shadow\"\n")
         .unwrap();

@@ -66,7 +66,11 @@ pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &R
     if let Some((plan, _)) = &mysql {
         super::mysql::write_migration(&dir, &dir_name, plan)?;
     }
-    write(&project.lock, &state::write(&planned.loaded.compilation.ir))?;
+    let mut locked = std::borrow::Cow::Borrowed(&planned.loaded.compilation.ir);
+    if !planned.plan.moved_columns.is_empty() {
+        state::move_to_end(locked.to_mut(), &planned.plan.moved_columns);
+    }
+    write(&project.lock, &state::write(&locked))?;
     reporter.status(&format!(
         "wrote {} ({} step(s){}) and updated {}",
         super::project::display(&dir),

@@ -73,6 +73,11 @@ pub struct Step {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// Columns the plan re-creates through a shadow column, as (table,
+    /// column) in the order they are added: after it they are the last
+    /// columns of their tables, which the compiled state must say too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moved_columns: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -201,7 +206,14 @@ pub fn plan(changes: &[Change], options: &Options) -> Plan {
     let mut steps = planner.steps;
     steps.sort_by_key(|(order, n, _)| (*order, *n));
     let steps = merge_privileges(steps.into_iter().map(|(order, _, s)| (order, s)).collect());
-    Plan { steps }
+    let moved_columns = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::ShadowColumn(s) => Some((s.table.clone(), s.new.name.clone())),
+            _ => None,
+        })
+        .collect();
+    Plan { steps, moved_columns }
 }
 
 /// Privileges are granted in one step (one transaction, so a role never

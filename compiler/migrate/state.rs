@@ -54,6 +54,20 @@ impl std::fmt::Display for StateError {
     }
 }
 
+/// The state a plan leaves when it re-created `columns` (table, column)
+/// through shadow columns: each is the last column of its table, in the
+/// order they were added. The column-order pass keeps the lock's order, so
+/// the next build's DDL puts them where the migrated database has them.
+pub fn move_to_end(ir: &mut Ir, columns: &[(String, String)]) {
+    for (table, column) in columns {
+        let Some(entity) = ir.entities.iter_mut().find(|e| e.table == *table) else { continue };
+        if let Some(at) = entity.fields.iter().position(|f| f.column == *column) {
+            let field = entity.fields.remove(at);
+            entity.fields.push(field);
+        }
+    }
+}
+
 /// Reads a lock file; format versions before [`FORMAT`] are upgraded.
 pub fn read(text: &str) -> Result<Ir, StateError> {
     #[derive(Deserialize)]

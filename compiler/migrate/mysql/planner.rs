@@ -482,7 +482,7 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
             Some(vec![format!("DROP TRIGGER {}", ident(&t.name))]),
         ));
     }
-    Plan { steps }
+    Plan { steps, moved_columns: Vec::new() }
 }
 
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …, ALGORITHM=INPLACE, LOCK=NONE`:

@@ -368,7 +368,7 @@ pub fn plan(old: &Schema, new: &Schema, renames: &Renames) -> Plan {
             Some(vec![format!("DROP TRIGGER {}", ident(&t.name))]),
         ));
     }
-    Plan { steps }
+    Plan { steps, moved_columns: Vec::new() }
 }
 
 /// FTS5's `'rebuild'` command: indexes again every row of the content table.
