@@ -28,6 +28,10 @@ pub struct Ir {
     pub policies: Vec<Policy>,
     pub views: Vec<View>,
     pub functions: Vec<Function>,
+    /// Aggregates over declared functions (left out of the JSON when there
+    /// are none).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub aggregates: Vec<Aggregate>,
     pub triggers: Vec<Trigger>,
     pub queries: Vec<Query>,
     /// Migration hazards acknowledged in the source (`allow H0002
@@ -737,6 +741,9 @@ pub enum Volatility {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionParam {
+    /// Empty for a parameter without a name, which the body reads by
+    /// position (`$1`).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Type,
@@ -764,6 +771,27 @@ pub struct Trigger {
     pub events: Vec<TriggerEvent>,
     pub for_each_row: bool,
     pub function: String,
+    /// The strings passed to the function (`TG_ARGV`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub arguments: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// An aggregate: each row's values step the state on with `step`, starting
+/// from `initial` (NULL when none); `final_function` turns the last state
+/// into the result, else the state is the result. PostgreSQL only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub id: String,
+    pub name: String,
+    pub params: Vec<Type>,
+    pub state: Type,
+    pub step: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub final_function: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub initial: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }

@@ -106,10 +106,12 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        // Triggers name functions, which may be declared anywhere.
-        for (_, declaration) in self.declarations() {
-            if let Declaration::Trigger(t) = declaration {
-                self.lower_trigger(t);
+        // Triggers and aggregates name functions, which may be declared anywhere.
+        for (file, declaration) in self.declarations() {
+            match declaration {
+                Declaration::Trigger(t) => self.lower_trigger(t),
+                Declaration::Aggregate(a) => self.lower_aggregate(file, a),
+                _ => {}
             }
         }
         // Grants may name views and functions, declared anywhere.
@@ -162,6 +164,7 @@ impl<'a> Analyzer<'a> {
         ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
         ir.views.sort_by(|a, b| a.name.cmp(&b.name));
         ir.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.aggregates.sort_by(|a, b| a.name.cmp(&b.name));
         ir.triggers.sort_by(|a, b| a.id.cmp(&b.id));
         ir.queries.sort_by(|a, b| a.name.cmp(&b.name));
     }

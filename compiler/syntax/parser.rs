@@ -26,8 +26,21 @@ pub const MAX_EXPRESSION_NODES: usize = 1_000;
 
 /// Top-level keywords, for "did you mean" on a misspelt declaration.
 const DECLARATION_KEYWORDS: &[&str] = &[
-    "use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view",
-    "function", "trigger",
+    "use",
+    "enum",
+    "type",
+    "entity",
+    "relation",
+    "pattern",
+    "role",
+    "grant",
+    "policy",
+    "context",
+    "workload",
+    "view",
+    "function",
+    "aggregate",
+    "trigger",
 ];
 const MEMBER_KEYWORDS: &[&str] = &[
     "primary",
@@ -314,6 +327,7 @@ impl<'t> Converter<'t> {
             "context" => Rule::context,
             "view" | "materialized" => Rule::view,
             "function" => Rule::function,
+            "aggregate" => Rule::aggregate,
             "trigger" => Rule::trigger,
             _ => return None,
         };
@@ -516,6 +530,7 @@ impl<'t> Converter<'t> {
             Rule::workload => Declaration::Workload(self.workload(pair)),
             Rule::view => Declaration::View(self.view(pair)),
             Rule::function => Declaration::Function(self.function(pair)),
+            Rule::aggregate => Declaration::Aggregate(self.aggregate(pair)),
             Rule::trigger => Declaration::Trigger(self.trigger(pair)),
             _ => return None,
         })
@@ -1323,8 +1338,11 @@ impl<'t> Converter<'t> {
             let end = self.span(&p).end as usize;
             match p.as_rule() {
                 Rule::function_param => {
-                    let mut pi = p.into_inner();
-                    let param = self.ident(pi.next().expect("param name"));
+                    let mut pi = p.into_inner().peekable();
+                    let param = match pi.peek().map(|n| n.as_rule()) {
+                        Some(Rule::ident) => Some(self.ident(pi.next().expect("param name"))),
+                        _ => None,
+                    };
                     let ty = self.type_ref(pi.next().expect("param type"));
                     params.push((param, ty, pi.next().map(|e| self.expr_top(e))));
                 }
@@ -1369,6 +1387,7 @@ impl<'t> Converter<'t> {
         let mut events = Vec::new();
         let mut for_each_row = None;
         let mut function = None;
+        let mut arguments = Vec::new();
         for p in inner {
             match p.as_rule() {
                 Rule::trigger_timing => {
@@ -1385,11 +1404,34 @@ impl<'t> Converter<'t> {
                 }),
                 Rule::trigger_level => for_each_row = Some(p.as_str().ends_with("row")),
                 Rule::ident => function = Some(self.ident(p)),
+                Rule::trigger_args => arguments = p.into_inner().map(|s| self.string_lit(s)).collect(),
                 _ => {}
             }
         }
         let function = function.expect("trigger function");
-        Trigger { docs, name, entity, timing, events, for_each_row, function, span }
+        Trigger { docs, name, entity, timing, events, for_each_row, function, arguments, span }
+    }
+
+    fn aggregate(&mut self, pair: Pair<Rule>) -> Aggregate {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("aggregate name"));
+        let mut types = Vec::new();
+        let (mut step, mut final_function, mut initial) = (None, None, None);
+        for p in inner {
+            match p.as_rule() {
+                Rule::type_ref => types.push(self.type_ref(p)),
+                Rule::ident => step = Some(self.ident(p)),
+                Rule::aggregate_final => final_function = p.into_inner().nth(1).map(|f| self.ident(f)),
+                Rule::aggregate_initial => initial = p.into_inner().nth(1).map(|s| self.string_lit(s)),
+                _ => {}
+            }
+        }
+        let state = types.pop().expect("state type");
+        let step = step.expect("step function");
+        Aggregate { docs, name, params: types, state, step, final_function, initial, span }
     }
 
     fn fixed_partition(&mut self, pair: Pair<Rule>) -> FixedPartition {

@@ -879,8 +879,25 @@ impl<'a> Lowering<'a> {
                 .into(),
                 events,
                 for_each_row: trigger.for_each_row,
-                function: trigger.function.clone(),
+                function: if self.ir.functions.iter().any(|f| f.name == trigger.function) {
+                    trigger.function.clone()
+                } else {
+                    // One of PostgreSQL's own trigger functions (`routines.rs`).
+                    format!("pg_catalog.{}", trigger.function)
+                },
+                arguments: trigger.arguments.clone(),
                 comment: trigger.doc.clone(),
+            });
+        }
+        for aggregate in &self.ir.aggregates {
+            self.catalog.aggregates.push(Aggregate {
+                name: aggregate.name.clone(),
+                params: aggregate.params.iter().map(|t| types::sql(t, &schema)).collect(),
+                state: types::sql(&aggregate.state, &schema),
+                step: aggregate.step.clone(),
+                final_function: aggregate.final_function.clone(),
+                initial: aggregate.initial.clone(),
+                comment: aggregate.doc.clone(),
             });
         }
     }
