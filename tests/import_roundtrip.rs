@@ -8,8 +8,7 @@
 //! functions, aggregates, triggers (with their arguments), views, partitions, roles, grants, policies,
 //! comments, privileges on tables, views and routines) must be equal, up to
 //! a list of differences written at each case with its reason. What it does
-//! not carry yet (exclusion constraints, EXECUTE revoked from PUBLIC, tables
-//! without a key) is counted and
+//! not carry yet (exclusion constraints, tables without a key) is counted and
 //! left out of A's side, and each warning that says so is asserted, so
 //! nothing is dropped in silence.
 //!
@@ -179,13 +178,8 @@ fn carried(mut catalog: Catalog) -> (Catalog, usize) {
         dropped += table.exclusions.len();
         table.exclusions.clear();
     }
-    // EXECUTE revoked from PUBLIC is not imported (W1047): the language
-    // keeps PostgreSQL's default. Privileges granted on tables, views and
-    // routines are, and are compared.
-    dropped += catalog.functions.iter().filter(|f| f.revoke_public).count();
-    for function in &mut catalog.functions {
-        function.revoke_public = false;
-    }
+    // Privileges granted on tables, views and routines, and EXECUTE
+    // revoked from PUBLIC, are imported and compared.
     let relations: Vec<String> =
         catalog.tables.iter().map(|t| t.name.clone()).chain(catalog.views.iter().map(|v| v.name.clone())).collect();
     let routines: Vec<String> = catalog.functions.iter().map(|f| f.name.clone()).collect();
@@ -462,8 +456,8 @@ fn supabase_slack_clone_and_basejump() {
         label: "basejump",
         files: &["_stubs/supabase-stub.sql", "basejump/migrations"],
         schema: "basejump",
-        // Foreign keys to auth.users (W1046), what is not carried (W1047:
-        // EXECUTE revoked from PUBLIC, extensions),
+        // Foreign keys to auth.users (W1046), the extensions (W1047; EXECUTE
+        // revoked from PUBLIC is carried as `revoke … from public`),
         // `config` has no key (W1048).
         warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],

@@ -331,6 +331,7 @@ fn catalog(h: &Hostile) -> Catalog {
             helper: false,
             comment: t(6),
         }],
+        aggregates: Vec::new(),
         triggers: vec![Trigger {
             name: n(2), // trigger names are per table: reuse a relation's name
             table: child.clone(),
@@ -338,6 +339,7 @@ fn catalog(h: &Hostile) -> Catalog {
             events: vec!["INSERT".into(), "UPDATE".into()],
             for_each_row: true,
             function: n(19),
+            arguments: Vec::new(),
             comment: t(8),
         }],
         policies: vec![Policy {

@@ -66,7 +66,7 @@ fn codes(diagnostics: &[Diagnostic]) -> Vec<&str> {
 #[test]
 fn aggregates_unnamed_parameters_and_trigger_arguments_apply_as_declared() {
     let (_, expected, sql) = support::build_state("routines.schema", ROUTINES, None);
-    assert!(sql.contains("CREATE FUNCTION \"public\".\"_group_concat\"(text, text) RETURNS text"), "{sql}");
+    assert!(sql.contains("CREATE FUNCTION public._group_concat(text, text) RETURNS text"), "{sql}");
     assert!(
         sql.find("CREATE AGGREGATE").unwrap() < sql.find("CREATE VIEW").unwrap(),
         "the aggregate must exist before the view that calls it:\n{sql}"

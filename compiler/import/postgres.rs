@@ -554,6 +554,7 @@ impl Importer<'_> {
             },
             security_definer: f.security_definer,
             search_path: f.search_path.clone(),
+            revoke_public: f.revoke_public,
             doc: f.comment.clone(),
         });
     }
@@ -797,15 +798,7 @@ impl Importer<'_> {
             let role = is_identifier(&g.role) && c.roles.iter().any(|r| r.name == g.role);
             table || (role && self.granted_object(g).is_some() && object_privilege(&g.privilege).is_some())
         };
-        let revoked =
-            self.ir.functions.iter().filter(|f| c.functions.iter().any(|cf| cf.name == f.name && cf.revoke_public));
-        let counts = [
-            (c.grants.iter().filter(|g| !carried(g)).count(), "grants on objects not imported"),
-            (
-                revoked.count(),
-                "functions whose EXECUTE is revoked from PUBLIC (the language keeps PostgreSQL's default)",
-            ),
-        ];
+        let counts = [(c.grants.iter().filter(|g| !carried(g)).count(), "grants on objects not imported")];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,

@@ -725,6 +725,10 @@ pub struct Function {
     /// The schemas names resolve in while it runs (`search_path "…"`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub search_path: Option<String>,
+    /// PUBLIC may not execute it (`revoke execute on function f from
+    /// public`); roles may as granted.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub revoke_public: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }

@@ -116,8 +116,10 @@ impl<'a> Analyzer<'a> {
         }
         // Grants may name views and functions, declared anywhere.
         for (_, declaration) in self.declarations() {
-            if let Declaration::Grant(g) = declaration {
-                self.lower_grant(g);
+            match declaration {
+                Declaration::Grant(g) => self.lower_grant(g),
+                Declaration::Revoke(r) => self.lower_revoke(r),
+                _ => {}
             }
         }
         // Later phases read the builds; the finished entities move into the IR last.

@@ -201,6 +201,11 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
         }));
     }
     out.extend(object_grants(ir));
+    // One `revoke` for every function PUBLIC may not execute.
+    let revoked: Vec<Ident> = ir.functions.iter().filter(|f| f.revoke_public).map(|f| ident(&f.name)).collect();
+    if !revoked.is_empty() {
+        out.push(Declaration::Revoke(ast::Revoke { functions: revoked, role: ident("public"), span: NO_SPAN }));
+    }
     for p in &ir.policies {
         let Some(entity) = ir.entity(&p.entity) else { continue };
         let mut items = Vec::new();

@@ -102,6 +102,7 @@ impl<'a> Analyzer<'a> {
             },
             security_definer: f.security_definer,
             search_path: f.search_path.as_ref().map(|s| s.value.clone()),
+            revoke_public: false,
             doc: doc(&f.docs),
         });
     }

@@ -45,6 +45,7 @@ pub enum Declaration {
     Function(Function),
     Aggregate(Aggregate),
     Trigger(Trigger),
+    Revoke(Revoke),
     Allow(Allow),
     Schema(SchemaDecl),
 }
@@ -69,6 +70,7 @@ impl Declaration {
             Declaration::Function(d) => d.span,
             Declaration::Aggregate(d) => d.span,
             Declaration::Trigger(d) => d.span,
+            Declaration::Revoke(d) => d.span,
         }
     }
 }
@@ -508,6 +510,16 @@ pub struct Grant {
     /// Entities or views, or functions when `on_functions`.
     pub objects: Vec<Ident>,
     pub roles: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `revoke execute on function f, … from public`: the functions PUBLIC may
+/// not execute (PostgreSQL's default lets it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revoke {
+    pub functions: Vec<Ident>,
+    /// The role revoked from: `public`, the only one the language revokes from.
+    pub role: Ident,
     pub span: Span,
 }
 

@@ -41,6 +41,7 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "function",
     "aggregate",
     "trigger",
+    "revoke",
 ];
 const MEMBER_KEYWORDS: &[&str] = &[
     "primary",
@@ -320,6 +321,7 @@ impl<'t> Converter<'t> {
             "pattern" => Rule::pattern,
             "policy" => Rule::policy,
             "grant" => Rule::grant,
+            "revoke" => Rule::revoke,
             "role" => Rule::role,
             "use" => Rule::use_decl,
             "type" => Rule::type_alias,
@@ -532,6 +534,7 @@ impl<'t> Converter<'t> {
             Rule::function => Declaration::Function(self.function(pair)),
             Rule::aggregate => Declaration::Aggregate(self.aggregate(pair)),
             Rule::trigger => Declaration::Trigger(self.trigger(pair)),
+            Rule::revoke => Declaration::Revoke(self.revoke(pair)),
             _ => return None,
         })
     }
@@ -1410,6 +1413,19 @@ impl<'t> Converter<'t> {
         }
         let function = function.expect("trigger function");
         Trigger { docs, name, entity, timing, events, for_each_row, function, arguments, span }
+    }
+
+    fn revoke(&mut self, pair: Pair<Rule>) -> Revoke {
+        let span = self.span(&pair);
+        let (mut functions, mut role) = (Vec::new(), None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident_list => functions = p.into_inner().map(|i| self.ident(i)).collect(),
+                Rule::ident => role = Some(self.ident(p)),
+                _ => {}
+            }
+        }
+        Revoke { functions, role: role.expect("role"), span }
     }
 
     fn aggregate(&mut self, pair: Pair<Rule>) -> Aggregate {

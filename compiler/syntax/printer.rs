@@ -273,6 +273,10 @@ impl<'a> Printer<'a> {
             Declaration::Pattern(d) => self.pattern(d, limit),
             Declaration::Role(d) => self.line(0, &d.docs, &role_text(d), d.span.start, d.span.end, limit),
             Declaration::Grant(d) => self.line(0, &[], &grant_text(d), d.span.start, d.span.end, limit),
+            Declaration::Revoke(d) => {
+                let text = format!("revoke execute on function {} from {}", ident_list(&d.functions), d.role.name);
+                self.line(0, &[], &text, d.span.start, d.span.end, limit)
+            }
             Declaration::Allow(d) => {
                 let text = format!("allow {} {}", d.code.name, d.object.name);
                 self.line(0, &d.docs, &text, d.span.start, d.span.end, limit)
@@ -550,7 +554,8 @@ impl<'a> Printer<'a> {
 /// Consecutive one-line `use`, `role` and `grant` declarations stay together.
 fn same_group(previous: &Declaration, next: &Declaration) -> bool {
     match (previous, next) {
-        (Declaration::Use(_), Declaration::Use(_)) | (Declaration::Grant(_), Declaration::Grant(_)) => true,
+        (Declaration::Use(_), Declaration::Use(_))
+        | (Declaration::Grant(_) | Declaration::Revoke(_), Declaration::Grant(_) | Declaration::Revoke(_)) => true,
         (Declaration::Role(a), Declaration::Role(b)) => a.docs.is_empty() && b.docs.is_empty(),
         _ => false,
     }

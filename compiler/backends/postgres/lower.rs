@@ -816,6 +816,7 @@ impl<'a> Lowering<'a> {
                 }),
                 security_definer: function.security_definer,
                 search_path: function.search_path.clone(),
+                revoke_public: function.revoke_public,
                 helper: false,
                 comment: function.doc.clone(),
                 ..Function::default()

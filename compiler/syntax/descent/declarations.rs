@@ -69,7 +69,7 @@ impl<'t> Descent<'t> {
     pub(super) fn declaration(&mut self) -> Option<Declaration> {
         let start = self.pos;
         type Rule<'t> = fn(&mut Descent<'t>, usize) -> Option<Declaration>;
-        let rules: [Rule<'t>; 17] = [
+        let rules: [Rule<'t>; 18] = [
             |p, s| p.use_decl(s).map(Declaration::Use),
             |p, s| p.enum_decl(s).map(Declaration::Enum),
             |p, s| p.type_alias(s).map(Declaration::TypeAlias),
@@ -78,6 +78,7 @@ impl<'t> Descent<'t> {
             |p, s| p.pattern(s).map(Declaration::Pattern),
             |p, s| p.role(s).map(Declaration::Role),
             |p, s| p.grant(s).map(Declaration::Grant),
+            |p, s| p.revoke(s).map(Declaration::Revoke),
             |p, s| p.policy(s).map(Declaration::Policy),
             |p, s| p.context(s).map(Declaration::Context),
             |p, s| p.workload(s).map(Declaration::Workload),
@@ -341,6 +342,17 @@ impl<'t> Descent<'t> {
         self.keyword("to")?;
         let roles = self.ident_list()?;
         Some(Grant { privileges, on_functions, objects, roles, span: self.span(start, self.pos) })
+    }
+
+    pub(super) fn revoke(&mut self, start: usize) -> Option<Revoke> {
+        self.keyword_here("revoke")?;
+        self.keyword("execute")?;
+        self.keyword("on")?;
+        self.keyword("function")?;
+        let functions = self.ident_list()?;
+        self.keyword("from")?;
+        let role = self.ident()?;
+        Some(Revoke { functions, role, span: self.span(start, self.pos) })
     }
 
     pub(super) fn privilege(&mut self) -> Option<Privilege> {
