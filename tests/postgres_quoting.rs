@@ -325,6 +325,7 @@ fn catalog(h: &Hostile) -> Catalog {
                 literal(&h.texts[5])
             ),
             volatility: None,
+            strict: false,
             security_definer: true,
             search_path: Some(format!("pg_catalog, {}, pg_temp", ident(&schema))),
             revoke_public: true,

@@ -1,4 +1,4 @@
-//! Aggregates, parameters without names and trigger arguments, on the real
+//! Aggregates, parameters without names, strict functions and trigger arguments, on the real
 //! server: a source declaring them builds DDL that PostgreSQL takes, the
 //! catalog read back equals what the IR lowers to, and the objects behave
 //! (the aggregate folds rows, the built-in trigger function fills its
@@ -36,6 +36,11 @@ function _count_step(bigint, text) returns bigint language sql immutable {
 
 function _count_final(n bigint) returns text language sql immutable {
   sql postgres "SELECT n::text || ' rows'"
+}
+
+/// Strict: NULL in, NULL out, the body not run.
+function zero_if_null(bigint) returns bigint language sql immutable strict {
+  sql postgres "SELECT coalesce($1, 0)"
 }
 
 /// Every value, comma-separated.
@@ -83,6 +88,7 @@ fn aggregates_unnamed_parameters_and_trigger_arguments_apply_as_declared() {
     let one = |db: &mut TestDb, query: &str| -> String { db.client.query_one(query, &[]).unwrap().get(0) };
     assert_eq!(one(&mut db, "SELECT titles FROM titles"), "Alien, Zorro");
     assert_eq!(one(&mut db, "SELECT text_count(title) FROM film"), "2 rows");
+    assert_eq!(one(&mut db, "SELECT coalesce(zero_if_null(NULL)::text, 'null')"), "null");
     // The trigger's arguments reached tsvector_update_trigger: title and description, stemmed in English.
     assert_eq!(one(&mut db, "SELECT fulltext::text FROM film WHERE title = 'Alien'"), "'alien':1 'space':3");
 }
@@ -99,6 +105,7 @@ fn the_formatter_prints_them_as_written() {
     for line in [
         "function _group_concat(text, text) returns text language sql immutable {",
         "function _count_final(n bigint) returns text language sql immutable {",
+        "function zero_if_null(bigint) returns bigint language sql immutable strict {",
         "aggregate group_concat(text) state text step _group_concat\n",
         "aggregate text_count(text) state bigint step _count_step final _count_final initial '0'\n",
         "execute tsvector_update_trigger('fulltext', 'pg_catalog.english', 'title', 'description')\n",

@@ -552,6 +552,7 @@ impl Importer<'_> {
                 Some("STABLE") => Some(ir::Volatility::Stable),
                 _ => None,
             },
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.clone(),
             revoke_public: f.revoke_public,

@@ -719,6 +719,9 @@ pub struct Function {
     /// `immutable` or `stable`; none is volatile (the engines' default).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub volatility: Option<Volatility>,
+    /// A call with a NULL argument is NULL without running the body (`strict`).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub strict: bool,
     /// Runs with its owner's privileges (`security definer`).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub security_definer: bool,

@@ -118,6 +118,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
                     ir::Volatility::Stable => "stable",
                 })
             }),
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.as_deref().map(string),
             bodies: f

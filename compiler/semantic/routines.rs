@@ -100,6 +100,7 @@ impl<'a> Analyzer<'a> {
                 Some("stable") => Some(ir::Volatility::Stable),
                 _ => None,
             },
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.as_ref().map(|s| s.value.clone()),
             revoke_public: false,

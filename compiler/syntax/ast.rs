@@ -643,6 +643,8 @@ pub struct Function {
     pub language: Ident,
     /// `immutable`, `stable` or `volatile`, as written.
     pub volatility: Option<Ident>,
+    /// `strict`: a call with a NULL argument is NULL, the body not run.
+    pub strict: bool,
     /// `security definer`: runs with its owner's privileges.
     pub security_definer: bool,
     /// `search_path "…"`: the schemas it resolves names in while it runs.

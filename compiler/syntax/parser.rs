@@ -1334,6 +1334,7 @@ impl<'t> Converter<'t> {
         let mut returns = None;
         let mut language = None;
         let (mut volatility, mut security_definer, mut search_path) = (None, false, None);
+        let mut strict = false;
         let mut bodies = Vec::new();
         let mut previous_end = None;
         let function_name = name.name.clone();
@@ -1359,6 +1360,7 @@ impl<'t> Converter<'t> {
                             volatility = Some(Ident { name: option.as_str().to_string(), span });
                         }
                         Rule::fn_security => security_definer = true,
+                        Rule::fn_strict => strict = true,
                         _ => search_path = option.into_inner().nth(1).map(|s| self.string_lit(s)),
                     }
                 }
@@ -1375,7 +1377,19 @@ impl<'t> Converter<'t> {
         }
         let returns = returns.expect("return type");
         let language = language.expect("language");
-        Function { docs, name, params, returns, language, volatility, security_definer, search_path, bodies, span }
+        Function {
+            docs,
+            name,
+            params,
+            returns,
+            language,
+            volatility,
+            strict,
+            security_definer,
+            search_path,
+            bodies,
+            span,
+        }
     }
 
     fn trigger(&mut self, pair: Pair<Rule>) -> Trigger {

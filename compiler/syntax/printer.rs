@@ -326,6 +326,9 @@ impl<'a> Printer<'a> {
             header.push_str(&format!(" {}", v.name));
             header_end = header_end.max(v.span.end);
         }
+        if d.strict {
+            header.push_str(" strict");
+        }
         if d.security_definer {
             header.push_str(" security definer");
         }

@@ -358,6 +358,8 @@ impl Comparison<'_> {
             // No volatility is VOLATILE, the default.
             let volatility = |f: &Function| f.volatility.clone().unwrap_or_else(|| "VOLATILE".into());
             self.text(&format!("volatility of {object}"), &volatility(e), &volatility(a));
+            let strict = |f: &Function| if f.strict { "STRICT" } else { "CALLED ON NULL INPUT" };
+            self.text(&format!("strictness of {object}"), strict(e), strict(a));
             let security = |f: &Function| if f.security_definer { "SECURITY DEFINER" } else { "SECURITY INVOKER" };
             self.text(&format!("security of {object}"), security(e), security(a));
             if !same_search_path(&e.search_path, &a.search_path) {

@@ -814,6 +814,7 @@ impl<'a> Lowering<'a> {
                     }
                     .into()
                 }),
+                strict: function.strict,
                 security_definer: function.security_definer,
                 search_path: function.search_path.clone(),
                 revoke_public: function.revoke_public,

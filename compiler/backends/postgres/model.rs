@@ -227,6 +227,8 @@ pub struct Function {
     pub language: String,
     pub body: String,
     pub volatility: Option<String>,
+    /// STRICT (RETURNS NULL ON NULL INPUT).
+    pub strict: bool,
     /// SECURITY DEFINER: runs with its owner's privileges (always with a
     /// fixed `search_path`).
     pub security_definer: bool,

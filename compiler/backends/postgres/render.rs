@@ -580,6 +580,9 @@ impl Renderer<'_> {
         if let Some(v) = &f.volatility {
             let _ = write!(out, " {v}");
         }
+        if f.strict {
+            out.push_str(" STRICT");
+        }
         if f.security_definer {
             out.push_str(" SECURITY DEFINER");
         }

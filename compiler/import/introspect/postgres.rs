@@ -691,7 +691,7 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Fun
                 p.prosecdef, COALESCE(p.proconfig, '{{}}'), \
                 p.proacl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) acl \
                                                      WHERE acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'), \
-                p.oid, p.provolatile::text, COALESCE(pg_get_expr(p.proargdefaults, 0), '') \
+                p.oid, p.provolatile::text, COALESCE(pg_get_expr(p.proargdefaults, 0), ''), p.proisstrict \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -743,6 +743,7 @@ fn function(row: &Row) -> Result<Function, Error> {
             "s" => Some("STABLE".into()),
             _ => None,
         },
+        strict: row.try_get(16)?,
         security_definer: row.try_get(10)?,
         search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
         revoke_public: row.try_get(12)?,

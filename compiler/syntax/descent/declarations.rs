@@ -594,12 +594,15 @@ impl<'t> Descent<'t> {
         self.keyword("language")?;
         let language = self.ident()?;
         let (mut volatility, mut security_definer, mut search_path) = (None, false, None);
+        let mut strict = false;
         loop {
             if let Some(word) = ["immutable", "stable", "volatile"].iter().find_map(|w| {
                 let span = self.keyword(w)?;
                 Some(Ident { name: w.to_string(), span })
             }) {
                 volatility = Some(word);
+            } else if self.keyword("strict").is_some() {
+                strict = true;
             } else if self
                 .attempt(|p| {
                     p.keyword("security")?;
@@ -637,6 +640,7 @@ impl<'t> Descent<'t> {
             returns,
             language,
             volatility,
+            strict,
             security_definer,
             search_path,
             bodies,
