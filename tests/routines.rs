@@ -217,3 +217,27 @@ fn the_spec_example_builds_and_applies() {
     let differences = compare(output.postgres.as_ref().expect("catalog"), &db.catalog("public"));
     assert!(differences.is_empty(), "{differences:#?}");
 }
+
+/// An aggregate the language cannot declare (here PARALLEL SAFE) is named
+/// in a W1049 and left out; a plain one next to it is imported.
+#[test]
+fn an_aggregate_with_other_options_is_refused_by_import() {
+    let mut db = TestDb::new("routines_import_options");
+    db.apply(
+        "CREATE FUNCTION cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || $2 $$;\n\
+         CREATE AGGREGATE plain_cat(text) (SFUNC = cat, STYPE = text, INITCOND = '');\n\
+         CREATE AGGREGATE parallel_cat(text) (SFUNC = cat, STYPE = text, PARALLEL = SAFE);",
+    );
+    let catalog = db.catalog("public");
+    let views = schemac::import::introspect::postgres::read_view_dependencies(&mut db.client, "public").unwrap();
+    let imported = schemac::import::postgres::import(&catalog, &views);
+    let names: Vec<&str> = imported.ir.aggregates.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["plain_cat"]);
+    assert!(
+        imported.diagnostics.iter().any(|d| d.code.0 == "W1049" && d.message.contains("`parallel_cat`")),
+        "{:#?}",
+        imported.diagnostics
+    );
+    let source = schemac::semantic::raise::source(&imported.ir);
+    assert!(source.contains("aggregate plain_cat(text) state text step cat initial ''"), "{source}");
+}

@@ -570,6 +570,11 @@ impl Importer<'_> {
             Some("a function has its name; the language keeps one routine per name".to_string())
         } else if !imported(&Some(a.step.clone())) || !imported(&a.final_function) {
             Some("its step or final function is not imported".to_string())
+        } else if a.other_options {
+            Some(
+                "it is set with options the language does not declare (ordered-set, combine, moving, parallel, …)"
+                    .into(),
+            )
         } else {
             None
         };

@@ -260,7 +260,7 @@ impl<'a> Analyzer<'a> {
             };
             self.report(
                 Diagnostic::new(codes::E0702, format!("`{}` cannot be the aggregate's {role} function", name.name))
-                    .at(name.span, format!("its parameters or result do not fit"))
+                    .at(name.span, "its parameters or result do not fit")
                     .help(format!("a {role} function takes {expected}")),
             );
         }

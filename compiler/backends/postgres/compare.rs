@@ -758,6 +758,9 @@ fn describe_aggregate(a: &Aggregate) -> String {
     if let Some(initial) = &a.initial {
         text.push_str(&format!(", INITCOND = {}", crate::backends::standard_string(initial)));
     }
+    if a.other_options {
+        text.push_str(", and other options");
+    }
     text
 }
 

@@ -820,7 +820,6 @@ impl<'a> Lowering<'a> {
                 revoke_public: function.revoke_public,
                 helper: false,
                 comment: function.doc.clone(),
-                ..Function::default()
             });
         }
         for view in &self.ir.views {
@@ -899,6 +898,7 @@ impl<'a> Lowering<'a> {
                 step: aggregate.step.clone(),
                 final_function: aggregate.final_function.clone(),
                 initial: aggregate.initial.clone(),
+                other_options: false,
                 comment: aggregate.doc.clone(),
             });
         }

@@ -281,6 +281,11 @@ pub struct Aggregate {
     pub final_function: Option<String>,
     /// The initial state as text (INITCOND); none is NULL.
     pub initial: Option<String>,
+    /// Set with options the language does not declare (an ordered-set or
+    /// hypothetical-set aggregate, COMBINEFUNC, SERIALFUNC, a moving-aggregate
+    /// MSFUNC, SORTOP, FINALFUNC_EXTRA, FINALFUNC_MODIFY, SSPACE, PARALLEL):
+    /// what schemac makes never is, so an import refuses it (W1049).
+    pub other_options: bool,
     pub comment: Option<String>,
 }
 

@@ -801,7 +801,10 @@ fn read_aggregates(client: &mut Client, schema: &str) -> Result<Vec<Aggregate>, 
         "SELECT p.proname::text, \
                 ARRAY(SELECT {} FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, ord) ORDER BY ord), \
                 {}, {}, CASE WHEN a.aggfinalfn = 0 THEN NULL ELSE {} END, a.agginitval, \
-                obj_description(p.oid, 'pg_proc') \
+                obj_description(p.oid, 'pg_proc'), \
+                a.aggkind <> 'n' OR a.aggcombinefn <> 0 OR a.aggserialfn <> 0 OR a.aggmtransfn <> 0 \
+                  OR a.aggsortop <> 0 OR a.aggfinalextra OR a.aggfinalmodify <> 'r' OR a.aggtransspace <> 0 \
+                  OR p.proparallel <> 'u' \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
          JOIN pg_aggregate a ON a.aggfnoid = p.oid \
          WHERE n.nspname = $1 AND p.prokind = 'a' AND NOT {}",
@@ -821,6 +824,7 @@ fn read_aggregates(client: &mut Client, schema: &str) -> Result<Vec<Aggregate>, 
                 step: r.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
                 final_function: r.try_get(4)?,
                 initial: r.try_get(5)?,
+                other_options: r.try_get(7)?,
                 comment: r.try_get(6)?,
             })
         })
