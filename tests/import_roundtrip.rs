@@ -5,11 +5,10 @@
 //!
 //! What the import carries (tables, columns, types, defaults, identity and
 //! serial columns, keys, checks, foreign keys, indexes, enums, domains,
-//! functions, triggers, views, partitions, roles, grants, policies,
+//! functions, aggregates, triggers (with their arguments), views, partitions, roles, grants, policies,
 //! comments, privileges on tables, views and routines) must be equal, up to
 //! a list of differences written at each case with its reason. What it does
-//! not carry yet (exclusion constraints, EXECUTE revoked from PUBLIC, tables
-//! without a key) is counted and
+//! not carry yet (exclusion constraints, tables without a key) is counted and
 //! left out of A's side, and each warning that says so is asserted, so
 //! nothing is dropped in silence.
 //!
@@ -179,13 +178,8 @@ fn carried(mut catalog: Catalog) -> (Catalog, usize) {
         dropped += table.exclusions.len();
         table.exclusions.clear();
     }
-    // EXECUTE revoked from PUBLIC is not imported (W1047): the language
-    // keeps PostgreSQL's default. Privileges granted on tables, views and
-    // routines are, and are compared.
-    dropped += catalog.functions.iter().filter(|f| f.revoke_public).count();
-    for function in &mut catalog.functions {
-        function.revoke_public = false;
-    }
+    // Privileges granted on tables, views and routines, and EXECUTE
+    // revoked from PUBLIC, are imported and compared.
     let relations: Vec<String> =
         catalog.tables.iter().map(|t| t.name.clone()).chain(catalog.views.iter().map(|v| v.name.clone())).collect();
     let routines: Vec<String> = catalog.functions.iter().map(|f| f.name.clone()).collect();
@@ -204,6 +198,7 @@ fn objects(catalog: &Catalog) -> usize {
         + catalog.domains.len()
         + catalog.views.len()
         + catalog.functions.len()
+        + catalog.aggregates.len()
         + catalog.triggers.len()
         + catalog.policies.len()
         + catalog.grants.len()
@@ -415,20 +410,13 @@ fn pagila() {
         label: "pagila",
         files: &["pagila/pagila-schema.sql", "pagila/pagila-schema-jsonb.sql"],
         schema: "public",
-        warnings: &["W1040", "W1042", "W1048", "W1049"],
+        warnings: &["W1040", "W1042", "W1048"],
         // The domain `bıgınt` (dotless ı) cannot keep its name (W1040).
-        // Functions with unnamed parameters, and the trigger that calls the
-        // built-in tsvector_update_trigger with arguments, are not carried (W1049).
-        known: &[
-            "domain bıgınt",
-            "domain bg_nt",
-            "function _group_concat",
-            "function last_day",
-            "trigger film_fulltext_trigger",
-            // These views call the aggregate group_concat, not imported (W1049).
-            "view film_list",
-            "view nicer_but_slower_film_list",
-        ],
+        // Functions with unnamed parameters (`_group_concat(text, text)`),
+        // the aggregate group_concat over one, the views that call it and the
+        // trigger that calls the built-in tsvector_update_trigger with
+        // arguments are carried.
+        known: &["domain bıgınt", "domain bg_nt"],
         renamed: &[],
         fails_to_apply: None,
     });
@@ -442,17 +430,10 @@ fn sakila() {
         label: "sakila",
         files: &["sakila/postgres-sakila-schema.sql"],
         schema: "public",
-        warnings: &["W1042", "W1048", "W1049"],
-        // As in pagila: unnamed parameters, a built-in trigger function, and
-        // the views that call the aggregate group_concat (W1049).
-        known: &[
-            "function _group_concat",
-            "function last_day",
-            "trigger film_fulltext_trigger",
-            "view actor_info",
-            "view film_list",
-            "view nicer_but_slower_film_list",
-        ],
+        warnings: &["W1042", "W1048"],
+        // As in pagila, unnamed parameters, the aggregate, the views over it
+        // and the built-in trigger function are carried: nothing differs.
+        known: &[],
         renamed: &[],
         fails_to_apply: None,
     });
@@ -475,8 +456,8 @@ fn supabase_slack_clone_and_basejump() {
         label: "basejump",
         files: &["_stubs/supabase-stub.sql", "basejump/migrations"],
         schema: "basejump",
-        // Foreign keys to auth.users (W1046), what is not carried (W1047:
-        // EXECUTE revoked from PUBLIC, extensions),
+        // Foreign keys to auth.users (W1046), the extensions (W1047; EXECUTE
+        // revoked from PUBLIC is carried as `revoke … from public`),
         // `config` has no key (W1048).
         warnings: &["W1046", "W1047", "W1048"],
         known: &["foreign key"],

@@ -9,6 +9,10 @@
 //!   made by hand with grants on a view and a function, imported, raised to
 //!   source, built and applied to an empty database: the same ACLs, and no
 //!   W1047 for them.
+//! - `execute_revoked_from_public_applies_migrates_and_imports`: `revoke
+//!   execute on function f from public` leaves EXECUTE to the roles granted
+//!   it (a session as another role is refused), a migration revokes and
+//!   grants it back, and an import carries it (no W1047).
 //! - `invalid_object_grants_are_diagnostics`: E0601, E0102 and E0110 with
 //!   their did-you-mean.
 //!
@@ -189,6 +193,45 @@ fn view_and_function_grants_survive_an_import_round_trip() {
 }
 
 #[test]
+fn execute_revoked_from_public_applies_migrates_and_imports() {
+    let (app, support) = roles("revoke");
+    {
+        let granted = schema(&app, &support);
+        let revoked = format!("{granted}revoke execute on function customer_count from public\n");
+        let ddl = build(&revoked);
+        assert!(ddl.contains("REVOKE EXECUTE ON FUNCTION public.customer_count() FROM PUBLIC;"), "{ddl}");
+        let mut db = TestDb::new("object_grants_revoke");
+        db.apply(&ddl);
+        let held =
+            |role: &str| format!("SELECT has_function_privilege('{role}', 'public.customer_count()', 'EXECUTE')");
+        assert!(truth(&mut db, &held(&app)));
+        assert!(!truth(&mut db, &held(&support)));
+        assert_eq!(as_role(&mut db, &app, "SELECT customer_count()"), Ok(1));
+        assert_eq!(as_role(&mut db, &support, "SELECT customer_count()"), Err("42501".into()));
+
+        // Imported: the revoke comes back, and nothing is left to warn about.
+        let catalog = db.catalog("public");
+        let views = read_view_dependencies(&mut db.client, "public").expect("view dependencies");
+        let imported = import::postgres::import(&catalog, &views);
+        assert!(!imported.diagnostics.iter().any(|d| d.code.0 == "W1047"), "{:#?}", imported.diagnostics);
+        let source = raise::source(&imported.ir);
+        assert!(source.contains("revoke execute on function customer_count from public"), "{source}");
+
+        // Migrations: granted back to PUBLIC, then revoked again.
+        let (before, _, _) = support::build_state("a.schema", &revoked, None);
+        let (after, _, _) = support::build_state("b.schema", &granted, Some(&before));
+        let back = schemac::migrate::plan(&before, &after, &Default::default());
+        let up: Vec<String> = back.steps.iter().flat_map(|s| s.up.clone()).collect();
+        assert!(up.iter().any(|s| s == "GRANT EXECUTE ON FUNCTION public.customer_count() TO PUBLIC"), "{up:#?}");
+        let again = schemac::migrate::plan(&after, &before, &Default::default());
+        let up: Vec<String> = again.steps.iter().flat_map(|s| s.up.clone()).collect();
+        assert!(up.iter().any(|s| s == "REVOKE EXECUTE ON FUNCTION public.customer_count() FROM PUBLIC"), "{up:#?}");
+        assert!(schemac::migrate::plan(&before, &before, &Default::default()).steps.is_empty());
+    }
+    drop_roles(&[&app, &support]);
+}
+
+#[test]
 fn invalid_object_grants_are_diagnostics() {
     let base = schema("og_app", "og_support");
     let cases = [
@@ -198,6 +241,8 @@ fn invalid_object_grants_are_diagnostics() {
         ("grant select on CustomerName to og_app", "E0102", "did you mean `CustomerNames`?"),
         ("grant select (notes) on CustomerNames to og_app", "E0103", "view `CustomerNames` has no column `notes`"),
         ("grant truncate (id) on CustomerNames to og_app", "E0601", "only select, insert, update and references"),
+        ("revoke execute on function customer_count from og_app", "E0601", "can be revoked from `public` only"),
+        ("revoke execute on function customer_cnt from public", "E0110", "did you mean `customer_count`?"),
     ];
     for (line, code, text) in cases {
         let compilation = schemac::driver::compile_str("bad.schema", &format!("{base}{line}\n"));

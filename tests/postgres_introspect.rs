@@ -245,6 +245,7 @@ fn function(name: &str, params: &[(&str, &str)], returns: &str, language: &str, 
         language: s(language),
         body: s(body),
         volatility: None,
+        strict: false,
         security_definer: false,
         search_path: None,
         revoke_public: false,
@@ -261,6 +262,7 @@ fn trigger(name: &str, table: &str, timing: &str, events: &[&str], row: bool) ->
         events: strings(events),
         for_each_row: row,
         function: s("touch"),
+        arguments: Vec::new(),
         comment: None,
     }
 }
@@ -456,6 +458,7 @@ fn expected_catalog() -> Catalog {
             function("schemac_uuid_v7", &[], "uuid", "sql", " SELECT gen_random_uuid() "),
             touch,
         ],
+        aggregates: Vec::new(),
         triggers: vec![
             trigger("customer_audit", "customer", "AFTER", &["UPDATE"], false),
             trigger("event_touch", "event", "AFTER", &["INSERT", "DELETE"], true),

@@ -325,12 +325,14 @@ fn catalog(h: &Hostile) -> Catalog {
                 literal(&h.texts[5])
             ),
             volatility: None,
+            strict: false,
             security_definer: true,
             search_path: Some(format!("pg_catalog, {}, pg_temp", ident(&schema))),
             revoke_public: true,
             helper: false,
             comment: t(6),
         }],
+        aggregates: Vec::new(),
         triggers: vec![Trigger {
             name: n(2), // trigger names are per table: reuse a relation's name
             table: child.clone(),
@@ -338,6 +340,7 @@ fn catalog(h: &Hostile) -> Catalog {
             events: vec!["INSERT".into(), "UPDATE".into()],
             for_each_row: true,
             function: n(19),
+            arguments: Vec::new(),
             comment: t(8),
         }],
         policies: vec![Policy {

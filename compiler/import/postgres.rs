@@ -21,6 +21,7 @@ use crate::backends::postgres::{lower, names};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::semantic::ir::{self, Expr, Ir, Origin, Type};
 use crate::semantic::raise::fresh_name;
+use crate::semantic::routines::BUILT_IN_TRIGGER_FUNCTIONS;
 use crate::semantic::snake_case;
 use crate::syntax::lexical::is_identifier;
 
@@ -61,6 +62,9 @@ pub fn import_placed(
     }
     for function in catalog.functions.iter().filter(|f| !f.helper) {
         importer.function(function);
+    }
+    for aggregate in &catalog.aggregates {
+        importer.aggregate(aggregate);
     }
     for trigger in &catalog.triggers {
         importer.trigger(trigger);
@@ -514,7 +518,10 @@ impl Importer<'_> {
             self.diagnostics.push(skip("it is a procedure; the language declares functions".into()));
             return;
         }
-        if let Some((i, _)) = f.params.iter().enumerate().find(|(_, (name, _))| !is_identifier(name)) {
+        // A parameter without a name stays without one (`$1` in the body).
+        if let Some((i, _)) =
+            f.params.iter().enumerate().find(|(_, (name, _))| !name.is_empty() && !is_identifier(name))
+        {
             self.diagnostics.push(skip(format!("parameter {} has no name the language can write", i + 1)));
             return;
         }
@@ -545,15 +552,60 @@ impl Importer<'_> {
                 Some("STABLE") => Some(ir::Volatility::Stable),
                 _ => None,
             },
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.clone(),
+            revoke_public: f.revoke_public,
             doc: f.comment.clone(),
+        });
+    }
+
+    /// An aggregate over imported functions as `aggregate … state … step …`.
+    fn aggregate(&mut self, a: &model::Aggregate) {
+        let imported =
+            |name: &Option<String>| name.as_ref().is_none_or(|n| self.ir.functions.iter().any(|f| &f.name == n));
+        let why = if !is_identifier(&a.name) {
+            Some("its name is not an identifier".to_string())
+        } else if self.ir.functions.iter().any(|f| f.name == a.name) {
+            Some("a function has its name; the language keeps one routine per name".to_string())
+        } else if !imported(&Some(a.step.clone())) || !imported(&a.final_function) {
+            Some("its step or final function is not imported".to_string())
+        } else if a.other_options {
+            Some(
+                "it is set with options the language does not declare (ordered-set, combine, moving, parallel, …)"
+                    .into(),
+            )
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.diagnostics.push(
+                Diagnostic::new(codes::W1049, format!("aggregate `{}` is not imported: {why}", a.name))
+                    .help("declare it by hand (`aggregate … state … step …`) or keep it outside schemac"),
+            );
+            return;
+        }
+        let raw = |sql: &str| Type::Sql { sql: sql.to_string() };
+        self.ir.aggregates.push(ir::Aggregate {
+            id: format!("aggregate:{}", a.name),
+            name: a.name.clone(),
+            params: a.params.iter().map(|t| self.type_of(t).unwrap_or_else(|| raw(t))).collect(),
+            state: self.type_of(&a.state).unwrap_or_else(|| raw(&a.state)),
+            step: a.step.clone(),
+            final_function: a.final_function.clone(),
+            initial: a.initial.clone(),
+            doc: a.comment.clone(),
         });
     }
 
     fn trigger(&mut self, t: &model::Trigger) {
         let entity = self.tables.get(&t.table).map(|(e, _)| e.clone());
-        let function = self.ir.functions.iter().any(|f| f.name == t.function);
+        // A declared function, or one of PostgreSQL's own the language knows.
+        let built_in = t
+            .function
+            .strip_prefix("pg_catalog.")
+            .filter(|f| BUILT_IN_TRIGGER_FUNCTIONS.contains(f) && !self.ir.functions.iter().any(|d| d.name == *f));
+        let function = built_in.is_some() || self.ir.functions.iter().any(|f| f.name == t.function);
         let mut events = Vec::new();
         for event in &t.events {
             events.push(match event.as_str() {
@@ -590,7 +642,8 @@ impl Importer<'_> {
             },
             events,
             for_each_row: t.for_each_row,
-            function: t.function.clone(),
+            function: built_in.unwrap_or(&t.function).to_string(),
+            arguments: t.arguments.clone(),
             doc: t.comment.clone(),
         });
     }
@@ -613,7 +666,9 @@ impl Importer<'_> {
             let view = pending.remove(ready.unwrap_or(0));
             let deps = dependencies.get(&view.name).unwrap_or(&none);
             let name = pascal_case(&view.name);
-            let missing_routine = deps.routines.iter().find(|r| !self.ir.functions.iter().any(|f| &f.name == *r));
+            let missing_routine = deps.routines.iter().find(|r| {
+                !self.ir.functions.iter().any(|f| &f.name == *r) && !self.ir.aggregates.iter().any(|a| &a.name == *r)
+            });
             let why = if snake_case(&name) != view.name {
                 Some(format!("its name cannot be kept (schemac would call it `{}`)", snake_case(&name)))
             } else if let Some(missing) = missing_routine {
@@ -749,15 +804,7 @@ impl Importer<'_> {
             let role = is_identifier(&g.role) && c.roles.iter().any(|r| r.name == g.role);
             table || (role && self.granted_object(g).is_some() && object_privilege(&g.privilege).is_some())
         };
-        let revoked =
-            self.ir.functions.iter().filter(|f| c.functions.iter().any(|cf| cf.name == f.name && cf.revoke_public));
-        let counts = [
-            (c.grants.iter().filter(|g| !carried(g)).count(), "grants on objects not imported"),
-            (
-                revoked.count(),
-                "functions whose EXECUTE is revoked from PUBLIC (the language keeps PostgreSQL's default)",
-            ),
-        ];
+        let counts = [(c.grants.iter().filter(|g| !carried(g)).count(), "grants on objects not imported")];
         if !c.extensions.is_empty() {
             self.warn(
                 codes::W1047,

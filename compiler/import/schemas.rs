@@ -41,6 +41,7 @@ pub fn import(catalogs: &[Catalog], views: &BTreeMap<String, ViewDependencies>) 
     }
     for (name, schema) in &places.functions {
         placed.insert(format!("function:{name}"), schema.clone());
+        placed.insert(format!("aggregate:{name}"), schema.clone());
     }
     let present: BTreeSet<String> = ir
         .entities
@@ -50,6 +51,7 @@ pub fn import(catalogs: &[Catalog], views: &BTreeMap<String, ViewDependencies>) 
         .chain(ir.domains.iter().map(|d| d.id.clone()))
         .chain(ir.views.iter().map(|v| v.id.clone()))
         .chain(ir.functions.iter().map(|f| f.id.clone()))
+        .chain(ir.aggregates.iter().map(|a| a.id.clone()))
         .collect();
     placed.retain(|id, schema| *schema != default && present.contains(id));
     ir.schemas = placed;
@@ -144,6 +146,15 @@ fn merge(catalogs: &[Catalog]) -> (Catalog, Places, Vec<Diagnostic>) {
             if f.helper || !clash("function", schema, &f.name, &mut diagnostics) {
                 here(&mut places.functions, &f.name);
                 merged.functions.push(f.clone());
+            }
+        }
+        for a in &catalog.aggregates {
+            if !clash("function", schema, &a.name, &mut diagnostics) {
+                here(&mut places.functions, &a.name);
+                let mut a = a.clone();
+                a.step = local(&a.step);
+                a.final_function = a.final_function.as_deref().map(local);
+                merged.aggregates.push(a);
             }
         }
         let kept = |table: &str| !skipped.contains(table);

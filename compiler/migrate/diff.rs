@@ -26,6 +26,13 @@ pub enum Change {
         new: Function,
     },
     DropFunction(Function),
+    CreateAggregate(Aggregate),
+    /// The same arguments, another definition: `CREATE OR REPLACE AGGREGATE`.
+    ReplaceAggregate {
+        old: Aggregate,
+        new: Aggregate,
+    },
+    DropAggregate(Aggregate),
     CreateEnum(EnumType),
     /// A value added; `before` is the existing value it goes in front of
     /// (none: at the end).
@@ -1006,6 +1013,15 @@ impl<'a> Partitioned<'a> {
 /// privileges must be granted again.
 fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: &mut Vec<Change>) -> BTreeSet<String> {
     let mut remade = BTreeSet::new();
+    // Aggregates are dropped before the functions they step with, and made
+    // after them (the plan keeps the order of changes of one kind).
+    let aggregates_before = by_name(&old.aggregates, |a| a.name.as_str());
+    let aggregates_after = by_name(&new.aggregates, |a| a.name.as_str());
+    for (name, a) in &aggregates_before {
+        if aggregates_after.get(name).is_none_or(|n| n.params != a.params) {
+            out.push(Change::DropAggregate((*a).clone()));
+        }
+    }
     let before = by_name(&old.functions, |f| f.name.as_str());
     let after = by_name(&new.functions, |f| f.name.as_str());
     // Who may execute is not part of the definition: `access` compares it.
@@ -1025,6 +1041,15 @@ fn routines(old: &Catalog, new: &Catalog, dropped_tables: &BTreeSet<&str>, out: 
     for (name, f) in &before {
         if !after.contains_key(name) {
             out.push(Change::DropFunction((*f).clone()));
+        }
+    }
+    for (name, a) in &aggregates_after {
+        match aggregates_before.get(name) {
+            Some(o) if o == a => {}
+            Some(o) if o.params == a.params => {
+                out.push(Change::ReplaceAggregate { old: (*o).clone(), new: (*a).clone() })
+            }
+            _ => out.push(Change::CreateAggregate((*a).clone())),
         }
     }
     // A view is made again when it changes or when a table it reads changes

@@ -371,6 +371,42 @@ impl Planner<'_> {
                     ),
                 );
             }
+            Change::CreateAggregate(a) => {
+                let mut sql = String::new();
+                self.r.aggregate(&mut sql, a);
+                let drop = self.r.drop_aggregate(a);
+                self.push(
+                    Order::Routine,
+                    step(format!("create aggregate {}", a.name), Phase::Expand, vec![sql], Some(vec![drop]), "none"),
+                );
+            }
+            Change::ReplaceAggregate { old, new } => {
+                let (mut up, mut down) = (String::new(), String::new());
+                self.r.aggregate(&mut up, new);
+                self.r.aggregate(&mut down, old);
+                let (up, down) = (
+                    up.replacen("CREATE ", "CREATE OR REPLACE ", 1),
+                    down.replacen("CREATE ", "CREATE OR REPLACE ", 1),
+                );
+                self.push(
+                    Order::Routine,
+                    step(format!("replace aggregate {}", new.name), Phase::Expand, vec![up], Some(vec![down]), "none"),
+                );
+            }
+            Change::DropAggregate(a) => {
+                let mut create = String::new();
+                self.r.aggregate(&mut create, a);
+                self.push(
+                    Order::DropRoutine,
+                    step(
+                        format!("drop aggregate {}", a.name),
+                        Phase::Contract,
+                        vec![self.r.drop_aggregate(a)],
+                        Some(vec![create]),
+                        "none",
+                    ),
+                );
+            }
             Change::CreateEnum(e) => {
                 let mut sql = String::new();
                 self.r.enum_type(&mut sql, e);

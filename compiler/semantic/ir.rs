@@ -28,6 +28,10 @@ pub struct Ir {
     pub policies: Vec<Policy>,
     pub views: Vec<View>,
     pub functions: Vec<Function>,
+    /// Aggregates over declared functions (left out of the JSON when there
+    /// are none).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub aggregates: Vec<Aggregate>,
     pub triggers: Vec<Trigger>,
     pub queries: Vec<Query>,
     /// Migration hazards acknowledged in the source (`allow H0002
@@ -717,12 +721,19 @@ pub struct Function {
     /// `immutable` or `stable`; none is volatile (the engines' default).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub volatility: Option<Volatility>,
+    /// A call with a NULL argument is NULL without running the body (`strict`).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub strict: bool,
     /// Runs with its owner's privileges (`security definer`).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub security_definer: bool,
     /// The schemas names resolve in while it runs (`search_path "…"`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub search_path: Option<String>,
+    /// PUBLIC may not execute it (`revoke execute on function f from
+    /// public`); roles may as granted.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub revoke_public: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }
@@ -739,6 +750,9 @@ pub enum Volatility {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionParam {
+    /// Empty for a parameter without a name, which the body reads by
+    /// position (`$1`).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub name: String,
     #[serde(rename = "type")]
     pub ty: Type,
@@ -766,6 +780,27 @@ pub struct Trigger {
     pub events: Vec<TriggerEvent>,
     pub for_each_row: bool,
     pub function: String,
+    /// The strings passed to the function (`TG_ARGV`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub arguments: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// An aggregate: each row's values step the state on with `step`, starting
+/// from `initial` (NULL when none); `final_function` turns the last state
+/// into the result, else the state is the result. PostgreSQL only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub id: String,
+    pub name: String,
+    pub params: Vec<Type>,
+    pub state: Type,
+    pub step: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub final_function: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub initial: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }

@@ -106,16 +106,20 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        // Triggers name functions, which may be declared anywhere.
-        for (_, declaration) in self.declarations() {
-            if let Declaration::Trigger(t) = declaration {
-                self.lower_trigger(t);
+        // Triggers and aggregates name functions, which may be declared anywhere.
+        for (file, declaration) in self.declarations() {
+            match declaration {
+                Declaration::Trigger(t) => self.lower_trigger(t),
+                Declaration::Aggregate(a) => self.lower_aggregate(file, a),
+                _ => {}
             }
         }
         // Grants may name views and functions, declared anywhere.
         for (_, declaration) in self.declarations() {
-            if let Declaration::Grant(g) = declaration {
-                self.lower_grant(g);
+            match declaration {
+                Declaration::Grant(g) => self.lower_grant(g),
+                Declaration::Revoke(r) => self.lower_revoke(r),
+                _ => {}
             }
         }
         // Later phases read the builds; the finished entities move into the IR last.
@@ -162,6 +166,7 @@ impl<'a> Analyzer<'a> {
         ir.policies.sort_by(|a, b| a.id.cmp(&b.id));
         ir.views.sort_by(|a, b| a.name.cmp(&b.name));
         ir.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        ir.aggregates.sort_by(|a, b| a.name.cmp(&b.name));
         ir.triggers.sort_by(|a, b| a.id.cmp(&b.id));
         ir.queries.sort_by(|a, b| a.name.cmp(&b.name));
     }

@@ -14,7 +14,7 @@ mod placement;
 pub mod raise;
 mod relations;
 pub mod resolve;
-mod routines;
+pub mod routines;
 mod security;
 pub mod types;
 mod workload;

@@ -47,6 +47,7 @@ impl Analyzer<'_> {
                     Declaration::TypeAlias(d) => format!("type:{}", d.name.name),
                     Declaration::View(d) => format!("view:{}", d.name.name),
                     Declaration::Function(d) => format!("function:{}", d.name.name),
+                    Declaration::Aggregate(d) => format!("aggregate:{}", d.name.name),
                     _ => continue,
                 };
                 if let Some(schema) = &current {
@@ -64,6 +65,7 @@ impl Analyzer<'_> {
                 "type" => ir.domains.iter().any(|d| d.name == name),
                 "view" => ir.views.iter().any(|v| v.name == name),
                 "function" => ir.functions.iter().any(|f| f.name == name),
+                "aggregate" => ir.aggregates.iter().any(|a| a.name == name),
                 _ => false,
             }
         };

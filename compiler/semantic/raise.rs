@@ -42,6 +42,7 @@ fn placed(ir: &ir::Ir, declarations: Vec<Declaration>) -> Vec<Declaration> {
             Declaration::TypeAlias(d) => format!("type:{}", d.name.name),
             Declaration::View(d) => format!("view:{}", d.name.name),
             Declaration::Function(d) => format!("function:{}", d.name.name),
+            Declaration::Aggregate(d) => format!("aggregate:{}", d.name.name),
             _ => String::new(),
         };
         match ir.schemas.get(&id) {
@@ -94,7 +95,10 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
             params: f
                 .params
                 .iter()
-                .map(|p| (ident(&p.name), type_ref(&p.ty, false), p.default.as_ref().map(|d| expr(d, ir, None))))
+                .map(|p| {
+                    let name = (!p.name.is_empty()).then(|| ident(&p.name));
+                    (name, type_ref(&p.ty, false), p.default.as_ref().map(|d| expr(d, ir, None)))
+                })
                 .collect(),
             returns: match &f.returns {
                 ir::FunctionReturns::Trigger => TypeRef {
@@ -114,6 +118,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
                     ir::Volatility::Stable => "stable",
                 })
             }),
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.as_deref().map(string),
             bodies: f
@@ -145,6 +150,19 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
                 .collect(),
             for_each_row: (!t.for_each_row).then_some(false),
             function: ident(&t.function),
+            arguments: t.arguments.iter().map(|a| string(a)).collect(),
+            span: NO_SPAN,
+        }));
+    }
+    for a in &ir.aggregates {
+        out.push(Declaration::Aggregate(ast::Aggregate {
+            docs: docs(&a.doc),
+            name: ident(&a.name),
+            params: a.params.iter().map(|t| type_ref(t, false)).collect(),
+            state: type_ref(&a.state, false),
+            step: ident(&a.step),
+            final_function: a.final_function.as_deref().map(ident),
+            initial: a.initial.as_deref().map(string),
             span: NO_SPAN,
         }));
     }
@@ -184,6 +202,11 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
         }));
     }
     out.extend(object_grants(ir));
+    // One `revoke` for every function PUBLIC may not execute.
+    let revoked: Vec<Ident> = ir.functions.iter().filter(|f| f.revoke_public).map(|f| ident(&f.name)).collect();
+    if !revoked.is_empty() {
+        out.push(Declaration::Revoke(ast::Revoke { functions: revoked, role: ident("public"), span: NO_SPAN }));
+    }
     for p in &ir.policies {
         let Some(entity) = ir.entity(&p.entity) else { continue };
         let mut items = Vec::new();

@@ -1,6 +1,7 @@
-//! Functions and triggers: the escape hatch for hand-written procedural code.
-//! Bodies are kept as written (backends print them, migrations diff them);
-//! names, parameter types, the trigger's entity and function are checked.
+//! Functions, aggregates and triggers: the escape hatch for hand-written
+//! procedural code. Bodies are kept as written (backends print them,
+//! migrations diff them); names, parameter types, the trigger's entity and
+//! function, and the functions an aggregate steps with are checked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +25,7 @@ impl<'a> Analyzer<'a> {
         let mut seen = BTreeSet::new();
         let enums = self.enum_values.clone();
         for (name, ty, default) in &f.params {
-            if !seen.insert(name.name.as_str()) {
+            if let Some(name) = name.as_ref().filter(|n| !seen.insert(n.name.as_str())) {
                 self.report(
                     Diagnostic::new(codes::E0702, format!("parameter `{}` is given twice", name.name))
                         .at(name.span, "repeated parameter"),
@@ -44,7 +45,8 @@ impl<'a> Analyzer<'a> {
                     let hint = self.value_type(&ty);
                     super::expr::lower(&env, e, Some(&hint), &mut self.diagnostics).expr
                 });
-                params.push(ir::FunctionParam { name: name.name.clone(), ty, default });
+                let name = name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+                params.push(ir::FunctionParam { name, ty, default });
             }
         }
         let returns = if f.returns.name.name == "trigger" && f.returns.args.is_empty() {
@@ -98,8 +100,10 @@ impl<'a> Analyzer<'a> {
                 Some("stable") => Some(ir::Volatility::Stable),
                 _ => None,
             },
+            strict: f.strict,
             security_definer: f.security_definer,
             search_path: f.search_path.as_ref().map(|s| s.value.clone()),
+            revoke_public: false,
             doc: doc(&f.docs),
         });
     }
@@ -115,6 +119,7 @@ impl<'a> Analyzer<'a> {
         }
         let function = self.ir.functions.iter().find(|f| f.name == t.function.name);
         match function {
+            None if BUILT_IN_TRIGGER_FUNCTIONS.contains(&t.function.name.as_str()) => {}
             None => {
                 let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", t.function.name))
                     .at(t.function.span, "no such function");
@@ -172,7 +177,98 @@ impl<'a> Analyzer<'a> {
             events,
             for_each_row: t.for_each_row.unwrap_or(true),
             function: t.function.name.clone(),
+            arguments: t.arguments.iter().map(|a| a.value.clone()).collect(),
             doc: doc(&t.docs),
         });
     }
+
+    pub(super) fn lower_aggregate(&mut self, file: FileId, a: &ast::Aggregate) {
+        let id = format!("aggregate:{}", a.name.name);
+        if !self.claim_id(
+            &id,
+            a.name.span,
+            || format!("aggregate `{}` is declared twice", a.name.name),
+            "declared again",
+        ) {
+            return;
+        }
+        if self.ir.functions.iter().any(|f| f.name == a.name.name) {
+            self.report(
+                Diagnostic::new(codes::E0100, format!("`{}` is both a function and an aggregate", a.name.name))
+                    .at(a.name.span, "a function has this name"),
+            );
+            return;
+        }
+        let params: Vec<ir::Type> = a.params.iter().filter_map(|t| self.resolve_type(file, t)).collect();
+        let Some(state) = self.resolve_type(file, &a.state) else { return };
+        if params.len() != a.params.len() {
+            return;
+        }
+        // step(state, values…) returns the state; final(state) the result.
+        let mut stepped = vec![state.clone()];
+        stepped.extend(params.iter().cloned());
+        if !self.aggregate_function(&a.step, &stepped, Some(&state), "step") {
+            return;
+        }
+        if let Some(f) = &a.final_function {
+            if !self.aggregate_function(f, std::slice::from_ref(&state), None, "final") {
+                return;
+            }
+        }
+        self.ir.aggregates.push(ir::Aggregate {
+            id,
+            name: a.name.name.clone(),
+            params,
+            state,
+            step: a.step.name.clone(),
+            final_function: a.final_function.as_ref().map(|f| f.name.clone()),
+            initial: a.initial.as_ref().map(|s| s.value.clone()),
+            doc: doc(&a.docs),
+        });
+    }
+
+    /// Whether `name` is a declared function taking `params` (and returning
+    /// `returns`, when given); reports E0110 or E0702 when not.
+    fn aggregate_function(
+        &mut self,
+        name: &ast::Ident,
+        params: &[ir::Type],
+        returns: Option<&ir::Type>,
+        role: &str,
+    ) -> bool {
+        let Some(f) = self.ir.functions.iter().find(|f| f.name == name.name) else {
+            let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", name.name))
+                .at(name.span, "no such function");
+            if let Some(s) = did_you_mean(&name.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            self.report(d);
+            return false;
+        };
+        let takes: Vec<&ir::Type> = f.params.iter().map(|p| &p.ty).collect();
+        let gives = match &f.returns {
+            ir::FunctionReturns::Value { ty } => Some(ty),
+            ir::FunctionReturns::Trigger => None,
+        };
+        let fits = takes.len() == params.len()
+            && takes.iter().zip(params).all(|(a, b)| *a == b)
+            && returns.is_none_or(|r| gives == Some(r));
+        if !fits {
+            let expected = match role {
+                "step" => "the state and each aggregated value, returning the state",
+                _ => "the state",
+            };
+            self.report(
+                Diagnostic::new(codes::E0702, format!("`{}` cannot be the aggregate's {role} function", name.name))
+                    .at(name.span, "its parameters or result do not fit")
+                    .help(format!("a {role} function takes {expected}")),
+            );
+        }
+        fits
+    }
 }
+
+/// PostgreSQL's own trigger functions (in `pg_catalog`), which a trigger
+/// may execute without declaring them; they read their arguments.
+pub const BUILT_IN_TRIGGER_FUNCTIONS: &[&str] =
+    &["tsvector_update_trigger", "tsvector_update_trigger_column", "suppress_redundant_updates_trigger"];

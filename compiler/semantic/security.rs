@@ -195,15 +195,7 @@ impl<'a> Analyzer<'a> {
         }
         for function in &grant.objects {
             if !self.ir.functions.iter().any(|f| f.name == function.name) {
-                let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", function.name))
-                    .at(function.span, "no such function");
-                d = match did_you_mean(&function.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => {
-                        d.help(format!("declare it: `function {}() returns … language sql {{ … }}`", function.name))
-                    }
-                };
-                self.report(d);
+                self.unknown_function(function);
                 continue;
             }
             if !valid {
@@ -219,6 +211,39 @@ impl<'a> Analyzer<'a> {
                 });
             }
         }
+    }
+
+    /// `revoke execute on function f, … from public`: PUBLIC may not
+    /// execute them; other roles may as far as they are granted it.
+    pub(super) fn lower_revoke(&mut self, revoke: &ast::Revoke) {
+        if revoke.role.name != "public" {
+            self.report(
+                Diagnostic::new(
+                    codes::E0601,
+                    format!("EXECUTE can be revoked from `public` only, not `{}`", revoke.role.name),
+                )
+                .at(revoke.role.span, "not public")
+                .help("a role may execute what it is granted (or inherits): leave out its `grant execute` instead"),
+            );
+            return;
+        }
+        for function in &revoke.functions {
+            match self.ir.functions.iter_mut().find(|f| f.name == function.name) {
+                Some(f) => f.revoke_public = true,
+                None => self.unknown_function(function),
+            }
+        }
+    }
+
+    /// E0110 for a function a grant or revoke names that is not declared.
+    fn unknown_function(&mut self, function: &ast::Ident) {
+        let mut d = Diagnostic::new(codes::E0110, format!("unknown function `{}`", function.name))
+            .at(function.span, "no such function");
+        d = match did_you_mean(&function.name, self.ir.functions.iter().map(|f| f.name.as_str())) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!("declare it: `function {}() returns … language sql {{ … }}`", function.name)),
+        };
+        self.report(d);
     }
 
     /// E0102 for a grant's object that is neither an entity nor a view.

@@ -43,7 +43,9 @@ pub enum Declaration {
     Workload(Workload),
     View(View),
     Function(Function),
+    Aggregate(Aggregate),
     Trigger(Trigger),
+    Revoke(Revoke),
     Allow(Allow),
     Schema(SchemaDecl),
 }
@@ -66,7 +68,9 @@ impl Declaration {
             Declaration::Workload(d) => d.span,
             Declaration::View(d) => d.span,
             Declaration::Function(d) => d.span,
+            Declaration::Aggregate(d) => d.span,
             Declaration::Trigger(d) => d.span,
+            Declaration::Revoke(d) => d.span,
         }
     }
 }
@@ -509,6 +513,16 @@ pub struct Grant {
     pub span: Span,
 }
 
+/// `revoke execute on function f, … from public`: the functions PUBLIC may
+/// not execute (PostgreSQL's default lets it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revoke {
+    pub functions: Vec<Ident>,
+    /// The role revoked from: `public`, the only one the language revokes from.
+    pub role: Ident,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Privilege {
     pub kind: PrivilegeKind,
@@ -622,12 +636,15 @@ pub enum ViewDefinition {
 pub struct Function {
     pub docs: Vec<String>,
     pub name: Ident,
-    /// Name, type and default (`role text = 'member'`).
-    pub params: Vec<(Ident, TypeRef, Option<Expr>)>,
+    /// Name, type and default (`role text = 'member'`); a parameter
+    /// without a name (`text`) is read by position (`$1`).
+    pub params: Vec<(Option<Ident>, TypeRef, Option<Expr>)>,
     pub returns: TypeRef,
     pub language: Ident,
     /// `immutable`, `stable` or `volatile`, as written.
     pub volatility: Option<Ident>,
+    /// `strict`: a call with a NULL argument is NULL, the body not run.
+    pub strict: bool,
     /// `security definer`: runs with its owner's privileges.
     pub security_definer: bool,
     /// `search_path "…"`: the schemas it resolves names in while it runs.
@@ -647,6 +664,25 @@ pub struct Trigger {
     /// `Some(true)` for `for each row`, `Some(false)` for `for each statement`.
     pub for_each_row: Option<bool>,
     pub function: Ident,
+    /// The strings passed to the function (`execute f('a', 'b')`), if any.
+    pub arguments: Vec<StringLit>,
+    pub span: Span,
+}
+
+/// `aggregate name(types) state T step f [final g] [initial "…"]`: an
+/// aggregate whose state, of type T, each row's values step on with `f`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    /// The types of the aggregated values.
+    pub params: Vec<TypeRef>,
+    pub state: TypeRef,
+    pub step: Ident,
+    /// The function turning the last state into the result.
+    pub final_function: Option<Ident>,
+    /// The state before the first row, as the state type's text.
+    pub initial: Option<StringLit>,
     pub span: Span,
 }
 

@@ -26,8 +26,22 @@ pub const MAX_EXPRESSION_NODES: usize = 1_000;
 
 /// Top-level keywords, for "did you mean" on a misspelt declaration.
 const DECLARATION_KEYWORDS: &[&str] = &[
-    "use", "enum", "type", "entity", "relation", "pattern", "role", "grant", "policy", "context", "workload", "view",
-    "function", "trigger",
+    "use",
+    "enum",
+    "type",
+    "entity",
+    "relation",
+    "pattern",
+    "role",
+    "grant",
+    "policy",
+    "context",
+    "workload",
+    "view",
+    "function",
+    "aggregate",
+    "trigger",
+    "revoke",
 ];
 const MEMBER_KEYWORDS: &[&str] = &[
     "primary",
@@ -307,6 +321,7 @@ impl<'t> Converter<'t> {
             "pattern" => Rule::pattern,
             "policy" => Rule::policy,
             "grant" => Rule::grant,
+            "revoke" => Rule::revoke,
             "role" => Rule::role,
             "use" => Rule::use_decl,
             "type" => Rule::type_alias,
@@ -314,6 +329,7 @@ impl<'t> Converter<'t> {
             "context" => Rule::context,
             "view" | "materialized" => Rule::view,
             "function" => Rule::function,
+            "aggregate" => Rule::aggregate,
             "trigger" => Rule::trigger,
             _ => return None,
         };
@@ -516,7 +532,9 @@ impl<'t> Converter<'t> {
             Rule::workload => Declaration::Workload(self.workload(pair)),
             Rule::view => Declaration::View(self.view(pair)),
             Rule::function => Declaration::Function(self.function(pair)),
+            Rule::aggregate => Declaration::Aggregate(self.aggregate(pair)),
             Rule::trigger => Declaration::Trigger(self.trigger(pair)),
+            Rule::revoke => Declaration::Revoke(self.revoke(pair)),
             _ => return None,
         })
     }
@@ -1316,6 +1334,7 @@ impl<'t> Converter<'t> {
         let mut returns = None;
         let mut language = None;
         let (mut volatility, mut security_definer, mut search_path) = (None, false, None);
+        let mut strict = false;
         let mut bodies = Vec::new();
         let mut previous_end = None;
         let function_name = name.name.clone();
@@ -1323,8 +1342,11 @@ impl<'t> Converter<'t> {
             let end = self.span(&p).end as usize;
             match p.as_rule() {
                 Rule::function_param => {
-                    let mut pi = p.into_inner();
-                    let param = self.ident(pi.next().expect("param name"));
+                    let mut pi = p.into_inner().peekable();
+                    let param = match pi.peek().map(|n| n.as_rule()) {
+                        Some(Rule::ident) => Some(self.ident(pi.next().expect("param name"))),
+                        _ => None,
+                    };
                     let ty = self.type_ref(pi.next().expect("param type"));
                     params.push((param, ty, pi.next().map(|e| self.expr_top(e))));
                 }
@@ -1338,6 +1360,7 @@ impl<'t> Converter<'t> {
                             volatility = Some(Ident { name: option.as_str().to_string(), span });
                         }
                         Rule::fn_security => security_definer = true,
+                        Rule::fn_strict => strict = true,
                         _ => search_path = option.into_inner().nth(1).map(|s| self.string_lit(s)),
                     }
                 }
@@ -1354,7 +1377,19 @@ impl<'t> Converter<'t> {
         }
         let returns = returns.expect("return type");
         let language = language.expect("language");
-        Function { docs, name, params, returns, language, volatility, security_definer, search_path, bodies, span }
+        Function {
+            docs,
+            name,
+            params,
+            returns,
+            language,
+            volatility,
+            strict,
+            security_definer,
+            search_path,
+            bodies,
+            span,
+        }
     }
 
     fn trigger(&mut self, pair: Pair<Rule>) -> Trigger {
@@ -1369,6 +1404,7 @@ impl<'t> Converter<'t> {
         let mut events = Vec::new();
         let mut for_each_row = None;
         let mut function = None;
+        let mut arguments = Vec::new();
         for p in inner {
             match p.as_rule() {
                 Rule::trigger_timing => {
@@ -1385,11 +1421,47 @@ impl<'t> Converter<'t> {
                 }),
                 Rule::trigger_level => for_each_row = Some(p.as_str().ends_with("row")),
                 Rule::ident => function = Some(self.ident(p)),
+                Rule::trigger_args => arguments = p.into_inner().map(|s| self.string_lit(s)).collect(),
                 _ => {}
             }
         }
         let function = function.expect("trigger function");
-        Trigger { docs, name, entity, timing, events, for_each_row, function, span }
+        Trigger { docs, name, entity, timing, events, for_each_row, function, arguments, span }
+    }
+
+    fn revoke(&mut self, pair: Pair<Rule>) -> Revoke {
+        let span = self.span(&pair);
+        let (mut functions, mut role) = (Vec::new(), None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident_list => functions = p.into_inner().map(|i| self.ident(i)).collect(),
+                Rule::ident => role = Some(self.ident(p)),
+                _ => {}
+            }
+        }
+        Revoke { functions, role: role.expect("role"), span }
+    }
+
+    fn aggregate(&mut self, pair: Pair<Rule>) -> Aggregate {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let docs = self.docs(inner.next().expect("docs"));
+        inner.next();
+        let name = self.ident(inner.next().expect("aggregate name"));
+        let mut types = Vec::new();
+        let (mut step, mut final_function, mut initial) = (None, None, None);
+        for p in inner {
+            match p.as_rule() {
+                Rule::type_ref => types.push(self.type_ref(p)),
+                Rule::ident => step = Some(self.ident(p)),
+                Rule::aggregate_final => final_function = p.into_inner().nth(1).map(|f| self.ident(f)),
+                Rule::aggregate_initial => initial = p.into_inner().nth(1).map(|s| self.string_lit(s)),
+                _ => {}
+            }
+        }
+        let state = types.pop().expect("state type");
+        let step = step.expect("step function");
+        Aggregate { docs, name, params: types, state, step, final_function, initial, span }
     }
 
     fn fixed_partition(&mut self, pair: Pair<Rule>) -> FixedPartition {

@@ -273,6 +273,10 @@ impl<'a> Printer<'a> {
             Declaration::Pattern(d) => self.pattern(d, limit),
             Declaration::Role(d) => self.line(0, &d.docs, &role_text(d), d.span.start, d.span.end, limit),
             Declaration::Grant(d) => self.line(0, &[], &grant_text(d), d.span.start, d.span.end, limit),
+            Declaration::Revoke(d) => {
+                let text = format!("revoke execute on function {} from {}", ident_list(&d.functions), d.role.name);
+                self.line(0, &[], &text, d.span.start, d.span.end, limit)
+            }
             Declaration::Allow(d) => {
                 let text = format!("allow {} {}", d.code.name, d.object.name);
                 self.line(0, &d.docs, &text, d.span.start, d.span.end, limit)
@@ -290,6 +294,7 @@ impl<'a> Printer<'a> {
             Declaration::Workload(d) => self.workload(d, limit),
             Declaration::View(d) => self.view(d, limit),
             Declaration::Function(d) => self.function(d, limit),
+            Declaration::Aggregate(d) => self.line(0, &d.docs, &aggregate_text(d), d.span.start, d.span.end, limit),
             Declaration::Trigger(d) => self.line(0, &d.docs, &trigger_text(d), d.span.start, d.span.end, limit),
         }
     }
@@ -298,9 +303,15 @@ impl<'a> Printer<'a> {
         let params: Vec<String> = d
             .params
             .iter()
-            .map(|(name, ty, default)| match default {
-                Some(e) => format!("{} {} = {}", name.name, type_text(ty), expr_text(e)),
-                None => format!("{} {}", name.name, type_text(ty)),
+            .map(|(name, ty, default)| {
+                let param = match name {
+                    Some(name) => format!("{} {}", name.name, type_text(ty)),
+                    None => type_text(ty),
+                };
+                match default {
+                    Some(e) => format!("{param} = {}", expr_text(e)),
+                    None => param,
+                }
             })
             .collect();
         let mut header = format!(
@@ -314,6 +325,9 @@ impl<'a> Printer<'a> {
         if let Some(v) = &d.volatility {
             header.push_str(&format!(" {}", v.name));
             header_end = header_end.max(v.span.end);
+        }
+        if d.strict {
+            header.push_str(" strict");
         }
         if d.security_definer {
             header.push_str(" security definer");
@@ -543,7 +557,8 @@ impl<'a> Printer<'a> {
 /// Consecutive one-line `use`, `role` and `grant` declarations stay together.
 fn same_group(previous: &Declaration, next: &Declaration) -> bool {
     match (previous, next) {
-        (Declaration::Use(_), Declaration::Use(_)) | (Declaration::Grant(_), Declaration::Grant(_)) => true,
+        (Declaration::Use(_), Declaration::Use(_))
+        | (Declaration::Grant(_) | Declaration::Revoke(_), Declaration::Grant(_) | Declaration::Revoke(_)) => true,
         (Declaration::Role(a), Declaration::Role(b)) => a.docs.is_empty() && b.docs.is_empty(),
         _ => false,
     }
@@ -833,13 +848,32 @@ fn trigger_text(t: &Trigger) -> String {
         Some(false) => " for each statement",
         None => "",
     };
+    let arguments = if t.arguments.is_empty() {
+        String::new()
+    } else {
+        let strings: Vec<String> = t.arguments.iter().map(|a| string_text(&a.value)).collect();
+        format!("({})", strings.join(", "))
+    };
     format!(
-        "trigger {} on {} {timing} {}{level} execute {}",
+        "trigger {} on {} {timing} {}{level} execute {}{arguments}",
         t.name.name,
         t.entity.name,
         events.join(" or "),
         t.function.name
     )
+}
+
+fn aggregate_text(a: &Aggregate) -> String {
+    let params: Vec<String> = a.params.iter().map(type_text).collect();
+    let mut text =
+        format!("aggregate {}({}) state {} step {}", a.name.name, params.join(", "), type_text(&a.state), a.step.name);
+    if let Some(f) = &a.final_function {
+        text.push_str(&format!(" final {}", f.name));
+    }
+    if let Some(initial) = &a.initial {
+        text.push_str(&format!(" initial {}", string_text(&initial.value)));
+    }
+    text
 }
 
 fn role_text(r: &Role) -> String {

@@ -36,9 +36,24 @@ impl<'a> Lowering<'a> {
                 );
             }
         }
+        for aggregate in &ir.aggregates {
+            self.unsupported(
+                &format!("aggregate `{}`", aggregate.name),
+                &aggregate.id,
+                "aggregates are PostgreSQL's: compute the value in the application, or keep it on PostgreSQL",
+            );
+        }
         for trigger in &ir.triggers {
             let Some(entity) = ir.entity(&trigger.entity) else { continue };
             let what = format!("trigger `{}`", trigger.name);
+            if !trigger.arguments.is_empty() {
+                self.unsupported(
+                    &format!("{what} with arguments"),
+                    &trigger.id,
+                    "MySQL/Mariamysql triggers run their statements without arguments: write the values into the function's `sql mysql` body",
+                );
+                continue;
+            }
             let body = ir
                 .functions
                 .iter()

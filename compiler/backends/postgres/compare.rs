@@ -30,6 +30,7 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Difference> {
     c.indexes(expected, actual);
     c.views(expected, actual);
     c.functions(expected, actual);
+    c.aggregates(expected, actual);
     c.triggers(expected, actual);
     c.policies(expected, actual);
     c.roles(expected, actual);
@@ -357,6 +358,8 @@ impl Comparison<'_> {
             // No volatility is VOLATILE, the default.
             let volatility = |f: &Function| f.volatility.clone().unwrap_or_else(|| "VOLATILE".into());
             self.text(&format!("volatility of {object}"), &volatility(e), &volatility(a));
+            let strict = |f: &Function| if f.strict { "STRICT" } else { "CALLED ON NULL INPUT" };
+            self.text(&format!("strictness of {object}"), strict(e), strict(a));
             let security = |f: &Function| if f.security_definer { "SECURITY DEFINER" } else { "SECURITY INVOKER" };
             self.text(&format!("security of {object}"), security(e), security(a));
             if !same_search_path(&e.search_path, &a.search_path) {
@@ -364,6 +367,18 @@ impl Comparison<'_> {
             }
             let public = |f: &Function| if f.revoke_public { "revoked" } else { "granted" };
             self.text(&format!("EXECUTE by PUBLIC on {object}"), public(e), public(a));
+            self.comment(&object, &e.comment, &a.comment);
+        }
+    }
+
+    /// Aggregates by name and argument types: state type, step and final
+    /// functions and initial state as text.
+    fn aggregates(&mut self, expected: &Catalog, actual: &Catalog) {
+        for pair in matched(&expected.aggregates, &actual.aggregates, |a| (a.name.clone(), a.params.clone())) {
+            let Some(any) = pair.0.or(pair.1) else { continue };
+            let object = format!("aggregate {}({})", any.name, any.params.join(", "));
+            let Some((e, a)) = self.both(&object, pair, describe_aggregate) else { continue };
+            self.text(&object, &describe_aggregate(e), &describe_aggregate(a));
             self.comment(&object, &e.comment, &a.comment);
         }
     }
@@ -724,13 +739,29 @@ fn describe_signature(f: &Function) -> String {
 }
 
 fn describe_trigger(t: &Trigger) -> String {
+    let arguments: Vec<String> = t.arguments.iter().map(|a| crate::backends::standard_string(a)).collect();
     format!(
-        "{} {} FOR EACH {} EXECUTE FUNCTION {}()",
+        "{} {} FOR EACH {} EXECUTE FUNCTION {}({})",
         t.timing,
         t.events.join(" OR "),
         if t.for_each_row { "ROW" } else { "STATEMENT" },
-        t.function
+        t.function,
+        arguments.join(", ")
     )
+}
+
+fn describe_aggregate(a: &Aggregate) -> String {
+    let mut text = format!("SFUNC = {}, STYPE = {}", a.step, a.state);
+    if let Some(f) = &a.final_function {
+        text.push_str(&format!(", FINALFUNC = {f}"));
+    }
+    if let Some(initial) = &a.initial {
+        text.push_str(&format!(", INITCOND = {}", crate::backends::standard_string(initial)));
+    }
+    if a.other_options {
+        text.push_str(", and other options");
+    }
+    text
 }
 
 // ---------------------------------------------------------------------------

@@ -814,11 +814,12 @@ impl<'a> Lowering<'a> {
                     }
                     .into()
                 }),
+                strict: function.strict,
                 security_definer: function.security_definer,
                 search_path: function.search_path.clone(),
+                revoke_public: function.revoke_public,
                 helper: false,
                 comment: function.doc.clone(),
-                ..Function::default()
             });
         }
         for view in &self.ir.views {
@@ -879,8 +880,26 @@ impl<'a> Lowering<'a> {
                 .into(),
                 events,
                 for_each_row: trigger.for_each_row,
-                function: trigger.function.clone(),
+                function: if self.ir.functions.iter().any(|f| f.name == trigger.function) {
+                    trigger.function.clone()
+                } else {
+                    // One of PostgreSQL's own trigger functions (`routines.rs`).
+                    format!("pg_catalog.{}", trigger.function)
+                },
+                arguments: trigger.arguments.clone(),
                 comment: trigger.doc.clone(),
+            });
+        }
+        for aggregate in &self.ir.aggregates {
+            self.catalog.aggregates.push(Aggregate {
+                name: aggregate.name.clone(),
+                params: aggregate.params.iter().map(|t| types::sql(t, &schema)).collect(),
+                state: types::sql(&aggregate.state, &schema),
+                step: aggregate.step.clone(),
+                final_function: aggregate.final_function.clone(),
+                initial: aggregate.initial.clone(),
+                other_options: false,
+                comment: aggregate.doc.clone(),
             });
         }
     }

@@ -22,6 +22,9 @@ pub struct Catalog {
     pub indexes: Vec<Index>,
     pub views: Vec<View>,
     pub functions: Vec<Function>,
+    /// Aggregates over the schema's functions (none: left out of the JSON).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aggregates: Vec<Aggregate>,
     pub triggers: Vec<Trigger>,
     pub policies: Vec<Policy>,
     /// Roles are the cluster's, not the schema's: the script creates the
@@ -224,6 +227,8 @@ pub struct Function {
     pub language: String,
     pub body: String,
     pub volatility: Option<String>,
+    /// STRICT (RETURNS NULL ON NULL INPUT).
+    pub strict: bool,
     /// SECURITY DEFINER: runs with its owner's privileges (always with a
     /// fixed `search_path`).
     pub security_definer: bool,
@@ -257,6 +262,30 @@ pub struct Trigger {
     pub events: Vec<String>,
     pub for_each_row: bool,
     pub function: String,
+    /// The strings passed to the function (`TG_ARGV`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// `CREATE AGGREGATE name(params) (SFUNC = step, STYPE = state, …)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub name: String,
+    /// The aggregated values' types, as `format_type` prints them.
+    pub params: Vec<String>,
+    /// The state's type.
+    pub state: String,
+    /// The step (transition) function's name.
+    pub step: String,
+    pub final_function: Option<String>,
+    /// The initial state as text (INITCOND); none is NULL.
+    pub initial: Option<String>,
+    /// Set with options the language does not declare (an ordered-set or
+    /// hypothetical-set aggregate, COMBINEFUNC, SERIALFUNC, a moving-aggregate
+    /// MSFUNC, SORTOP, FINALFUNC_EXTRA, FINALFUNC_MODIFY, SSPACE, PARALLEL):
+    /// what schemac makes never is, so an import refuses it (W1049).
+    pub other_options: bool,
     pub comment: Option<String>,
 }
 

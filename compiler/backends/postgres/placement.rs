@@ -62,7 +62,8 @@ pub fn split(catalog: Catalog, ir: &Ir, options: &Options) -> Vec<Catalog> {
             "view" => {
                 places.views.insert(types::type_name(name), schema.clone());
             }
-            "function" => {
+            // Aggregates are routines too (one namespace, pg_proc).
+            "function" | "aggregate" => {
                 places.functions.insert(name.to_string(), schema.clone());
             }
             _ => {}
@@ -86,6 +87,7 @@ pub fn split(catalog: Catalog, ir: &Ir, options: &Options) -> Vec<Catalog> {
         indexes,
         views,
         functions,
+        aggregates,
         triggers,
         policies,
         roles,
@@ -136,6 +138,16 @@ pub fn split(catalog: Catalog, ir: &Ir, options: &Options) -> Vec<Catalog> {
     }
     for f in functions {
         target!(places.of(&places.functions, &f.name)).functions.push(f);
+    }
+    for mut a in aggregates {
+        let schema = places.of(&places.functions, &a.name).to_string();
+        for f in std::iter::once(&mut a.step).chain(a.final_function.as_mut()) {
+            let home = places.of(&places.functions, f);
+            if home != schema {
+                *f = quote::qualified(home, f);
+            }
+        }
+        target!(&schema).aggregates.push(a);
     }
     for mut t in triggers {
         let schema = places.of(&places.tables, &t.table).to_string();
@@ -213,6 +225,10 @@ fn retype(catalog: &mut Catalog, moved: &[(String, String)]) {
         }
         f.defaults.iter_mut().flatten().for_each(&fix);
         fix(&mut f.returns);
+    }
+    for a in &mut catalog.aggregates {
+        a.params.iter_mut().for_each(&fix);
+        fix(&mut a.state);
     }
     for p in &mut catalog.policies {
         p.using.iter_mut().for_each(&fix);

@@ -1,8 +1,8 @@
 //! Prints a [`Catalog`] as one PostgreSQL script, in dependency order:
 //! schema and extensions, helper routines, types, tables (with their keys,
 //! uniques and checks) and partitions, foreign keys (after every table, so
-//! cycles need nothing special), indexes, then functions, views, triggers
-//! and row-level security policies.
+//! cycles need nothing special), indexes, then functions, aggregates,
+//! views, triggers and row-level security policies.
 //! Each object's COMMENT follows it. The script runs in one transaction and
 //! is byte-identical for the same catalog. Names and literals are quoted by
 //! `quote.rs`; this module adds no user text of its own.
@@ -93,6 +93,10 @@ pub fn script_all(catalogs: &[Catalog], header: &str) -> String {
     let indexes: Vec<(&Renderer, &Index)> = all().flat_map(|(c, r)| c.indexes.iter().map(move |x| (r, x))).collect();
     section(&mut out, "Indexes", &indexes.iter().collect::<Vec<_>>(), |out, (r, i)| r.index(out, i));
     section(&mut out, "Functions on row types", &late, |out, (r, f)| r.function(out, f));
+    // Aggregates over those functions, before the views that call them.
+    let aggregates: Vec<(&Renderer, &Aggregate)> =
+        all().flat_map(|(c, r)| c.aggregates.iter().map(move |x| (r, x))).collect();
+    section(&mut out, "Aggregates", &aggregates.iter().collect::<Vec<_>>(), |out, (r, a)| r.aggregate(out, a));
     let views: Vec<(&Renderer, &View)> =
         all().flat_map(|(c, r)| views_in_dependency_order(c).into_iter().map(move |x| (r, x))).collect();
     section(&mut out, "Views", &views.iter().collect::<Vec<_>>(), |out, (r, v)| r.view(out, v));
@@ -560,7 +564,10 @@ impl Renderer<'_> {
             .iter()
             .enumerate()
             .map(|(i, (n, t))| match f.defaults.get(i).cloned().flatten() {
+                // A parameter without a name is its type alone (`$1` in the body).
+                Some(default) if n.is_empty() => format!("{t} DEFAULT {default}"),
                 Some(default) => format!("{} {t} DEFAULT {default}", ident(n)),
+                None if n.is_empty() => t.clone(),
                 None => format!("{} {t}", ident(n)),
             })
             .collect();
@@ -573,6 +580,9 @@ impl Renderer<'_> {
         if let Some(v) = &f.volatility {
             let _ = write!(out, " {v}");
         }
+        if f.strict {
+            out.push_str(" STRICT");
+        }
         if f.security_definer {
             out.push_str(" SECURITY DEFINER");
         }
@@ -581,6 +591,33 @@ impl Renderer<'_> {
         }
         let _ = writeln!(out, " AS {};", quote::dollar_quoted(&f.body));
         self.comment(out, &format!("{kind} {}", self.signature(f)), &f.comment);
+    }
+
+    /// `schema.name(type, …)`: how DROP and COMMENT name an aggregate.
+    pub fn aggregate_signature(&self, a: &Aggregate) -> String {
+        format!("{}({})", self.name(&a.name), a.params.join(", "))
+    }
+
+    pub fn drop_aggregate(&self, a: &Aggregate) -> String {
+        format!("DROP AGGREGATE {}", self.aggregate_signature(a))
+    }
+
+    pub fn aggregate(&self, out: &mut String, a: &Aggregate) {
+        let _ = write!(
+            out,
+            "CREATE AGGREGATE {} (SFUNC = {}, STYPE = {}",
+            self.aggregate_signature(a),
+            self.reference(&a.step),
+            a.state
+        );
+        if let Some(f) = &a.final_function {
+            let _ = write!(out, ", FINALFUNC = {}", self.reference(f));
+        }
+        if let Some(initial) = &a.initial {
+            let _ = write!(out, ", INITCOND = {}", literal(initial));
+        }
+        out.push_str(");\n");
+        self.comment(out, &format!("AGGREGATE {}", self.aggregate_signature(a)), &a.comment);
     }
 
     pub fn view(&self, out: &mut String, v: &View) {
@@ -596,12 +633,13 @@ impl Renderer<'_> {
         let table = self.name(&t.table);
         let _ = writeln!(
             out,
-            "CREATE TRIGGER {} {} {} ON {table} FOR EACH {} EXECUTE FUNCTION {}();",
+            "CREATE TRIGGER {} {} {} ON {table} FOR EACH {} EXECUTE FUNCTION {}({});",
             ident(&t.name),
             t.timing,
             t.events.join(" OR "),
             if t.for_each_row { "ROW" } else { "STATEMENT" },
-            self.reference(&t.function)
+            self.reference(&t.function),
+            t.arguments.iter().map(|a| literal(a)).collect::<Vec<_>>().join(", ")
         );
         self.comment(out, &format!("TRIGGER {} ON {table}", ident(&t.name)), &t.comment);
     }

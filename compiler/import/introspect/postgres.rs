@@ -43,6 +43,7 @@ pub fn read_catalog(client: &mut Client, schema: &str) -> Result<Catalog, Error>
         indexes: read_indexes(client, schema)?,
         views: read_views(client, schema)?,
         functions: Vec::new(),
+        aggregates: read_aggregates(client, schema)?,
         triggers: read_triggers(client, schema)?,
         policies: read_policies(client, schema)?,
         roles: Vec::new(),
@@ -87,6 +88,7 @@ fn sort(catalog: &mut Catalog) {
     catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
     catalog.functions.sort_by(|a, b| (&a.name, &a.params).cmp(&(&b.name, &b.params)));
     catalog.triggers.sort_by(|a, b| (&a.name, &a.table).cmp(&(&b.name, &b.table)));
+    catalog.aggregates.sort_by(|a, b| (&a.name, &a.params).cmp(&(&b.name, &b.params)));
     for policy in &mut catalog.policies {
         policy.roles.sort();
     }
@@ -689,7 +691,7 @@ fn read_functions(client: &mut Client, schema: &str) -> Result<BTreeMap<Oid, Fun
                 p.prosecdef, COALESCE(p.proconfig, '{{}}'), \
                 p.proacl IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) acl \
                                                      WHERE acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'), \
-                p.oid, p.provolatile::text, COALESCE(pg_get_expr(p.proargdefaults, 0), '') \
+                p.oid, p.provolatile::text, COALESCE(pg_get_expr(p.proargdefaults, 0), ''), p.proisstrict \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND NOT {}",
         type_sql("p.prorettype", "NULL"),
@@ -741,6 +743,7 @@ fn function(row: &Row) -> Result<Function, Error> {
             "s" => Some("STABLE".into()),
             _ => None,
         },
+        strict: row.try_get(16)?,
         security_definer: row.try_get(10)?,
         search_path: search_path(&row.try_get::<_, Vec<String>>(11)?),
         revoke_public: row.try_get(12)?,
@@ -756,7 +759,8 @@ fn search_path(config: &[String]) -> Option<String> {
 
 fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Error> {
     let sql = format!(
-        "SELECT tg.tgname::text, c.relname::text, tg.tgtype::int4, {}, obj_description(tg.oid, 'pg_trigger') \
+        "SELECT tg.tgname::text, c.relname::text, tg.tgtype::int4, {}, obj_description(tg.oid, 'pg_trigger'), \
+                tg.tgnargs::int4, tg.tgargs \
          FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND NOT tg.tgisinternal AND tg.tgparentid = 0 \
@@ -767,6 +771,14 @@ fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Erro
     rows.iter()
         .map(|r| {
             let tgtype: i32 = r.try_get(2)?;
+            // tgargs: each argument ended by a NUL byte.
+            let count: i32 = r.try_get(5)?;
+            let bytes: Vec<u8> = r.try_get(6)?;
+            let arguments = bytes
+                .split(|b| *b == 0)
+                .take(usize::try_from(count).unwrap_or(0))
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
             Ok(Trigger {
                 name: r.try_get(0)?,
                 table: r.try_get(1)?,
@@ -774,7 +786,46 @@ fn read_triggers(client: &mut Client, schema: &str) -> Result<Vec<Trigger>, Erro
                 events: events(tgtype),
                 for_each_row: tgtype & TRIGGER_ROW != 0,
                 function: r.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
+                arguments,
                 comment: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// The schema's aggregates (not an extension's): their step and final
+/// functions by name (qualified when in another schema), the state's type
+/// and the initial state.
+fn read_aggregates(client: &mut Client, schema: &str) -> Result<Vec<Aggregate>, Error> {
+    let sql = format!(
+        "SELECT p.proname::text, \
+                ARRAY(SELECT {} FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, ord) ORDER BY ord), \
+                {}, {}, CASE WHEN a.aggfinalfn = 0 THEN NULL ELSE {} END, a.agginitval, \
+                obj_description(p.oid, 'pg_proc'), \
+                a.aggkind <> 'n' OR a.aggcombinefn <> 0 OR a.aggserialfn <> 0 OR a.aggmtransfn <> 0 \
+                  OR a.aggsortop <> 0 OR a.aggfinalextra OR a.aggfinalmodify <> 'r' OR a.aggtransspace <> 0 \
+                  OR p.proparallel <> 'u' \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         JOIN pg_aggregate a ON a.aggfnoid = p.oid \
+         WHERE n.nspname = $1 AND p.prokind = 'a' AND NOT {}",
+        type_sql("u.t", "NULL"),
+        type_sql("a.aggtranstype", "NULL"),
+        function_name("a.aggtransfn"),
+        function_name("a.aggfinalfn"),
+        from_extension("pg_proc", "p.oid")
+    );
+    let rows = client.query(&sql, &[&schema])?;
+    rows.iter()
+        .map(|r| {
+            Ok(Aggregate {
+                name: r.try_get(0)?,
+                params: r.try_get::<_, Vec<Option<String>>>(1)?.into_iter().map(Option::unwrap_or_default).collect(),
+                state: r.try_get::<_, Option<String>>(2)?.unwrap_or_default(),
+                step: r.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
+                final_function: r.try_get(4)?,
+                initial: r.try_get(5)?,
+                other_options: r.try_get(7)?,
+                comment: r.try_get(6)?,
             })
         })
         .collect()

@@ -59,6 +59,7 @@ impl<'t> Descent<'t> {
                 view && p.ident().is_some() && (p.token("=") || p.token("{"))
             })
             || alternative(self, |p| p.keyword_here("function").is_some() && p.ident().is_some() && p.token("("))
+            || alternative(self, |p| p.keyword_here("aggregate").is_some() && p.ident().is_some() && p.token("("))
             || alternative(self, |p| {
                 p.keyword_here("trigger").is_some() && p.ident().is_some() && p.keyword("on").is_some()
             })
@@ -68,7 +69,7 @@ impl<'t> Descent<'t> {
     pub(super) fn declaration(&mut self) -> Option<Declaration> {
         let start = self.pos;
         type Rule<'t> = fn(&mut Descent<'t>, usize) -> Option<Declaration>;
-        let rules: [Rule<'t>; 16] = [
+        let rules: [Rule<'t>; 18] = [
             |p, s| p.use_decl(s).map(Declaration::Use),
             |p, s| p.enum_decl(s).map(Declaration::Enum),
             |p, s| p.type_alias(s).map(Declaration::TypeAlias),
@@ -77,11 +78,13 @@ impl<'t> Descent<'t> {
             |p, s| p.pattern(s).map(Declaration::Pattern),
             |p, s| p.role(s).map(Declaration::Role),
             |p, s| p.grant(s).map(Declaration::Grant),
+            |p, s| p.revoke(s).map(Declaration::Revoke),
             |p, s| p.policy(s).map(Declaration::Policy),
             |p, s| p.context(s).map(Declaration::Context),
             |p, s| p.workload(s).map(Declaration::Workload),
             |p, s| p.view(s).map(Declaration::View),
             |p, s| p.function(s).map(Declaration::Function),
+            |p, s| p.aggregate(s).map(Declaration::Aggregate),
             |p, s| p.trigger(s).map(Declaration::Trigger),
             |p, s| p.allow(s).map(Declaration::Allow),
             |p, s| p.schema_decl(s).map(Declaration::Schema),
@@ -341,6 +344,17 @@ impl<'t> Descent<'t> {
         Some(Grant { privileges, on_functions, objects, roles, span: self.span(start, self.pos) })
     }
 
+    pub(super) fn revoke(&mut self, start: usize) -> Option<Revoke> {
+        self.keyword_here("revoke")?;
+        self.keyword("execute")?;
+        self.keyword("on")?;
+        self.keyword("function")?;
+        let functions = self.ident_list()?;
+        self.keyword("from")?;
+        let role = self.ident()?;
+        Some(Revoke { functions, role, span: self.span(start, self.pos) })
+    }
+
     pub(super) fn privilege(&mut self) -> Option<Privilege> {
         self.skip();
         let start = self.pos;
@@ -580,12 +594,15 @@ impl<'t> Descent<'t> {
         self.keyword("language")?;
         let language = self.ident()?;
         let (mut volatility, mut security_definer, mut search_path) = (None, false, None);
+        let mut strict = false;
         loop {
             if let Some(word) = ["immutable", "stable", "volatile"].iter().find_map(|w| {
                 let span = self.keyword(w)?;
                 Some(Ident { name: w.to_string(), span })
             }) {
                 volatility = Some(word);
+            } else if self.keyword("strict").is_some() {
+                strict = true;
             } else if self
                 .attempt(|p| {
                     p.keyword("security")?;
@@ -623,6 +640,7 @@ impl<'t> Descent<'t> {
             returns,
             language,
             volatility,
+            strict,
             security_definer,
             search_path,
             bodies,
@@ -630,10 +648,19 @@ impl<'t> Descent<'t> {
         })
     }
 
-    pub(super) fn function_param(&mut self) -> Option<(Ident, TypeRef, Option<Expr>)> {
-        let name = self.ident()?;
-        self.skip();
-        let ty = self.type_ref()?;
+    pub(super) fn function_param(&mut self) -> Option<(Option<Ident>, TypeRef, Option<Expr>)> {
+        let named = self.attempt(|p| {
+            let name = p.ident()?;
+            p.skip();
+            Some((name, p.type_ref()?))
+        });
+        let (name, ty) = match named {
+            Some((name, ty)) => (Some(name), ty),
+            None => {
+                self.skip();
+                (None, self.type_ref()?)
+            }
+        };
         let default = self.attempt(|p| if p.token("=") { p.expr_top() } else { None });
         Some((name, ty, default))
     }
@@ -670,7 +697,68 @@ impl<'t> Descent<'t> {
         });
         self.keyword("execute")?;
         let function = self.ident()?;
-        Some(Trigger { docs, name, entity, timing, events, for_each_row, function, span: self.span(start, self.pos) })
+        let arguments = self
+            .attempt(|p| {
+                if !p.token("(") {
+                    return None;
+                }
+                let mut strings = Vec::new();
+                if let Some(first) = p.string() {
+                    strings.push(first);
+                    while let Some(next) = p.attempt(|p| if p.token(",") { p.string() } else { None }) {
+                        strings.push(next);
+                    }
+                }
+                p.token(")").then_some(strings)
+            })
+            .unwrap_or_default();
+        let span = self.span(start, self.pos);
+        Some(Trigger { docs, name, entity, timing, events, for_each_row, function, arguments, span })
+    }
+
+    pub(super) fn aggregate(&mut self, start: usize) -> Option<Aggregate> {
+        let docs = self.docs();
+        self.keyword("aggregate")?;
+        let name = self.ident()?;
+        if !self.token("(") {
+            return None;
+        }
+        let mut params = Vec::new();
+        let first = self.attempt(|p| {
+            p.skip();
+            p.type_ref()
+        });
+        if let Some(first) = first {
+            params.push(first);
+            while let Some(ty) = self.attempt(|p| {
+                if !p.token(",") {
+                    return None;
+                }
+                p.skip();
+                p.type_ref()
+            }) {
+                params.push(ty);
+            }
+            self.token(",");
+        }
+        if !self.token(")") {
+            return None;
+        }
+        self.keyword("state")?;
+        self.skip();
+        let state = self.type_ref()?;
+        self.keyword("step")?;
+        let step = self.ident()?;
+        let final_function = self.attempt(|p| {
+            p.keyword("final")?;
+            p.ident()
+        });
+        let initial = self.attempt(|p| {
+            p.keyword("initial")?;
+            p.string()
+        });
+        let span = self.span(start, self.pos);
+        Some(Aggregate { docs, name, params, state, step, final_function, initial, span })
     }
 
     pub(super) fn trigger_event(&mut self) -> Option<TriggerEvent> {

@@ -112,6 +112,7 @@ impl Lowering<'_> {
                 events: events.into_iter().map(String::from).collect(),
                 for_each_row: row,
                 function: guard.clone(),
+                arguments: Vec::new(),
                 comment: Some(comment.clone()),
             });
         }

@@ -98,6 +98,7 @@ impl<'a> Lowering<'a> {
             events: events.iter().map(|e| e.to_string()).collect(),
             for_each_row: true,
             function: name.clone(),
+            arguments: Vec::new(),
             comment: Some(comment),
         });
         name

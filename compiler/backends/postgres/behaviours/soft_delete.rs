@@ -164,6 +164,7 @@ impl Lowering<'_> {
             events: vec!["DELETE".into()],
             for_each_row: true,
             function,
+            arguments: Vec::new(),
             comment: Some(comment),
         });
     }
