@@ -551,3 +551,68 @@ fn a_column_type_change_with_a_shadow_is_applied_in_two_runs_around_the_deploy()
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
     assert!(text(&bad.stderr).contains("E0900") && text(&bad.stderr).contains("with_shadow"), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn a_table_split_in_two_keeps_its_data_through_a_data_step() {
+    let before = "entity Customer {\n  id bigint = identity primary\n  name text\n  street text?\n  city text?\n}\n";
+    let after = "entity Customer {\n  id bigint = identity primary\n  name text\n}\n\
+                 entity Address {\n  id bigint = identity primary\n  street text?\n  city text?\n}\n\
+                 relation Address.customer -> Customer.addresses {\n  required\n  on delete cascade\n}\n";
+    let dir = project("split_with_data", &[("app.schema", before)]);
+    assert!(schemac(&["migrate", "new", "init"], &dir).status.success());
+    let mut db = TestDb::new("cli_split");
+    let url = db.url();
+    assert!(schemac(&["migrate", "apply", "--pg", &url], &dir).status.success());
+    db.apply(
+        "INSERT INTO customer (name, street, city) VALUES ('Ada', '1 Main St', 'Leeds'), ('Bo', NULL, 'York'), ('Cy', NULL, NULL)",
+    );
+    std::fs::write(dir.join("app.schema"), after).unwrap();
+    std::fs::write(
+        dir.join("move_addresses.sql"),
+        "INSERT INTO address (customer_id, street, city)\n  SELECT id, street, city FROM customer\n  WHERE street IS NOT NULL OR city IS NOT NULL;\n",
+    )
+    .unwrap();
+    let allow = ["--allow", "H0002:customer.street", "--allow", "H0002:customer.city"];
+
+    // A data file that is not there: an error, and nothing written.
+    let missing = schemac(&[&["migrate", "new", "split", "--data", "nope.sql"][..], &allow[..]].concat(), &dir);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+    assert!(text(&missing.stderr).contains("cannot read the data step nope.sql"), "{}", text(&missing.stderr));
+    assert_eq!(std::fs::read_dir(dir.join("migrations")).unwrap().count(), 1, "only the first migration");
+
+    let new = schemac(&[&["migrate", "new", "split", "--data", "move_addresses.sql"][..], &allow[..]].concat(), &dir);
+    assert!(new.status.success(), "{}", text(&new.stderr));
+    let up = std::fs::read_to_string(dir.join("migrations/0002_split/up.sql")).unwrap();
+    let (create, data, drop) = (
+        up.find("CREATE TABLE public.address"),
+        up.find("SELECT id, street, city FROM customer"),
+        up.find("DROP COLUMN"),
+    );
+    assert!(
+        create.is_some() && create < data && data < drop,
+        "the data step runs between the expand and the contract:\n{up}"
+    );
+    assert!(up.contains("move data: move_addresses.sql (written by hand) [backfill"), "{up}");
+
+    let apply = schemac(&["migrate", "apply", "--pg", &url], &dir);
+    assert!(apply.status.success(), "{}", text(&apply.stderr));
+    let rows: Vec<(String, Option<String>, Option<String>)> = db
+        .client
+        .query(
+            "SELECT c.name, a.street, a.city FROM address a JOIN customer c ON c.id = a.customer_id ORDER BY c.name",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("Ada".to_string(), Some("1 Main St".to_string()), Some("Leeds".to_string())),
+            ("Bo".to_string(), None, Some("York".to_string())),
+        ]
+    );
+    let drift = schemac(&["diff", "--pg", &url], &dir);
+    assert!(drift.status.success(), "{}{}", text(&drift.stdout), text(&drift.stderr));
+}

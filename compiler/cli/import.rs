@@ -268,7 +268,7 @@ fn write_project(out: &Path, force: bool, schema: &str, text: &str, reporter: &R
         if text.lines().any(|l| l.starts_with("schema ")) {
             return move_into(&scratch, out).map(|()| false);
         }
-        if !super::migrate::new("baseline".into(), Some(scratch.clone()), Vec::new(), &quiet)? {
+        if !super::migrate::new("baseline".into(), Some(scratch.clone()), Vec::new(), None, &quiet)? {
             return Err(UsageError(
                 "the imported project cannot plan its baseline (a bug in schemac import: please report it)".into(),
             ));

@@ -17,11 +17,39 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), UsageError> {
     std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
 }
 
-pub fn new(name: String, path: Option<PathBuf>, allow: Vec<String>, reporter: &Reporter) -> Result<bool, UsageError> {
-    let Some(planned) = super::plan::compute(path, &allow, reporter)? else { return Ok(false) };
+pub fn new(
+    name: String,
+    path: Option<PathBuf>,
+    allow: Vec<String>,
+    data: Option<PathBuf>,
+    reporter: &Reporter,
+) -> Result<bool, UsageError> {
+    // Read before anything is planned or written: a missing file writes nothing.
+    let data = match &data {
+        Some(file) => Some((
+            file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            std::fs::read_to_string(file)
+                .map_err(|e| UsageError(format!("cannot read the data step {}: {e}", file.display())))?,
+        )),
+        None => None,
+    };
+    let Some(mut planned) = super::plan::compute(path, &allow, reporter)? else { return Ok(false) };
     let project = planned.loaded.project.as_ref().expect("computed with a project");
     let sqlite = super::sqlite::plan(&planned, &allow);
     let mysql = super::mysql::plan(&planned, &allow);
+    if let Some((file, sql)) = data {
+        if sqlite.is_some() || mysql.is_some() {
+            return Err(UsageError(format!(
+                "--data {file}: a data step is written for PostgreSQL migrations only, and this project also \
+                 targets {}; move the data by hand on those databases, or leave them out of [build] targets",
+                if sqlite.is_some() { "sqlite" } else { "mysql" }
+            )));
+        }
+        if sql.trim().is_empty() {
+            return Err(UsageError(format!("--data {file}: the file has no SQL")));
+        }
+        crate::migrate::plan::insert_data_step(&mut planned.plan, &file, sql);
+    }
     if planned.plan.is_empty()
         && sqlite.as_ref().is_none_or(|(p, _)| p.is_empty())
         && mysql.as_ref().is_none_or(|(p, _)| p.is_empty())

@@ -266,6 +266,13 @@ pub enum MigrateCommand {
         /// Acknowledge a hazard, like `--allow H0002:order.note` (repeatable).
         #[arg(long, value_name = "CODE:OBJECT")]
         allow: Vec<String>,
+        /// SQL you write that moves data while both shapes exist — say,
+        /// `INSERT INTO address (customer_id, street) SELECT id, street FROM
+        /// customer` when a table is split. It runs as one transactional step
+        /// of the backfill phase: after the new tables and columns are made,
+        /// before anything is dropped. PostgreSQL migrations only.
+        #[arg(long, value_name = "FILE.sql")]
+        data: Option<PathBuf>,
     },
     /// Apply the migrations a database has not finished, in order. Progress
     /// is recorded per step in `schemac_migrations`; a run that stopped
@@ -406,7 +413,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { path, no_reorder } => check::run(path, no_reorder, &reporter, cli.verbose),
         Command::Diff { path, pg } => diff::run(path, pg, &reporter),
         Command::Plan { path, sql, backend, allow } => plan::run(path, sql, backend, allow, &reporter),
-        Command::Migrate(MigrateCommand::New { name, path, allow }) => migrate::new(name, path, allow, &reporter),
+        Command::Migrate(MigrateCommand::New { name, path, allow, data }) => {
+            migrate::new(name, path, allow, data, &reporter)
+        }
         Command::Migrate(MigrateCommand::Apply { path, pg, sqlite, mysql, baseline, expand_only }) => {
             match (sqlite, mysql, pg) {
                 (Some(file), _, _) => sqlite::apply(path, file, &reporter),

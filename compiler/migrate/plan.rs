@@ -95,6 +95,28 @@ impl Plan {
     }
 }
 
+/// Adds SQL the user wrote (`migrate new --data FILE`) as one step of the
+/// backfill phase: after every expand and backfill step (the new tables and
+/// columns exist), before the first contract step (nothing is dropped yet).
+/// It cannot be undone by schemac, and its locks are whatever it takes.
+pub fn insert_data_step(plan: &mut Plan, file: &str, sql: String) {
+    let at = plan.steps.iter().position(|s| s.phase == Phase::Contract).unwrap_or(plan.steps.len());
+    plan.steps.insert(
+        at,
+        Step {
+            summary: format!("move data: {file} (written by hand)"),
+            phase: Phase::Backfill,
+            up: vec![sql],
+            down: None,
+            lock: "as the SQL takes them".into(),
+            rewrite: false,
+            scan: true,
+            transactional: true,
+            hazards: Vec::new(),
+        },
+    );
+}
+
 /// Per-step settings written before each step's statements.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeouts {
