@@ -357,6 +357,20 @@ fn text_to_varchar_through_a_shadow_column_says_longer_values_are_cut() {
     assert_eq!(s.scalar("SELECT count(*) FROM customer WHERE name = 'c' || id"), "50");
 }
 
+/// In place too, the explicit cast cuts a longer value rather than failing
+/// the step, and the hazard says so.
+#[test]
+fn text_to_varchar_in_place_says_longer_values_are_cut() {
+    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
+    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
+    let mut s = Scenario::new("varchar_in_place", ORDERS, &rows, &after);
+    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
+    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    s.migrate();
+    s.assert_matches_after();
+    assert_eq!(s.scalar("SELECT name FROM customer WHERE id = 51"), "a very l");
+}
+
 /// The backfill and the index builds run outside a transaction: a plan with
 /// a type change and a rename through shadows, killed before any step,
 /// resumes to the same end state with every row.

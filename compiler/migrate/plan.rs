@@ -117,6 +117,21 @@ pub fn insert_data_step(plan: &mut Plan, file: &str, sql: String) {
     );
 }
 
+/// An explicit cast to a length-limited string type cuts longer values
+/// instead of failing (PostgreSQL 15 checked: `'abcdef'::varchar(3)` is `abc`).
+fn truncating(ty: &str) -> bool {
+    ty.starts_with("character varying(") || ty.starts_with("character(")
+}
+
+/// The H0004 message of a type change that may not hold every old value.
+fn narrowing(table: &str, column: &str, ty: &str) -> String {
+    if truncating(ty) {
+        format!("longer values of `{table}.{column}` are cut to fit {ty} (an explicit cast truncates)")
+    } else {
+        format!("values of `{table}.{column}` that do not fit {ty} make the step fail")
+    }
+}
+
 /// Per-step settings written before each step's statements.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeouts {
@@ -1212,19 +1227,10 @@ impl Planner<'_> {
         backfill.transactional = false;
         backfill.scan = true;
         if s.old.ty != s.new.ty && !widening(&s.old.ty, &s.new.ty) {
-            // An explicit cast to a length-limited string type cuts longer
-            // values instead of failing (PostgreSQL 15 checked).
-            let message = if s.new.ty.starts_with("character varying(") || s.new.ty.starts_with("character(") {
-                format!(
-                    "longer values of `{table}.{}` are cut to fit {} (an explicit cast truncates)",
-                    s.old.name, s.new.ty
-                )
-            } else {
-                format!(
-                    "values of `{table}.{}` that do not fit {} make the step fail (and, once the trigger is there, the writes that hold them)",
-                    s.old.name, s.new.ty
-                )
-            };
+            let mut message = narrowing(table, &s.old.name, &s.new.ty);
+            if !truncating(&s.new.ty) {
+                message.push_str(" (and, once the trigger is there, the writes that hold them)");
+            }
             backfill.hazards.push(hazard(codes::H0004, &format!("{table}.{}", s.new.name), message));
         }
         self.push(Order::Column, backfill);
@@ -1510,11 +1516,7 @@ impl Planner<'_> {
                 format!("`{table}` is rewritten under an exclusive lock to convert `{}`", new.name),
             ));
             if !widening(&old.ty, &new.ty) {
-                s.hazards.push(hazard(
-                    codes::H0004,
-                    &object,
-                    format!("values of `{table}.{}` that do not fit {} make the step fail", new.name, new.ty),
-                ));
+                s.hazards.push(hazard(codes::H0004, &object, narrowing(table, &new.name, &new.ty)));
             }
         }
         self.push(Order::Column, s);
