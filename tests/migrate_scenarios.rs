@@ -343,11 +343,7 @@ fn a_shadow_column_is_not_used_where_the_column_is_a_key_and_the_plan_says_why()
 /// cast does (in place too).
 #[test]
 fn text_to_varchar_through_a_shadow_column_says_longer_values_are_cut() {
-    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
-    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
-    let mut s = Scenario::with_options("shadow_varchar", ORDERS, &rows, &after, &with_shadow());
-    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
-    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    let mut s = name_narrowed_to_varchar_8("shadow_varchar", &with_shadow());
     assert!(s.plan.steps.iter().all(|step| !step.rewrite));
     let node = s.relfilenode("customer");
     s.migrate();
@@ -361,14 +357,21 @@ fn text_to_varchar_through_a_shadow_column_says_longer_values_are_cut() {
 /// the step, and the hazard says so.
 #[test]
 fn text_to_varchar_in_place_says_longer_values_are_cut() {
-    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
-    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
-    let mut s = Scenario::new("varchar_in_place", ORDERS, &rows, &after);
-    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
-    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    let mut s = name_narrowed_to_varchar_8("varchar_in_place", &Options::default());
     s.migrate();
     s.assert_matches_after();
     assert_eq!(s.scalar("SELECT name FROM customer WHERE id = 51"), "a very l");
+}
+
+/// `customer.name` from text to varchar(8), with a 16-character name among
+/// the rows: the plan's H0004 must say the longer value is cut.
+fn name_narrowed_to_varchar_8(label: &str, options: &Options) -> Scenario {
+    let after = ORDERS.replace("  name text\n", "  name varchar(8)\n");
+    let rows = format!("{ORDER_ROWS}\nINSERT INTO customer (name) VALUES ('a very long name');");
+    let s = Scenario::with_options(label, ORDERS, &rows, &after, options);
+    let cut = s.plan.hazards().find(|h| h.code == codes::H0004 && h.object == "customer.name");
+    assert!(cut.is_some_and(|h| h.message.contains("are cut to fit character varying(8)")), "{}", s.readable());
+    s
 }
 
 /// The backfill and the index builds run outside a transaction: a plan with

@@ -186,20 +186,7 @@ fn declarations(ir: &ir::Ir) -> Vec<Declaration> {
         }
     }
     for (role, entity, columns, kinds) in grants {
-        out.push(Declaration::Grant(ast::Grant {
-            privileges: kinds
-                .into_iter()
-                .map(|kind| Privilege {
-                    kind,
-                    columns: columns.map(|c| c.iter().map(|c| ident(c)).collect()),
-                    span: NO_SPAN,
-                })
-                .collect(),
-            on_functions: false,
-            objects: vec![ident(entity)],
-            roles: vec![ident(role)],
-            span: NO_SPAN,
-        }));
+        out.push(grant(role, entity, false, columns, kinds));
     }
     out.extend(object_grants(ir));
     // One `revoke` for every function PUBLIC may not execute.
@@ -693,22 +680,34 @@ fn object_grants(ir: &ir::Ir) -> Vec<Declaration> {
     groups
         .into_iter()
         .map(|(role, kind, object, columns, kinds)| {
-            Declaration::Grant(ast::Grant {
-                privileges: kinds
-                    .into_iter()
-                    .map(|kind| Privilege {
-                        kind,
-                        columns: columns.map(|c| c.iter().map(|c| ident(c)).collect()),
-                        span: NO_SPAN,
-                    })
-                    .collect(),
-                on_functions: kind == ir::GrantedObject::Function,
-                objects: vec![ident(object)],
-                roles: vec![ident(role)],
-                span: NO_SPAN,
-            })
+            grant(role, object, kind == ir::GrantedObject::Function, columns, kinds)
         })
         .collect()
+}
+
+/// `grant KINDS [(columns)] on [function] OBJECT to ROLE`: one declaration
+/// for the privileges one role holds on one object.
+fn grant(
+    role: &str,
+    object: &str,
+    on_functions: bool,
+    columns: Option<&Vec<String>>,
+    kinds: Vec<PrivilegeKind>,
+) -> Declaration {
+    Declaration::Grant(ast::Grant {
+        privileges: kinds
+            .into_iter()
+            .map(|kind| Privilege {
+                kind,
+                columns: columns.map(|c| c.iter().map(|c| ident(c)).collect()),
+                span: NO_SPAN,
+            })
+            .collect(),
+        on_functions,
+        objects: vec![ident(object)],
+        roles: vec![ident(role)],
+        span: NO_SPAN,
+    })
 }
 
 /// The source's spelling of an IR privilege.
